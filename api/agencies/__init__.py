@@ -1,0 +1,1 @@
+"""Partner agencies (food banks, schools, shelters) that post requests."""

@@ -1,0 +1,42 @@
+"""The FastAPI application factory: one app per settings object (tests build their own)."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from api.agencies.routes import router as agencies
+from api.communities.routes import router as communities
+from api.db.engine import make_engine, make_sessionmaker
+from api.errors import install_error_handlers
+from api.health import router as health
+from api.limits import BodySizeLimit
+from api.members.routes import router as members
+from api.needs.routes import router as needs
+from api.settings import Settings, get_settings
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the service for ``settings`` (the environment's, by default)."""
+    settings = settings or get_settings()
+    engine = make_engine(settings.database_url, pool_size=settings.db_pool_size)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        engine.dispose()
+
+    app = FastAPI(
+        title="ServeMatch",
+        version="1.0.0",
+        summary="Matches volunteers of missional communities to local needs.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.sessionmaker = make_sessionmaker(engine)
+    install_error_handlers(app)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    for router in (health, communities, agencies, members, needs):
+        app.include_router(router)
+    return app

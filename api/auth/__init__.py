@@ -1,0 +1,1 @@
+"""Authentication (bearer API keys) and the principal every request acts as."""

@@ -1,0 +1,85 @@
+"""The ``servematch`` command: serve, migrate, issue keys, load the demo."""
+
+import json
+import os
+from dataclasses import asdict
+from pathlib import Path
+from typing import Annotated
+
+import typer
+import uvicorn
+from rich.console import Console
+
+from api.auth.keys import issue_key
+from api.db import migrate
+from api.db.engine import make_engine, make_sessionmaker
+from api.db.types import utcnow
+from api.settings import get_settings
+
+app = typer.Typer(help="ServeMatch: volunteer-needs matching for missional communities.")
+db = typer.Typer(help="Database schema.")
+keys = typer.Typer(help="API keys.")
+app.add_typer(db, name="db")
+app.add_typer(keys, name="keys")
+console = Console(stderr=True)
+DEMO_KEYS_FILE = Path("servematch-demo-keys.json")
+
+
+@app.command()
+def serve(
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    workers: Annotated[int, typer.Option(min=1)] = 1,
+) -> None:
+    """Serve the HTTP API."""
+    uvicorn.run("api.main:app", host=host, port=port, workers=workers, log_level="info")
+
+
+@db.command("upgrade")
+def db_upgrade(revision: str = "head") -> None:
+    """Apply migrations up to ``revision``."""
+    url = get_settings().database_url
+    migrate.upgrade(url, revision)
+    console.print(f"[green]database at {_safe(url)} is at {revision}[/green]")
+
+
+@keys.command("create")
+def keys_create(
+    name: Annotated[str, typer.Option(help="Who or what the key is for.")],
+    role: Annotated[str, typer.Option(help="Only admin keys are made here.")] = "admin",
+) -> None:
+    """Create an admin key and print it alone on stdout (other roles get keys via the API)."""
+    if role != "admin":
+        raise typer.BadParameter("only admin keys are created here; others come from the API")
+    sessions = make_sessionmaker(make_engine(get_settings().database_url))
+    with sessions.begin() as session:
+        key = issue_key(session, role="admin", principal_id=None, name=name)
+    print(key)
+
+
+@app.command()
+def demo(
+    if_empty: Annotated[bool, typer.Option(help="Do nothing if data exists.")] = False,
+) -> None:
+    """Load the demo network (Bristol) and print keys to try it with."""
+    from api import demo as demo_network
+
+    sessions = make_sessionmaker(make_engine(get_settings().database_url))
+    with sessions.begin() as session:
+        if demo_network.is_loaded(session):
+            if not if_empty:
+                raise typer.BadParameter("the database already has data; demo not loaded")
+            console.print(f"demo already loaded; its keys are in {DEMO_KEYS_FILE}")
+            return
+        loaded = demo_network.load(session, now=utcnow())
+    DEMO_KEYS_FILE.write_text(json.dumps(asdict(loaded), indent=2) + "\n")
+    os.chmod(DEMO_KEYS_FILE, 0o600)
+    console.print("[bold]Demo network loaded.[/bold] Keys (also saved to", DEMO_KEYS_FILE, "):")
+    for role, value in asdict(loaded).items():
+        console.print(f"  {role:>12}: {value}")
+
+
+def _safe(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)

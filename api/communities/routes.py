@@ -1,0 +1,57 @@
+"""HTTP routes for communities and their coordinators."""
+
+from fastapi import APIRouter, Response, status
+
+from api.communities import repository, service
+from api.communities.schemas import CommunityCreate, CommunityOut, CoordinatorCreate, CoordinatorOut
+from api.deps import Admin, CurrentPrincipal, DbSession
+from api.errors import FieldError, Forbidden, NotFound, Unauthorized, responses
+
+router = APIRouter(prefix="/v1/communities", tags=["communities"])
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    responses=responses(Unauthorized, Forbidden, FieldError),
+)
+def create_community(body: CommunityCreate, session: DbSession, _: Admin) -> CommunityOut:
+    """Create a community (admin)."""
+    return service.to_out(service.create(session, data=body))
+
+
+@router.get("", responses=responses(Unauthorized))
+def list_communities(session: DbSession, principal: CurrentPrincipal) -> list[CommunityOut]:
+    """The communities the caller belongs to or coordinates (all, for admins)."""
+    statement = repository.readable(principal).order_by("name", "id").limit(1000)
+    return [service.to_out(community) for community in session.scalars(statement)]
+
+
+@router.get("/{community_id}", responses=responses(Unauthorized, NotFound))
+def get_community(
+    community_id: str, session: DbSession, principal: CurrentPrincipal
+) -> CommunityOut:
+    """One community the caller may see."""
+    return service.to_out(service.get(session, principal=principal, community_id=community_id))
+
+
+@router.post(
+    "/{community_id}/coordinators",
+    status_code=status.HTTP_201_CREATED,
+    responses={
+        200: {"model": CoordinatorOut, "description": "Existing coordinator attached; no key"},
+        **responses(Unauthorized, Forbidden, NotFound),
+    },
+)
+def add_coordinator(
+    community_id: str,
+    body: CoordinatorCreate,
+    session: DbSession,
+    response: Response,
+    _: Admin,
+) -> CoordinatorOut:
+    """Appoint a coordinator (admin). The key in the response is shown this once only."""
+    coordinator, created = service.add_coordinator(session, community_id=community_id, data=body)
+    if not created:
+        response.status_code = status.HTTP_200_OK
+    return coordinator

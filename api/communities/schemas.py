@@ -1,0 +1,62 @@
+"""Request and response bodies for communities and coordinators."""
+
+from datetime import datetime
+from typing import Annotated
+from zoneinfo import available_timezones
+
+from pydantic import AfterValidator, BaseModel, Field
+
+from api.schemas import Email, Input, LatLon, Name
+
+
+def _known_timezone(name: str) -> str:
+    if name not in available_timezones():
+        raise ValueError("unknown IANA time zone (e.g. 'Europe/London')")
+    return name
+
+
+TimeZoneName = Annotated[str, Field(max_length=64), AfterValidator(_known_timezone)]
+
+
+class CommunityCreate(Input):
+    """A new community (admin)."""
+
+    name: Name
+    meeting_point: LatLon
+    timezone: TimeZoneName
+    parent_id: str | None = Field(default=None, max_length=36)
+
+
+class Point(BaseModel):
+    """A point as returned to clients."""
+
+    lat: float
+    lon: float
+
+
+class CommunityOut(BaseModel):
+    """A community as its members, coordinators and admins see it."""
+
+    id: str
+    name: str
+    meeting_point: Point
+    timezone: str
+    parent_id: str | None
+    created_at: datetime
+
+
+class CoordinatorCreate(Input):
+    """A coordinator for a community; an email already known attaches that coordinator."""
+
+    name: Name
+    email: Email
+
+
+class CoordinatorOut(BaseModel):
+    """A coordinator; ``api_key`` is present once, when the coordinator is first created."""
+
+    id: str
+    name: str
+    email: str
+    community_ids: list[str]
+    api_key: str | None = None

@@ -1,0 +1,102 @@
+"""Community use cases: create, read, and appoint coordinators."""
+
+from sqlalchemy import Select, select
+from sqlalchemy.orm import Session
+
+from api.auth.keys import issue_key
+from api.auth.principal import Principal
+from api.communities import repository
+from api.communities.schemas import (
+    CommunityCreate,
+    CommunityOut,
+    CoordinatorCreate,
+    CoordinatorOut,
+    Point,
+)
+from api.db.models import Community, Coordinator, coordinator_communities
+from api.errors import FieldError, NotFound
+
+
+def to_out(community: Community) -> CommunityOut:
+    """The public shape of a community."""
+    return CommunityOut(
+        id=community.id,
+        name=community.name,
+        meeting_point=Point(lat=community.meeting_lat, lon=community.meeting_lon),
+        timezone=community.timezone,
+        parent_id=community.parent_id,
+        created_at=community.created_at,
+    )
+
+
+def find(session: Session, statement: Select[tuple[Community]], community_id: str) -> Community:
+    """One community from a scoped statement, or 404 (absent and forbidden look alike)."""
+    community = session.scalar(statement.where(Community.id == community_id))
+    if community is None:
+        raise NotFound(f"community {community_id} not found")
+    return community
+
+
+def create(session: Session, *, data: CommunityCreate) -> Community:
+    """Create a community; its parent, if named, must exist."""
+    if data.parent_id is not None and session.get(Community, data.parent_id) is None:
+        raise FieldError(("body", "parent_id"), "parent community not found")
+    community = Community(
+        name=data.name,
+        meeting_lat=data.meeting_point.lat,
+        meeting_lon=data.meeting_point.lon,
+        timezone=data.timezone,
+        parent_id=data.parent_id,
+    )
+    session.add(community)
+    session.flush()
+    return community
+
+
+def get(session: Session, *, principal: Principal, community_id: str) -> Community:
+    """A community the caller may read."""
+    return find(session, repository.readable(principal), community_id)
+
+
+def add_coordinator(
+    session: Session, *, community_id: str, data: CoordinatorCreate
+) -> tuple[CoordinatorOut, bool]:
+    """Appoint a coordinator; returns (coordinator, created). A new one gets a key, once."""
+    community = session.get(Community, community_id)
+    if community is None:
+        raise NotFound(f"community {community_id} not found")
+    coordinator = session.scalar(select(Coordinator).where(Coordinator.email == data.email))
+    created = coordinator is None
+    api_key = None
+    if coordinator is None:
+        coordinator = Coordinator(name=data.name, email=data.email)
+        session.add(coordinator)
+        session.flush()
+        api_key = issue_key(
+            session, role="coordinator", principal_id=coordinator.id, name=coordinator.name
+        )
+    already = session.scalar(
+        select(coordinator_communities.c.community_id).where(
+            coordinator_communities.c.coordinator_id == coordinator.id,
+            coordinator_communities.c.community_id == community_id,
+        )
+    )
+    if already is None:
+        session.execute(
+            coordinator_communities.insert().values(
+                coordinator_id=coordinator.id, community_id=community_id
+            )
+        )
+    community_ids = session.scalars(
+        select(coordinator_communities.c.community_id)
+        .where(coordinator_communities.c.coordinator_id == coordinator.id)
+        .order_by(coordinator_communities.c.community_id)
+    ).all()
+    out = CoordinatorOut(
+        id=coordinator.id,
+        name=coordinator.name,
+        email=coordinator.email,
+        community_ids=list(community_ids),
+        api_key=api_key,
+    )
+    return out, created

@@ -1,0 +1,1 @@
+"""Persistence: models, engine set-up and Alembic migrations for both storage backends."""

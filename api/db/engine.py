@@ -1,0 +1,44 @@
+"""Engines and sessions for both backends.
+
+SQLite gets the pragmas a service needs (foreign keys, WAL, a busy timeout) and a
+``geodesic_km`` SQL function computed with the same algorithm PostGIS uses for geography, so a
+radius query returns the same rows on either backend.
+"""
+
+import sqlite3
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+from geo.distance import geodesic_km_exact
+
+
+def is_sqlite(url: str) -> bool:
+    """Whether a database URL names the embedded backend."""
+    return make_url(url).get_backend_name() == "sqlite"
+
+
+def _prepare_sqlite(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
+    dbapi_connection.create_function("geodesic_km", 4, geodesic_km_exact, deterministic=True)
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys = ON")
+    cursor.execute("PRAGMA journal_mode = WAL")
+    cursor.execute("PRAGMA busy_timeout = 10000")
+    cursor.execute("PRAGMA synchronous = NORMAL")
+    cursor.close()
+
+
+def make_engine(url: str, *, pool_size: int = 10) -> Engine:
+    """An engine for ``url``, tuned for the backend it names."""
+    if is_sqlite(url):
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 10})
+        event.listen(engine, "connect", _prepare_sqlite)
+        return engine
+    return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+
+
+def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
+    """Sessions that keep loaded values after commit, so responses serialise post-commit."""
+    return sessionmaker(engine, expire_on_commit=False, autoflush=False)

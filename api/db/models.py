@@ -1,0 +1,286 @@
+"""The ServeMatch data model: one set of SQLAlchemy models for both storage backends.
+
+Every located row keeps plain ``*_lat`` / ``*_lon`` columns (the portable truth, with a
+composite B-tree index that serves SQLite's bounding-box prefilter) and, on PostgreSQL only,
+a generated ``geography(Point, 4326)`` column with a GiST index so radius searches use
+``ST_DWithin`` on the index. The geography columns are deferred and raise on load, so the
+ORM never selects them on SQLite where they do not exist.
+"""
+
+from datetime import datetime
+from typing import Any
+
+from geoalchemy2 import Geography
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Column,
+    Computed,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, MappedColumn, mapped_column, relationship
+
+from api.db.types import JSONDocument, UTCDateTime, new_id, utcnow
+
+ROLES = ("admin", "coordinator", "member", "agency")
+STAGES = ("new", "growing", "mature", "leader")
+CATEGORIES = ("meals", "tutoring", "visiting", "cleanup", "transport", "repair", "prayer", "other")
+URGENCIES = ("low", "normal", "high", "critical")
+NEED_STATUSES = ("open", "filled", "cancelled", "done")
+SIGNUP_STATUSES = ("confirmed", "withdrawn")
+
+POSTGIS_ONLY = {"postgis_only": True}
+
+
+def _one_of(column: str, values: tuple[str, ...]) -> CheckConstraint:
+    allowed = ", ".join(f"'{value}'" for value in values)
+    return CheckConstraint(f"{column} IN ({allowed})", name=f"{column}_known")
+
+
+def _geography_of(lat_column: str, lon_column: str) -> MappedColumn[Any]:
+    """A PostGIS-generated point mirroring the lat/lon columns (see the module docstring)."""
+    return mapped_column(
+        Geography("POINT", srid=4326, spatial_index=False),
+        Computed(
+            f"(ST_SetSRID(ST_MakePoint({lon_column}, {lat_column}), 4326))::geography",
+            persisted=True,
+        ),
+        deferred=True,
+        deferred_raiseload=True,
+        info=POSTGIS_ONLY,
+    )
+
+
+class Base(DeclarativeBase):
+    """Declarative base; server-generated values are never fetched back implicitly."""
+
+    __mapper_args__ = {"eager_defaults": False}
+
+
+coordinator_communities = Table(
+    "coordinator_communities",
+    Base.metadata,
+    Column(
+        "coordinator_id",
+        String(36),
+        ForeignKey("coordinators.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column(
+        "community_id",
+        String(36),
+        ForeignKey("communities.id", ondelete="CASCADE"),
+        primary_key=True,
+        index=True,
+    ),
+)
+
+
+class Community(Base):
+    """A missional community: where it meets, its time zone, and where it came from."""
+
+    __tablename__ = "communities"
+    __table_args__ = (
+        Index("ix_communities_meeting_lat_lon", "meeting_lat", "meeting_lon"),
+        Index(
+            "ix_communities_meeting_geog",
+            "meeting_geog",
+            postgresql_using="gist",
+            info=POSTGIS_ONLY,
+        ),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    name: Mapped[str] = mapped_column(String(120))
+    meeting_lat: Mapped[float] = mapped_column(Float)
+    meeting_lon: Mapped[float] = mapped_column(Float)
+    meeting_geog: Mapped[Any] = _geography_of("meeting_lat", "meeting_lon")
+    timezone: Mapped[str] = mapped_column(String(64))
+    parent_id: Mapped[str | None] = mapped_column(
+        ForeignKey("communities.id", ondelete="SET NULL"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Coordinator(Base):
+    """A person who leads one or more communities and posts their needs."""
+
+    __tablename__ = "coordinators"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    name: Mapped[str] = mapped_column(String(120))
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    communities: Mapped[list[Community]] = relationship(
+        secondary=coordinator_communities, lazy="raise"
+    )
+
+
+class Agency(Base):
+    """A partner organisation (food bank, school, shelter) that posts requests."""
+
+    __tablename__ = "agencies"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    name: Mapped[str] = mapped_column(String(120))
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Member(Base):
+    """A member of one community, with what the engine needs to match them."""
+
+    __tablename__ = "members"
+    __table_args__ = (
+        UniqueConstraint("community_id", "email", name="uq_members_community_email"),
+        Index("ix_members_home_lat_lon", "home_lat", "home_lon"),
+        Index("ix_members_home_geog", "home_geog", postgresql_using="gist", info=POSTGIS_ONLY),
+        _one_of("stage", STAGES),
+        CheckConstraint("max_travel_km > 0", name="max_travel_km_positive"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    community_id: Mapped[str] = mapped_column(
+        ForeignKey("communities.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(120))
+    email: Mapped[str] = mapped_column(String(254))
+    home_lat: Mapped[float] = mapped_column(Float)
+    home_lon: Mapped[float] = mapped_column(Float)
+    home_geog: Mapped[Any] = _geography_of("home_lat", "home_lon")
+    max_travel_km: Mapped[float] = mapped_column(Float)
+    skills: Mapped[dict[str, int]] = mapped_column(JSONDocument, default=dict)
+    interests: Mapped[str] = mapped_column(Text, default="")
+    availability: Mapped[list[dict[str, str]]] = mapped_column(JSONDocument, default=list)
+    blackout_dates: Mapped[list[str]] = mapped_column(JSONDocument, default=list)
+    stage: Mapped[str] = mapped_column(String(16), default="new")
+    checks: Mapped[list[str]] = mapped_column(JSONDocument, default=list)
+    max_commitments_per_month: Mapped[int] = mapped_column(Integer, default=4)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class Need(Base):
+    """A request for help, from a community (via its coordinator) or a partner agency."""
+
+    __tablename__ = "needs"
+    __table_args__ = (
+        CheckConstraint(
+            "(community_id IS NULL) <> (agency_id IS NULL)", name="need_has_exactly_one_source"
+        ),
+        CheckConstraint("ends_at > starts_at", name="need_ends_after_start"),
+        _one_of("category", CATEGORIES),
+        _one_of("urgency", URGENCIES),
+        _one_of("status", NEED_STATUSES),
+        Index("ix_needs_location_lat_lon", "location_lat", "location_lon"),
+        Index(
+            "ix_needs_location_geog", "location_geog", postgresql_using="gist", info=POSTGIS_ONLY
+        ),
+        Index("ix_needs_status_starts_at", "status", "starts_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    community_id: Mapped[str | None] = mapped_column(
+        ForeignKey("communities.id", ondelete="CASCADE"), index=True
+    )
+    agency_id: Mapped[str | None] = mapped_column(
+        ForeignKey("agencies.id", ondelete="CASCADE"), index=True
+    )
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    category: Mapped[str] = mapped_column(String(16))
+    location_lat: Mapped[float] = mapped_column(Float)
+    location_lon: Mapped[float] = mapped_column(Float)
+    location_geog: Mapped[Any] = _geography_of("location_lat", "location_lon")
+    private_location: Mapped[bool] = mapped_column(Boolean, default=False)
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    requirements: Mapped[list[str]] = mapped_column(JSONDocument, default=list)
+    urgency: Mapped[str] = mapped_column(String(16), default="normal")
+    open_to_network: Mapped[bool] = mapped_column(Boolean, default=False)
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    roles: Mapped[list["NeedRole"]] = relationship(
+        back_populates="need",
+        lazy="selectin",
+        order_by="NeedRole.position",
+        cascade="all, delete-orphan",
+    )
+
+
+class NeedRole(Base):
+    """One role of a need (cook x2). ``filled`` is guarded by a CHECK as an overbooking backstop."""
+
+    __tablename__ = "need_roles"
+    __table_args__ = (
+        UniqueConstraint("need_id", "name", name="uq_need_roles_need_name"),
+        CheckConstraint("count >= 1", name="role_count_positive"),
+        CheckConstraint("min_level BETWEEN 1 AND 3", name="role_min_level_range"),
+        CheckConstraint("filled >= 0 AND filled <= count", name="role_never_overfilled"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    need_id: Mapped[str] = mapped_column(ForeignKey("needs.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(60))
+    skill: Mapped[str | None] = mapped_column(String(40))
+    min_level: Mapped[int] = mapped_column(Integer, default=1)
+    count: Mapped[int] = mapped_column(Integer)
+    filled: Mapped[int] = mapped_column(Integer, default=0)
+
+    need: Mapped[Need] = relationship(back_populates="roles", lazy="raise")
+
+
+class Signup(Base):
+    """A member's place in a role. At most one confirmed sign-up per (need, member)."""
+
+    __tablename__ = "signups"
+    __table_args__ = (
+        Index(
+            "uq_signups_confirmed_need_member",
+            "need_id",
+            "member_id",
+            unique=True,
+            sqlite_where=text("status = 'confirmed'"),
+            postgresql_where=text("status = 'confirmed'"),
+        ),
+        _one_of("status", SIGNUP_STATUSES),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    need_id: Mapped[str] = mapped_column(ForeignKey("needs.id", ondelete="CASCADE"), index=True)
+    role_id: Mapped[str] = mapped_column(ForeignKey("need_roles.id", ondelete="CASCADE"))
+    member_id: Mapped[str] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
+    status: Mapped[str] = mapped_column(String(16), default="confirmed")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class ApiKey(Base):
+    """A bearer key. Only its SHA-256 is stored; the key itself is shown once at creation."""
+
+    __tablename__ = "api_keys"
+    __table_args__ = (_one_of("role", ROLES), Index("ix_api_keys_principal_id", "principal_id"))
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    prefix: Mapped[str] = mapped_column(String(16))
+    role: Mapped[str] = mapped_column(String(16))
+    principal_id: Mapped[str | None] = mapped_column(String(36))
+    name: Mapped[str] = mapped_column(String(120))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -1,0 +1,43 @@
+"""Radius filters that use each backend's spatial index.
+
+PostGIS: ``ST_DWithin`` on geography (spheroidal, GiST-backed). The column is compared as it
+is stored: a cast or ``ST_Distance`` in the WHERE clause would defeat the index.
+SQLite: an indexed lat/lon bounding-box prefilter (split at the antimeridian, widened at the
+poles), then the exact geodesic distance via the ``geodesic_km`` SQL function, which uses the
+same geodesic algorithm as PostGIS so both backends return the same rows.
+"""
+
+from typing import Any
+
+from geoalchemy2 import Geography
+from sqlalchemy import ColumnElement, and_, cast, func, or_
+
+from geo.bbox import radius_bounding_boxes
+
+
+def postgis_point(lat: float, lon: float) -> ColumnElement[Any]:
+    """A constant geography point (lon/lat order, as PostGIS wants it)."""
+    return cast(func.ST_SetSRID(func.ST_MakePoint(lon, lat), 4326), Geography)
+
+
+def within_km(
+    dialect: str,
+    *,
+    lat_column: Any,
+    lon_column: Any,
+    geography_column: Any,
+    lat: float,
+    lon: float,
+    radius_km: float,
+) -> ColumnElement[bool]:
+    """Rows whose point lies within ``radius_km`` (geodesic) of (lat, lon)."""
+    if dialect == "postgresql":
+        return func.ST_DWithin(geography_column, postgis_point(lat, lon), radius_km * 1000.0)
+    boxes = [
+        and_(
+            lat_column.between(box.min_lat, box.max_lat),
+            lon_column.between(box.min_lon, box.max_lon),
+        )
+        for box in radius_bounding_boxes(lat, lon, radius_km)
+    ]
+    return and_(or_(*boxes), func.geodesic_km(lat_column, lon_column, lat, lon) <= radius_km)

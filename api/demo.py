@@ -1,0 +1,203 @@
+"""A small, realistic demo network around a real city, loaded through the same services the API
+uses (so the demo obeys every rule the API enforces).
+
+Three communities in Bristol (one multiplied from another), two coordinators, a food bank,
+about fifty members with real-looking weeks and gifts, and twenty needs over the coming fortnight.
+"""
+
+import random
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from api.agencies import service as agencies
+from api.agencies.schemas import AgencyCreate
+from api.auth.keys import issue_key
+from api.auth.principal import Principal
+from api.communities import service as communities
+from api.communities.schemas import CommunityCreate, CoordinatorCreate
+from api.db.models import Community
+from api.members import service as members
+from api.members.schemas import MemberCreate
+from api.needs import service as needs
+from api.needs.schemas import NeedCreate
+from geo.cities import find_city
+
+CITY = ("Bristol", "GB")
+# Neighbourhood offsets from the city centre (km north, km east), roughly Bristol's layout.
+NEIGHBOURHOODS = (("Easton", 0.8, 2.2), ("Bedminster", -1.6, -0.4), ("Southville", -1.2, -1.3))
+FIRST_NAMES = (
+    "Amara Ben Chloe Dev Ellie Femi Grace Hamza Isla Jonah Kemi Liam Maya Noah Olu Priya Quinn "
+    "Rosa Sami Tess Umar Vera Will Xena Yusuf Zara Abi Callum Dina Ezra Faith Gabe Hana Ivan "
+    "Jade Kofi Lena Marek Nia Owen Pia Reuben Sofia Theo Una Viktor Wren Yara Zac Alba"
+).split()
+SURNAMES = "Okafor Patel Hughes Evans Nowak Ahmed Clarke Mensah Price Rahman Walsh Bell".split()
+SKILLS = ("cooking", "driving", "tutoring", "childcare", "first_aid", "gardening", "diy",
+          "listening", "music", "admin")
+INTERESTS = (
+    "cooking for families, baking bread", "maths tutoring and homework clubs",
+    "visiting older neighbours, good listener", "gardening and tidying parks",
+    "fixing bikes and small repairs", "driving people to appointments",
+    "music with children", "prayer and pastoral care", "food bank shifts and sorting",
+)
+WEEKLY_PATTERNS = (
+    [("mon", "18:00", "21:00"), ("wed", "18:00", "21:00"), ("sat", "09:00", "13:00")],
+    [("sat", "08:00", "17:00"), ("sun", "13:00", "18:00")],
+    [("tue", "09:00", "15:00"), ("thu", "09:00", "15:00")],
+    [("fri", "17:00", "22:00"), ("sat", "10:00", "16:00")],
+    [(day, "19:00", "21:30") for day in ("mon", "tue", "wed", "thu")],
+)
+NEED_TEMPLATES = (
+    ("Meals for the Hassan family after a new baby", "meals",
+     [("cook", "cooking", 1, 2), ("driver", "driving", 1, 1)], 3, True),
+    ("Homework club at St Mark's", "tutoring", [("tutor", "tutoring", 2, 3)], 2, False),
+    ("Visit Mrs Jenkins after her hip operation", "visiting",
+     [("visitor", "listening", 1, 2)], 2, True),
+    ("Clean-up of Victoria Park", "cleanup", [("volunteer", None, 1, 6)], 3, False),
+    ("Lifts to the hospital for dialysis", "transport", [("driver", "driving", 2, 1)], 3, True),
+    ("Fix a leaking tap and a broken gate", "repair", [("handy", "diy", 2, 1)], 2, True),
+    ("Sort donations at the food bank", "meals",
+     [("sorter", None, 1, 4), ("lead", "admin", 2, 1)], 3, False),
+    ("Prayer walk around Easton", "prayer", [("walker", None, 1, 5)], 2, False),
+)
+
+
+@dataclass(frozen=True)
+class DemoKeys:
+    """The keys to try the demo with (shown once; the CLI saves them to a local file)."""
+
+    admin: str
+    coordinator: str
+    agency: str
+    member: str
+    member_id: str
+    community_id: str
+
+
+def is_loaded(session: Session) -> bool:
+    """Whether any community exists (the demo only loads into an empty database)."""
+    return session.scalar(select(Community.id).limit(1)) is not None
+
+
+def _offset(lat: float, lon: float, north_km: float, east_km: float) -> tuple[float, float]:
+    # Small offsets only: a flat approximation is plenty for placing demo homes.
+    return lat + north_km / 111.2, lon + east_km / (111.2 * 0.62)
+
+
+def load(session: Session, *, now: datetime, seed: int = 7) -> DemoKeys:
+    """Load the demo network and return keys for each role."""
+    rng = random.Random(seed)
+    city = find_city(*CITY)
+    admin = Principal(role="admin", id=None)
+    admin_key = issue_key(session, role="admin", principal_id=None, name="demo admin")
+    created = []
+    for name, north, east in NEIGHBOURHOODS:
+        lat, lon = _offset(city.lat, city.lon, north, east)
+        parent = created[0].id if created and name == "Southville" else None
+        created.append(
+            communities.create(
+                session,
+                data=CommunityCreate.model_validate(
+                    {
+                        "name": f"{name} Community",
+                        "meeting_point": {"lat": lat, "lon": lon},
+                        "timezone": city.timezone,
+                        "parent_id": parent,
+                    }
+                ),
+            )
+        )
+    ruth = CoordinatorCreate(name="Ruth Adeyemi", email="ruth@easton.example")
+    first, _ = communities.add_coordinator(session, community_id=created[0].id, data=ruth)
+    coordinator, _ = communities.add_coordinator(session, community_id=created[1].id, data=ruth)
+    communities.add_coordinator(
+        session,
+        community_id=created[2].id,
+        data=CoordinatorCreate(name="Tom Fraser", email="tom@southville.example"),
+    )
+    agency = agencies.create(
+        session,
+        data=AgencyCreate(name="Bristol North Food Bank", email="hello@foodbank.example"),
+    )
+    first_member = None
+    for index, first_name in enumerate(FIRST_NAMES):
+        community = created[index % len(created)]
+        lat, lon = _offset(
+            community.meeting_lat,
+            community.meeting_lon,
+            rng.gauss(0, 1.2),
+            rng.gauss(0, 1.2),
+        )
+        skills = {skill: rng.choice((1, 1, 2, 3)) for skill in rng.sample(SKILLS, rng.randint(1, 4))}
+        stage = rng.choices(("new", "growing", "mature", "leader"), weights=(4, 4, 3, 1))[0]
+        pattern = rng.choice(WEEKLY_PATTERNS)
+        member = members.create(
+            session,
+            principal=admin,
+            community_id=community.id,
+            data=MemberCreate.model_validate(
+                {
+                    "name": f"{first_name} {rng.choice(SURNAMES)}",
+                    "email": f"{first_name.lower()}{index}@example.org",
+                    "home": {"lat": lat, "lon": lon},
+                    "max_travel_km": rng.choice((3, 5, 5, 8, 12)),
+                    "skills": skills,
+                    "interests": rng.choice(INTERESTS),
+                    "availability": [
+                        {"day": day, "start": start, "end": end} for day, start, end in pattern
+                    ],
+                    "stage": stage,
+                    "checks": ["background_check"] if stage in ("mature", "leader") else [],
+                    "max_commitments_per_month": rng.choice((2, 4, 6)),
+                }
+            ),
+        )
+        first_member = first_member or member
+    coordinator_principal = Principal(
+        role="coordinator", id=coordinator.id, community_ids=frozenset(coordinator.community_ids)
+    )
+    agency_principal = Principal(role="agency", id=agency.id)
+    zone = ZoneInfo(city.timezone)
+    for index in range(20):
+        title, category, roles, hours, private = NEED_TEMPLATES[index % len(NEED_TEMPLATES)]
+        day = (now + timedelta(days=1 + index % 14)).date()
+        start = datetime.combine(day, time(rng.choice((9, 10, 18))), tzinfo=zone)
+        by_agency = category == "meals" and not private
+        community = created[index % 2]
+        lat, lon = _offset(community.meeting_lat, community.meeting_lon, rng.gauss(0, 1), 0.5)
+        needs.create(
+            session,
+            principal=agency_principal if by_agency else coordinator_principal,
+            now=now,
+            data=NeedCreate.model_validate(
+                {
+                    "community_id": None if by_agency else community.id,
+                    "title": title,
+                    "description": f"{title}. Thank you for helping your neighbours!",
+                    "category": category,
+                    "location": {"lat": lat, "lon": lon},
+                    "private_location": private,
+                    "starts_at": start.isoformat(),
+                    "ends_at": (start + timedelta(hours=hours)).isoformat(),
+                    "roles": [
+                        {"name": name, "skill": skill, "min_level": level, "count": count}
+                        for name, skill, level, count in roles
+                    ],
+                    "requirements": ["background_check"] if category == "tutoring" else [],
+                    "urgency": rng.choice(("low", "normal", "normal", "high", "critical")),
+                    "open_to_network": by_agency or index % 5 == 0,
+                }
+            ),
+        )
+    assert first_member is not None and first.api_key is not None and agency.api_key
+    return DemoKeys(
+        admin=admin_key,
+        coordinator=first.api_key,
+        agency=agency.api_key,
+        member=first_member.api_key,
+        member_id=first_member.id,
+        community_id=created[0].id,
+    )

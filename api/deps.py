@@ -1,0 +1,64 @@
+"""Typed dependency aliases, defined once: ``DbSession``, ``CurrentPrincipal``, ``AppSettings``.
+
+The request owns the transaction: the session commits after the route returns and before the
+response is sent (``scope="function"``), and rolls back on any error, so a response never
+confirms a write that was not committed.
+"""
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.orm import Session
+
+from api.auth.principal import Principal, Role, authenticate
+from api.errors import Forbidden
+from api.settings import Settings
+
+
+def get_db_session(request: Request) -> Iterator[Session]:
+    """One session and transaction per request."""
+    session: Session = request.app.state.sessionmaker()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+def get_settings(request: Request) -> Settings:
+    """The settings the app was built with (tests build apps with their own)."""
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+DbSession = Annotated[Session, Depends(get_db_session, scope="function")]
+AppSettings = Annotated[Settings, Depends(get_settings)]
+
+
+def get_principal(request: Request, session: DbSession) -> Principal:
+    """The authenticated caller of this request."""
+    return authenticate(request, session)
+
+
+CurrentPrincipal = Annotated[Principal, Depends(get_principal)]
+
+
+def roles(*allowed: Role) -> type[Principal]:
+    """A principal limited to ``allowed`` roles; others get 403 (the route exists, not for them)."""
+
+    def gate(principal: CurrentPrincipal) -> Principal:
+        if principal.role not in allowed:
+            names = ", ".join(allowed)
+            raise Forbidden(f"role '{principal.role}' may not do this; allowed: {names}")
+        return principal
+
+    return Annotated[Principal, Depends(gate)]  # type: ignore[return-value]
+
+
+Admin = roles("admin")
+Manager = roles("admin", "coordinator")
+NeedPoster = roles("admin", "coordinator", "agency")

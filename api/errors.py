@@ -1,0 +1,160 @@
+"""Domain errors, each carrying its HTTP status, and the handlers that render them.
+
+Every error leaves as JSON ``{"detail": …, "code": …}``; validation errors keep FastAPI's
+list of ``{loc, msg, type}`` (so the field is named) plus a one-line ``message`` for people.
+Nothing ever answers with a stack trace.
+"""
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from sqlalchemy.exc import OperationalError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+logger = logging.getLogger("servematch")
+
+
+class ServeMatchError(Exception):
+    """Base of every error a client may see."""
+
+    status_code = 500
+    code = "internal_error"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class Unauthorized(ServeMatchError):
+    """No key, or a key we do not know (revoked, expired, mistyped)."""
+
+    status_code = 401
+    code = "unauthorized"
+
+
+class Forbidden(ServeMatchError):
+    """The caller is known but their role may not do this at all."""
+
+    status_code = 403
+    code = "forbidden"
+
+
+class NotFound(ServeMatchError):
+    """Missing, or not the caller's to see: the two are indistinguishable on purpose."""
+
+    status_code = 404
+    code = "not_found"
+
+
+class Conflict(ServeMatchError):
+    """The request clashes with the current state (duplicate, full, already done)."""
+
+    status_code = 409
+    code = "conflict"
+
+
+class PayloadTooLarge(ServeMatchError):
+    """The body is above the configured bound."""
+
+    status_code = 413
+    code = "payload_too_large"
+
+
+class ServiceUnavailable(ServeMatchError):
+    """The database cannot be reached; the client may retry."""
+
+    status_code = 503
+    code = "service_unavailable"
+
+
+class FieldError(ServeMatchError):
+    """A value that passed the schema but not a business rule; names the field like a 422."""
+
+    status_code = 422
+    code = "validation_error"
+
+    def __init__(self, loc: tuple[str | int, ...], message: str) -> None:
+        super().__init__(message)
+        self.loc = loc
+
+
+class ErrorBody(BaseModel):
+    """What every non-validation error response looks like (documented in OpenAPI)."""
+
+    detail: str
+    code: str
+
+
+class ValidationErrorBody(BaseModel):
+    """What a 422 looks like: the offending fields, and a one-line summary."""
+
+    detail: list[dict[str, Any]]
+    message: str
+    code: str = "validation_error"
+
+
+def responses(*errors: type[ServeMatchError]) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses=`` for a route, so its documented errors match what it returns."""
+    return {
+        error.status_code: {"model": ErrorBody, "description": error.__doc__ or error.code}
+        for error in errors
+    }
+
+
+def _location(loc: tuple[str | int, ...] | list[str | int]) -> str:
+    return ".".join(str(part) for part in loc)
+
+
+def _validation_response(errors: list[dict[str, Any]]) -> JSONResponse:
+    detail = [
+        {"loc": list(error["loc"]), "msg": error["msg"], "type": error["type"]} for error in errors
+    ]
+    message = "; ".join(f"{_location(error['loc'])}: {error['msg']}" for error in detail)
+    body = ValidationErrorBody(detail=detail, message=message)
+    return JSONResponse(status_code=422, content=jsonable_encoder(body))
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Register one handler per error family; unknown failures become a bare 500."""
+
+    async def on_domain_error(_request: Request, error: Exception) -> JSONResponse:
+        assert isinstance(error, ServeMatchError)
+        if isinstance(error, FieldError):
+            return _validation_response(
+                [{"loc": error.loc, "msg": error.message, "type": "value_error"}]
+            )
+        headers = {"WWW-Authenticate": "Bearer"} if isinstance(error, Unauthorized) else None
+        body = ErrorBody(detail=error.message, code=error.code).model_dump()
+        return JSONResponse(status_code=error.status_code, content=body, headers=headers)
+
+    async def on_validation_error(_request: Request, error: Exception) -> JSONResponse:
+        assert isinstance(error, RequestValidationError)
+        return _validation_response(list(error.errors()))
+
+    async def on_http_error(_request: Request, error: Exception) -> JSONResponse:
+        assert isinstance(error, StarletteHTTPException)
+        body = ErrorBody(detail=str(error.detail), code="http_error").model_dump()
+        return JSONResponse(status_code=error.status_code, content=body, headers=error.headers)
+
+    async def on_database_down(_request: Request, error: Exception) -> JSONResponse:
+        logger.warning("database unavailable: %s", error)
+        body = ErrorBody(detail="database unavailable, retry shortly", code="service_unavailable")
+        return JSONResponse(
+            status_code=503, content=body.model_dump(), headers={"Retry-After": "5"}
+        )
+
+    async def on_unexpected(_request: Request, error: Exception) -> JSONResponse:
+        logger.exception("unhandled error", exc_info=error)
+        body = ErrorBody(detail="internal error", code="internal_error")
+        return JSONResponse(status_code=500, content=body.model_dump())
+
+    app.add_exception_handler(ServeMatchError, on_domain_error)
+    app.add_exception_handler(RequestValidationError, on_validation_error)
+    app.add_exception_handler(StarletteHTTPException, on_http_error)
+    app.add_exception_handler(OperationalError, on_database_down)
+    app.add_exception_handler(Exception, on_unexpected)

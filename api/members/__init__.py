@@ -1,0 +1,1 @@
+"""Members: their gifts, their week, where they live and how far they go."""

@@ -1,0 +1,68 @@
+"""HTTP routes for members."""
+
+from fastapi import APIRouter, Response, status
+
+from api.deps import CurrentPrincipal, DbSession, Manager
+from api.errors import Conflict, FieldError, Forbidden, NotFound, Unauthorized, responses
+from api.members import service
+from api.members.schemas import MemberCreate, MemberCreated, MemberManagerUpdate, MemberOut
+from api.schemas import Cursor, Limit, Page
+
+router = APIRouter(tags=["members"])
+
+
+@router.post(
+    "/v1/communities/{community_id}/members",
+    status_code=status.HTTP_201_CREATED,
+    responses=responses(Unauthorized, Forbidden, NotFound, Conflict),
+)
+def create_member(
+    community_id: str, body: MemberCreate, session: DbSession, principal: Manager
+) -> MemberCreated:
+    """Add a member (admin, or a coordinator of the community). The key is shown once."""
+    return service.create(session, principal=principal, community_id=community_id, data=body)
+
+
+@router.get(
+    "/v1/communities/{community_id}/members",
+    responses=responses(Unauthorized, Forbidden, NotFound, FieldError),
+)
+def list_members(
+    community_id: str,
+    session: DbSession,
+    principal: Manager,
+    limit: Limit = 50,
+    cursor: Cursor = None,
+) -> Page[MemberOut]:
+    """A community's members, by name (admin, or a coordinator of the community)."""
+    return service.list_for_community(
+        session, principal=principal, community_id=community_id, limit=limit, cursor=cursor
+    )
+
+
+@router.get("/v1/members/{member_id}", responses=responses(Unauthorized, NotFound))
+def get_member(member_id: str, session: DbSession, principal: CurrentPrincipal) -> MemberOut:
+    """A member: themselves, their coordinators, or an admin."""
+    return service.to_out(service.get(session, principal=principal, member_id=member_id))
+
+
+@router.patch(
+    "/v1/members/{member_id}", responses=responses(Unauthorized, Forbidden, NotFound, Conflict)
+)
+def update_member(
+    member_id: str, body: MemberManagerUpdate, session: DbSession, principal: CurrentPrincipal
+) -> MemberOut:
+    """Edit a member. ``stage`` and ``checks`` are for coordinators and admins only."""
+    member = service.update(session, principal=principal, member_id=member_id, data=body)
+    return service.to_out(member)
+
+
+@router.delete(
+    "/v1/members/{member_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=responses(Unauthorized, NotFound),
+)
+def delete_member(member_id: str, session: DbSession, principal: CurrentPrincipal) -> Response:
+    """Remove a member and their keys (the member, their coordinators, or an admin)."""
+    service.remove(session, principal=principal, member_id=member_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

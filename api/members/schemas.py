@@ -1,0 +1,111 @@
+"""Request and response bodies for members.
+
+Members may edit their own profile but not what others vouch for (stage, checks): those
+fields exist only on the coordinators' update schema, so a member sending them gets a 422.
+"""
+
+from datetime import date, datetime
+from typing import Annotated, Literal, Self
+
+from pydantic import BaseModel, Field, StringConstraints, field_validator, model_validator
+
+from api.communities.schemas import Point
+from api.schemas import Email, Input, LatLon, Name, Patch, Slug, UniqueSlugs
+
+Day = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+Stage = Literal["new", "growing", "mature", "leader"]
+ClockTime = Annotated[str, StringConstraints(pattern=r"^(([01]\d|2[0-3]):[0-5]\d|24:00)$")]
+SkillLevel = Annotated[int, Field(ge=1, le=3)]
+Skills = Annotated[dict[Slug, SkillLevel], Field(max_length=30)]
+TravelKm = Annotated[float, Field(gt=0, le=500, allow_inf_nan=False)]
+Interests = Annotated[str, Field(max_length=2000)]
+MonthlyLimit = Annotated[int, Field(ge=1, le=62)]
+
+
+class Slot(Input):
+    """A weekly window when the member is free, in the community's local time."""
+
+    day: Day
+    start: ClockTime
+    end: ClockTime
+
+    @model_validator(mode="after")
+    def _end_after_start(self) -> Self:
+        if self.end <= self.start:
+            raise ValueError("end must be after start")
+        return self
+
+
+Availability = Annotated[list[Slot], Field(max_length=50)]
+Blackouts = Annotated[list[date], Field(max_length=366)]
+
+
+class MemberSelfUpdate(Patch):
+    """What a member may change about themselves."""
+
+    name: Name | None = None
+    email: Email | None = None
+    home: LatLon | None = None
+    max_travel_km: TravelKm | None = None
+    skills: Skills | None = None
+    interests: Interests | None = None
+    availability: Availability | None = None
+    blackout_dates: Blackouts | None = None
+    max_commitments_per_month: MonthlyLimit | None = None
+    active: bool | None = None
+
+
+class MemberManagerUpdate(MemberSelfUpdate):
+    """What a coordinator or admin may change: also the stage and the checks held."""
+
+    stage: Stage | None = None
+    checks: UniqueSlugs | None = None
+
+
+class MemberCreate(Input):
+    """A new member of a community (admin or its coordinator)."""
+
+    name: Name
+    email: Email
+    home: LatLon
+    max_travel_km: TravelKm = 10.0
+    skills: Skills = Field(default_factory=dict)
+    interests: Interests = ""
+    availability: Availability = Field(default_factory=list)
+    blackout_dates: Blackouts = Field(default_factory=list)
+    stage: Stage = "new"
+    checks: UniqueSlugs = Field(default_factory=list)
+    max_commitments_per_month: MonthlyLimit = 4
+    active: bool = True
+
+    @field_validator("blackout_dates")
+    @classmethod
+    def _sorted_dates(cls, value: list[date]) -> list[date]:
+        return sorted(set(value))
+
+
+class MemberOut(BaseModel):
+    """A member as they, their coordinators and admins see them (home included)."""
+
+    id: str
+    community_id: str
+    name: str
+    email: str
+    home: Point
+    max_travel_km: float
+    skills: dict[str, int]
+    interests: str
+    availability: list[Slot]
+    blackout_dates: list[date]
+    stage: Stage
+    checks: list[str]
+    max_commitments_per_month: int
+    active: bool
+    created_at: datetime
+    updated_at: datetime
+
+
+class MemberCreated(MemberOut):
+    """The creation response: the member's key, shown this once only."""
+
+    api_key: str

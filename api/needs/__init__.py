@@ -1,0 +1,1 @@
+"""Needs: requests for help from communities and partner agencies."""

@@ -1,0 +1,42 @@
+"""Need queries, scoped by role.
+
+``owned_by`` is the single definition of who manages a need; it both limits writes and, as a
+selected column, decides who sees a private location exactly.
+"""
+
+from sqlalchemy import ColumnElement, Select, false, or_, select, true
+
+from api.auth.principal import Principal
+from api.db.models import Need
+
+
+def owned_by(principal: Principal) -> ColumnElement[bool]:
+    """Needs the caller manages: admin all, coordinators their communities', agencies theirs."""
+    if principal.is_admin:
+        return true()
+    if principal.role == "coordinator":
+        return Need.community_id.in_(principal.community_ids)
+    if principal.role == "agency":
+        return Need.agency_id == principal.id
+    return false()
+
+
+def visible_to(principal: Principal) -> ColumnElement[bool]:
+    """Needs the caller may read: their own, plus agency requests and network-wide needs."""
+    if principal.role in ("coordinator", "member"):
+        return or_(
+            Need.community_id.in_(principal.community_ids),
+            Need.agency_id.is_not(None),
+            Need.open_to_network.is_(True),
+        )
+    return owned_by(principal)
+
+
+def readable(principal: Principal) -> Select[tuple[Need, bool]]:
+    """Needs the caller may read, each with whether the caller owns it."""
+    return select(Need, owned_by(principal).label("owned")).where(visible_to(principal))
+
+
+def writable(principal: Principal) -> Select[tuple[Need]]:
+    """Needs the caller may change."""
+    return select(Need).where(owned_by(principal))

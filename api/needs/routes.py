@@ -1,0 +1,111 @@
+"""HTTP routes for needs."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, status
+
+from api.db.types import utcnow
+from api.deps import AppSettings, CurrentPrincipal, DbSession, NeedPoster
+from api.errors import Conflict, FieldError, Forbidden, NotFound, Unauthorized, responses
+from api.needs import service
+from api.needs.schemas import NeedCreate, NeedOut, NeedUpdate, Status
+from api.schemas import Cursor, Limit, Page
+
+router = APIRouter(prefix="/v1/needs", tags=["needs"])
+
+Near = Annotated[
+    str | None,
+    Query(
+        max_length=64,
+        pattern=r"^\s*-?\d+(\.\d+)?\s*,\s*-?\d+(\.\d+)?\s*$",
+        description="`lat,lon` to search around, e.g. `51.5072,-0.1276`.",
+    ),
+]
+RadiusKm = Annotated[float | None, Query(gt=0, le=500, description="Search radius in km.")]
+DEFAULT_RADIUS_KM = 25.0
+
+
+def _parse_near(near: str | None, radius_km: float | None) -> tuple[float, float] | None:
+    if near is None:
+        if radius_km is not None:
+            raise FieldError(("query", "radius_km"), "radius_km needs near=lat,lon")
+        return None
+    lat_text, lon_text = near.split(",")
+    lat, lon = float(lat_text), float(lon_text)
+    if not -90 <= lat <= 90:
+        raise FieldError(("query", "near"), "latitude must be within [-90, 90]")
+    if not -180 <= lon <= 180:
+        raise FieldError(("query", "near"), "longitude must be within [-180, 180]")
+    return lat, lon
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    responses=responses(Unauthorized, Forbidden, NotFound, FieldError),
+)
+def create_need(
+    body: NeedCreate, session: DbSession, principal: NeedPoster, settings: AppSettings
+) -> NeedOut:
+    """Post a need: coordinators for their community, agencies as their own request."""
+    need = service.create(session, principal=principal, data=body, now=utcnow())
+    return service.to_out(need, exact=True, coarsening_km=settings.location_coarsening_km)
+
+
+@router.get("", responses=responses(Unauthorized, FieldError))
+def list_needs(
+    session: DbSession,
+    principal: CurrentPrincipal,
+    settings: AppSettings,
+    status: Status | None = None,
+    near: Near = None,
+    radius_km: RadiusKm = None,
+    limit: Limit = 50,
+    cursor: Cursor = None,
+) -> Page[NeedOut]:
+    """Needs the caller may see, soonest first; ``near`` + ``radius_km`` limit to an area."""
+    return service.list_needs(
+        session,
+        principal=principal,
+        status=status,
+        near=_parse_near(near, radius_km),
+        radius_km=radius_km or DEFAULT_RADIUS_KM,
+        limit=limit,
+        cursor=cursor,
+        coarsening_km=settings.location_coarsening_km,
+    )
+
+
+@router.get("/{need_id}", responses=responses(Unauthorized, NotFound))
+def get_need(
+    need_id: str, session: DbSession, principal: CurrentPrincipal, settings: AppSettings
+) -> NeedOut:
+    """One need the caller may see."""
+    need, owned = service.get(session, principal=principal, need_id=need_id)
+    return service.to_out(need, exact=owned, coarsening_km=settings.location_coarsening_km)
+
+
+@router.patch(
+    "/{need_id}", responses=responses(Unauthorized, Forbidden, NotFound, Conflict, FieldError)
+)
+def update_need(
+    need_id: str,
+    body: NeedUpdate,
+    session: DbSession,
+    principal: NeedPoster,
+    settings: AppSettings,
+) -> NeedOut:
+    """Edit a need you manage (still open or filled)."""
+    need = service.update(session, principal=principal, need_id=need_id, data=body, now=utcnow())
+    return service.to_out(need, exact=True, coarsening_km=settings.location_coarsening_km)
+
+
+@router.post(
+    "/{need_id}/cancel", responses=responses(Unauthorized, Forbidden, NotFound, Conflict)
+)
+def cancel_need(
+    need_id: str, session: DbSession, principal: NeedPoster, settings: AppSettings
+) -> NeedOut:
+    """Cancel a need you manage."""
+    need = service.cancel(session, principal=principal, need_id=need_id)
+    return service.to_out(need, exact=True, coarsening_km=settings.location_coarsening_km)

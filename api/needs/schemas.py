@@ -1,0 +1,126 @@
+"""Request and response bodies for needs."""
+
+from datetime import datetime, timedelta
+from typing import Annotated, Literal, Self
+
+from pydantic import AfterValidator, AwareDatetime, BaseModel, Field, model_validator
+
+from api.communities.schemas import Point
+from api.schemas import Input, LatLon, Patch, Slug, UniqueSlugs
+
+Category = Literal[
+    "meals", "tutoring", "visiting", "cleanup", "transport", "repair", "prayer", "other"
+]
+Urgency = Literal["low", "normal", "high", "critical"]
+Status = Literal["open", "filled", "cancelled", "done"]
+Title = Annotated[str, Field(min_length=1, max_length=200)]
+Description = Annotated[str, Field(max_length=5000)]
+MAX_DURATION = timedelta(days=7)
+
+
+class RoleIn(Input):
+    """A role to fill: its name, the skill it needs (null = anyone), and how many people."""
+
+    name: Slug
+    skill: Slug | None = None
+    min_level: int = Field(default=1, ge=1, le=3)
+    count: int = Field(ge=1, le=100)
+
+
+def _unique_role_names(roles: list[RoleIn]) -> list[RoleIn]:
+    names = [role.name for role in roles]
+    if len(set(names)) != len(names):
+        raise ValueError("role names must be unique within a need")
+    return roles
+
+
+Roles = Annotated[
+    list[RoleIn], Field(min_length=1, max_length=20), AfterValidator(_unique_role_names)
+]
+
+
+def _check_window(starts_at: datetime | None, ends_at: datetime | None) -> None:
+    if starts_at is None or ends_at is None:
+        return
+    if ends_at <= starts_at:
+        raise ValueError("ends_at must be after starts_at")
+    if ends_at - starts_at > MAX_DURATION:
+        raise ValueError("a need may last at most 7 days; split longer ones")
+
+
+class NeedCreate(Input):
+    """A new need. Coordinators give ``community_id``; an agency's need is its own."""
+
+    community_id: str | None = Field(default=None, max_length=36)
+    title: Title
+    description: Description = ""
+    category: Category
+    location: LatLon
+    private_location: bool = Field(
+        default=False, description="At a private home: others see only a coarse area."
+    )
+    starts_at: AwareDatetime
+    ends_at: AwareDatetime
+    roles: Roles
+    requirements: UniqueSlugs = Field(default_factory=list)
+    urgency: Urgency = "normal"
+    open_to_network: bool = False
+
+    @model_validator(mode="after")
+    def _window(self) -> Self:
+        _check_window(self.starts_at, self.ends_at)
+        return self
+
+
+class NeedUpdate(Patch):
+    """Fields a need's owner may change. ``roles`` replaces the list, matched by name."""
+
+    title: Title | None = None
+    description: Description | None = None
+    category: Category | None = None
+    location: LatLon | None = None
+    private_location: bool | None = None
+    starts_at: AwareDatetime | None = None
+    ends_at: AwareDatetime | None = None
+    roles: Roles | None = None
+    requirements: UniqueSlugs | None = None
+    urgency: Urgency | None = None
+    open_to_network: bool | None = None
+
+    @model_validator(mode="after")
+    def _window(self) -> Self:
+        _check_window(self.starts_at, self.ends_at)
+        return self
+
+
+class RoleOut(BaseModel):
+    """A role and how many places are taken."""
+
+    name: str
+    skill: str | None
+    min_level: int
+    count: int
+    filled: int
+
+
+class NeedOut(BaseModel):
+    """A need. For a private location, viewers other than its owners get a coarse point."""
+
+    id: str
+    community_id: str | None
+    agency_id: str | None
+    title: str
+    description: str
+    category: Category
+    location: Point
+    location_approximate: bool
+    private_location: bool
+    starts_at: datetime
+    ends_at: datetime
+    roles: list[RoleOut]
+    requirements: list[str]
+    urgency: Urgency
+    open_to_network: bool
+    status: Status
+    created_at: datetime
+    updated_at: datetime

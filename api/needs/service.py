@@ -1,0 +1,244 @@
+"""Need use cases: post, read, list near a place, edit, cancel."""
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select
+from sqlalchemy.orm import Session
+
+from api.auth.principal import Principal
+from api.communities import repository as communities
+from api.communities.schemas import Point
+from api.communities.service import find as find_community
+from api.db.models import Need, NeedRole
+from api.db.spatial import within_km
+from api.errors import Conflict, FieldError, NotFound
+from api.needs import repository
+from api.needs.schemas import NeedCreate, NeedOut, NeedUpdate, RoleIn, RoleOut, Status
+from api.schemas import Page, decode_cursor, encode_cursor
+from geo.privacy import coarsen
+
+EDITABLE_STATUSES = ("open", "filled")
+
+
+def to_out(need: Need, *, exact: bool, coarsening_km: float) -> NeedOut:
+    """A need as the caller may see it; ``exact`` is False for outsiders of a private place."""
+    approximate = need.private_location and not exact
+    if approximate:
+        coarse = coarsen(need.location_lat, need.location_lon, cell_km=coarsening_km)
+        location = Point(lat=coarse.lat, lon=coarse.lon)
+    else:
+        location = Point(lat=need.location_lat, lon=need.location_lon)
+    return NeedOut(
+        id=need.id,
+        community_id=need.community_id,
+        agency_id=need.agency_id,
+        title=need.title,
+        description=need.description,
+        category=need.category,  # type: ignore[arg-type]  # CHECK constraint guarantees it
+        location=location,
+        location_approximate=approximate,
+        private_location=need.private_location,
+        starts_at=need.starts_at,
+        ends_at=need.ends_at,
+        roles=[
+            RoleOut(
+                name=role.name,
+                skill=role.skill,
+                min_level=role.min_level,
+                count=role.count,
+                filled=role.filled,
+            )
+            for role in need.roles
+        ],
+        requirements=need.requirements,
+        urgency=need.urgency,  # type: ignore[arg-type]
+        open_to_network=need.open_to_network,
+        status=need.status,  # type: ignore[arg-type]
+        created_at=need.created_at,
+        updated_at=need.updated_at,
+    )
+
+
+def _source(session: Session, principal: Principal, community_id: str | None) -> dict[str, Any]:
+    """Who a new need belongs to, from the caller's role."""
+    if principal.role == "agency":
+        if community_id is not None:
+            raise FieldError(
+                ("body", "community_id"),
+                "an agency's need is its own: community_id is not allowed",
+            )
+        return {"agency_id": principal.id}
+    if community_id is None:
+        raise FieldError(("body", "community_id"), "community_id is required")
+    find_community(session, communities.managed(principal), community_id)
+    return {"community_id": community_id}
+
+
+def _ensure_not_over(ends_at: datetime, now: datetime) -> None:
+    if ends_at <= now:
+        raise FieldError(("body", "ends_at"), "ends_at is in the past: the need is already over")
+
+
+def _role(position: int, role: RoleIn) -> NeedRole:
+    return NeedRole(position=position, filled=0, **role.model_dump())
+
+
+def refresh_status(need: Need) -> None:
+    """An open need becomes filled when every role is full, and reopens when a place frees."""
+    if need.status in EDITABLE_STATUSES:
+        full = all(role.filled >= role.count for role in need.roles)
+        need.status = "filled" if full else "open"
+
+
+def create(session: Session, *, principal: Principal, data: NeedCreate, now: datetime) -> Need:
+    """Post a need for a community the caller coordinates, or as an agency."""
+    _ensure_not_over(data.ends_at, now)
+    fields = data.model_dump(exclude={"community_id", "location", "roles"})
+    need = Need(
+        **fields,
+        **_source(session, principal, data.community_id),
+        location_lat=data.location.lat,
+        location_lon=data.location.lon,
+        status="open",
+        roles=[_role(position, role) for position, role in enumerate(data.roles)],
+    )
+    session.add(need)
+    session.flush()
+    return need
+
+
+def get(session: Session, *, principal: Principal, need_id: str) -> tuple[Need, bool]:
+    """A need the caller may read, and whether the caller owns it; 404 otherwise."""
+    row = session.execute(repository.readable(principal).where(Need.id == need_id)).first()
+    if row is None:
+        raise NotFound(f"need {need_id} not found")
+    return row[0], bool(row[1])
+
+
+def _writable(session: Session, principal: Principal, need_id: str) -> Need:
+    need = session.scalar(repository.writable(principal).where(Need.id == need_id))
+    if need is None:
+        raise NotFound(f"need {need_id} not found")
+    return need
+
+
+def _replace_roles(need: Need, roles: list[RoleIn]) -> None:
+    """Match roles by name: keep places already taken, refuse to drop below them."""
+    current = {role.name: role for role in need.roles}
+    wanted = {role.name for role in roles}
+    for name, role in current.items():
+        if name not in wanted and role.filled > 0:
+            raise Conflict(f"role '{name}' has {role.filled} sign-ups and cannot be removed")
+    kept = []
+    for position, spec in enumerate(roles):
+        role = current.get(spec.name)
+        if role is None:
+            kept.append(_role(position, spec))
+            continue
+        if spec.count < role.filled:
+            raise Conflict(
+                f"role '{spec.name}' already has {role.filled} sign-ups; count cannot be "
+                f"lowered to {spec.count}"
+            )
+        role.position, role.skill, role.min_level, role.count = (
+            position,
+            spec.skill,
+            spec.min_level,
+            spec.count,
+        )
+        kept.append(role)
+    need.roles = kept
+
+
+def update(
+    session: Session, *, principal: Principal, need_id: str, data: NeedUpdate, now: datetime
+) -> Need:
+    """Edit a need that is still open or filled."""
+    need = _writable(session, principal, need_id)
+    if need.status not in EDITABLE_STATUSES:
+        raise Conflict(f"need is {need.status} and can no longer be edited")
+    changes = data.model_dump(exclude_unset=True, exclude={"roles", "location"})
+    starts_at = changes.get("starts_at", need.starts_at)
+    ends_at = changes.get("ends_at", need.ends_at)
+    if ends_at <= starts_at:
+        field = "ends_at" if "ends_at" in changes else "starts_at"
+        raise FieldError(("body", field), "ends_at must be after starts_at")
+    if "ends_at" in changes:
+        _ensure_not_over(ends_at, now)
+    for column, value in changes.items():
+        setattr(need, column, value)
+    if data.location is not None:
+        need.location_lat, need.location_lon = data.location.lat, data.location.lon
+    if data.roles is not None:
+        _replace_roles(need, data.roles)
+    refresh_status(need)
+    session.flush()
+    return need
+
+
+def cancel(session: Session, *, principal: Principal, need_id: str) -> Need:
+    """Cancel a need; cancelling twice is harmless, a need already done cannot be."""
+    need = _writable(session, principal, need_id)
+    if need.status == "done":
+        raise Conflict("need is done and cannot be cancelled")
+    need.status = "cancelled"
+    session.flush()
+    return need
+
+
+def _page_statement(
+    session: Session,
+    statement: Select[tuple[Need, bool]],
+    *,
+    status: Status | None,
+    near: tuple[float, float] | None,
+    radius_km: float,
+) -> Select[tuple[Need, bool]]:
+    if status is not None:
+        statement = statement.where(Need.status == status)
+    if near is not None:
+        statement = statement.where(
+            within_km(
+                session.get_bind().dialect.name,
+                lat_column=Need.location_lat,
+                lon_column=Need.location_lon,
+                geography_column=Need.location_geog,
+                lat=near[0],
+                lon=near[1],
+                radius_km=radius_km,
+            )
+        )
+    return statement
+
+
+def list_needs(
+    session: Session,
+    *,
+    principal: Principal,
+    status: Status | None,
+    near: tuple[float, float] | None,
+    radius_km: float,
+    limit: int,
+    cursor: str | None,
+    coarsening_km: float,
+) -> Page[NeedOut]:
+    """Needs the caller may read, soonest first, optionally within a radius of a point."""
+    statement = _page_statement(
+        session, repository.readable(principal), status=status, near=near, radius_km=radius_km
+    )
+    if cursor is not None:
+        starts_at_text, need_id = decode_cursor(cursor, 2)
+        try:
+            starts_at = datetime.fromisoformat(starts_at_text)
+        except ValueError as error:
+            raise FieldError(("query", "cursor"), "invalid cursor") from error
+        statement = statement.where(
+            (Need.starts_at > starts_at) | ((Need.starts_at == starts_at) & (Need.id > need_id))
+        )
+    rows = session.execute(statement.order_by(Need.starts_at, Need.id).limit(limit + 1)).all()
+    more = len(rows) > limit
+    rows = rows[:limit]
+    items = [to_out(need, exact=bool(owned), coarsening_km=coarsening_km) for need, owned in rows]
+    next_cursor = encode_cursor(rows[-1][0].starts_at.isoformat(), rows[-1][0].id) if more else None
+    return Page[NeedOut](items=items, next_cursor=next_cursor)

@@ -1,0 +1,82 @@
+"""Weekly availability and blackout dates: is a member free for a need, and how freely.
+
+Slots are kept merged and sorted by (member, day, start), so at most one slot can cover any
+window piece and a single `searchsorted` over composite keys finds it for every
+member/segment row at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import numpy as np
+import numpy.typing as npt
+
+from matcher.records import MINUTES_PER_DAY, Slot
+
+IntArray = npt.NDArray[np.int64]
+BoolArray = npt.NDArray[np.bool_]
+
+MINUTES_PER_WEEK = 7 * MINUTES_PER_DAY
+# Blackout keys pack (member, date ordinal) into one int64; ordinals stay below 2**20
+# until the year 2871.
+BLACKOUT_ORDINAL_LIMIT = 1 << 20
+
+
+def merge_slots(slots: Iterable[Slot]) -> list[tuple[int, int, int]]:
+    """Sorted (day, start, end) with overlapping or touching slots joined.
+
+    Merging is what lets one slot stand for "free 9:00-13:00" when the member entered
+    9-11 and 11-13; without it a window across 11:00 would look uncovered.
+    """
+    merged: list[tuple[int, int, int]] = []
+    for slot in sorted(slots, key=lambda s: (s.day, s.start_minute)):
+        if merged and merged[-1][0] == slot.day and slot.start_minute <= merged[-1][2]:
+            day, start, end = merged[-1]
+            merged[-1] = (day, start, max(end, slot.end_minute))
+        else:
+            merged.append((slot.day, slot.start_minute, slot.end_minute))
+    return merged
+
+
+def slot_keys(member: IntArray, day: IntArray, minute: IntArray) -> IntArray:
+    """Composite sort key of a (member, weekday, minute) position in the week."""
+    return member * MINUTES_PER_WEEK + day * MINUTES_PER_DAY + minute
+
+
+def covering_slots(
+    slot_start_keys: IntArray,
+    slot_end_minute: IntArray,
+    *,
+    member: IntArray,
+    weekday: IntArray,
+    start_minute: IntArray,
+    end_minute: IntArray,
+) -> IntArray:
+    """Index of the slot covering each (member, weekday, start, end) row, or -1 if none.
+
+    `slot_start_keys` must be sorted; the candidate is the last slot starting at or before
+    the row's start, which covers it when it is the same member and day and ends late enough.
+    """
+    keys = slot_keys(member, weekday, start_minute)
+    index = np.searchsorted(slot_start_keys, keys, side="right") - 1
+    safe = np.maximum(index, 0)
+    found_start_keys = slot_start_keys[safe]
+    # Keys minus their minute identify (member, day), since a week is whole days.
+    same_member_and_day = found_start_keys - found_start_keys % MINUTES_PER_DAY == keys - start_minute
+    covered = (index >= 0) & same_member_and_day & (slot_end_minute[safe] >= end_minute)
+    return np.where(covered, index, -1)
+
+
+def blackout_keys(member: IntArray, ordinal: IntArray) -> IntArray:
+    """Composite sort key of a (member, local date) pair."""
+    return member * BLACKOUT_ORDINAL_LIMIT + ordinal
+
+
+def on_blackout(sorted_blackout_keys: IntArray, member: IntArray, ordinal: IntArray) -> BoolArray:
+    """Whether each (member, local date) row is one of that member's blackout dates."""
+    keys = blackout_keys(member, ordinal)
+    if sorted_blackout_keys.size == 0:
+        return np.zeros(keys.shape, dtype=np.bool_)
+    index = np.minimum(np.searchsorted(sorted_blackout_keys, keys), sorted_blackout_keys.size - 1)
+    return np.asarray(sorted_blackout_keys[index] == keys)

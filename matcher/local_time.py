@@ -1,0 +1,162 @@
+"""UTC instants to local wall-clock time, vectorised and DST-correct.
+
+Availability, blackout dates and monthly limits are all stated in a community's local time,
+while needs and commitments are instants. `zoneinfo` converts one datetime at a time, which
+would put a Python loop over every need (or commitment) back into the ranking path. Instead a
+`ZoneClock` records a zone's UTC offsets and transition instants over the span in play, so
+any number of instants convert with one `searchsorted`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import numpy as np
+import numpy.typing as npt
+
+from matcher.records import MINUTES_PER_DAY
+
+IntArray = npt.NDArray[np.int64]
+
+SECONDS_PER_DAY = 86_400
+SECONDS_PER_MINUTE = 60
+# date.toordinal() of 1970-01-01, to turn days since the epoch into comparable dates.
+EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_ONE_SECOND = timedelta(seconds=1)
+# Offsets are sampled this often and bisected where they change. Real zones never change
+# offset twice within six hours, so no transition can hide between two samples.
+_SAMPLE_STEP_S = 6 * 3600
+
+
+def epoch_seconds(moment: datetime, *, round_up: bool = False) -> int:
+    """Whole seconds since the epoch, in exact integer arithmetic (no float rounding).
+
+    Window ends round up so that a window is never shortened by a fraction of a second.
+    """
+    if round_up:
+        return -((_EPOCH - moment) // _ONE_SECOND)
+    return (moment - _EPOCH) // _ONE_SECOND
+
+
+@dataclass(frozen=True, slots=True)
+class ZoneClock:
+    """One zone's UTC offsets over a span of time, ready for vectorised lookups.
+
+    `offsets_s[i]` is the offset in force before `transitions_s[i]`; the last entry is the
+    offset after the final transition.
+    """
+
+    zone: str
+    transitions_s: IntArray
+    offsets_s: IntArray
+
+    @classmethod
+    def covering(cls, zone: str, first_s: int, last_s: int) -> ZoneClock:
+        """Build a clock that is exact for every instant in [first_s, last_s]."""
+        tzinfo = ZoneInfo(zone)
+
+        def offset_at(instant_s: int) -> int:
+            offset = datetime.fromtimestamp(instant_s, tzinfo).utcoffset()
+            assert offset is not None  # zoneinfo always knows the offset of an instant
+            return offset // _ONE_SECOND
+
+        samples = list(range(first_s, last_s + _SAMPLE_STEP_S, _SAMPLE_STEP_S))
+        offsets = [offset_at(sample) for sample in samples]
+        transitions: list[int] = []
+        in_force = [offsets[0]]
+        for before_s, after_s, offset_before, offset_after in zip(
+            samples, samples[1:], offsets, offsets[1:], strict=False
+        ):
+            if offset_before == offset_after:
+                continue
+            # Bisect to the first second with the new offset.
+            low, high = before_s, after_s
+            while high - low > 1:
+                middle = (low + high) // 2
+                if offset_at(middle) == offset_before:
+                    low = middle
+                else:
+                    high = middle
+            transitions.append(high)
+            in_force.append(offset_after)
+        return cls(
+            zone=zone,
+            transitions_s=np.asarray(transitions, dtype=np.int64),
+            offsets_s=np.asarray(in_force, dtype=np.int64),
+        )
+
+    def offset_at(self, instants_s: IntArray) -> IntArray:
+        """UTC offset in seconds at each instant."""
+        return self.offsets_s[np.searchsorted(self.transitions_s, instants_s, side="right")]
+
+    def local_seconds(self, instants_s: IntArray) -> IntArray:
+        """Wall-clock time of each instant, as seconds since the local epoch."""
+        return instants_s + self.offset_at(instants_s)
+
+    def local_month(self, instants_s: IntArray) -> IntArray:
+        """Local calendar month of each instant, as months since January 1970."""
+        days = self.local_seconds(instants_s) // SECONDS_PER_DAY
+        months = days.astype("datetime64[D]").astype("datetime64[M]")
+        return months.astype(np.int64)
+
+
+@dataclass(frozen=True, slots=True)
+class LocalSegments:
+    """Windows cut at local midnight into per-day pieces of wall-clock minutes.
+
+    Segments of window `w` are rows `offsets[w]:offsets[w + 1]`, in time order.
+    """
+
+    window: IntArray
+    ordinal: IntArray  # date.toordinal() of the local date
+    weekday: IntArray  # 0 = Monday
+    start_minute: IntArray
+    end_minute: IntArray
+    offsets: IntArray
+
+
+def local_segments(clock: ZoneClock, starts_s: IntArray, ends_s: IntArray) -> LocalSegments:
+    """Split windows [start, end) into the local days and minutes they occupy.
+
+    A window that spans a DST change is taken as the hull of the wall-clock times it touches:
+    falling back, 01:30 BST to 01:30 GMT occupies 01:00-02:00 on the clock (not nothing);
+    springing forward, the skipped hour counts as part of the window, which only asks the
+    member to be free for wall-clock time that does not exist.
+    """
+    local_start = starts_s + clock.offset_at(starts_s)
+    # The offset just before the end: a window ending at a transition ends on the old clock.
+    local_end = ends_s + clock.offset_at(ends_s - 1)
+    first_inside = np.searchsorted(clock.transitions_s, starts_s, side="right")
+    inside_count = np.searchsorted(clock.transitions_s, ends_s - 1, side="right") - first_inside
+    # Long windows can contain several transitions; loop over their rank, not over windows.
+    for rank in range(int(inside_count.max(initial=0))):
+        has = inside_count > rank
+        index = first_inside[has] + rank
+        transition = clock.transitions_s[index]
+        local_start[has] = np.minimum(local_start[has], transition + clock.offsets_s[index + 1])
+        local_end[has] = np.maximum(local_end[has], transition + clock.offsets_s[index])
+
+    first_day = local_start // SECONDS_PER_DAY
+    last_day = (local_end - 1) // SECONDS_PER_DAY
+    counts = last_day - first_day + 1
+    offsets = np.zeros(counts.size + 1, dtype=np.int64)
+    np.cumsum(counts, out=offsets[1:])
+    window = np.repeat(np.arange(counts.size, dtype=np.int64), counts)
+    day = first_day[window] + (np.arange(offsets[-1], dtype=np.int64) - offsets[window])
+    midnight = day * SECONDS_PER_DAY
+    start_s = np.maximum(local_start[window], midnight) - midnight
+    end_s = np.minimum(local_end[window], midnight + SECONDS_PER_DAY) - midnight
+    ordinal = day + EPOCH_ORDINAL
+    return LocalSegments(
+        window=window,
+        ordinal=ordinal,
+        # Ordinal 1 (0001-01-01) was a Monday.
+        weekday=(ordinal - 1) % 7,
+        start_minute=start_s // SECONDS_PER_MINUTE,
+        # Round the end up: a window ending 10:00:30 needs the member free until 10:01.
+        end_minute=np.minimum(-(-end_s // SECONDS_PER_MINUTE), MINUTES_PER_DAY),
+    offsets=offsets,
+    )

@@ -1,0 +1,312 @@
+"""Members as columns: the form the vectorised constraints and scores work on.
+
+Ranking 100k members cannot afford a Python loop per member, so members are laid out as
+numpy arrays, one row per member, with the variable-length parts (weekly slots, blackout
+dates, commitments) flattened into their own row-per-item arrays keyed by member index.
+Every column is plain data (strings, numbers, epoch seconds) so a database layer can fill
+`MemberPool` straight from query results; `build_pool` is the in-memory route from records.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import numpy as np
+import numpy.typing as npt
+
+from matcher.availability import (
+    BLACKOUT_ORDINAL_LIMIT,
+    blackout_keys,
+    merge_slots,
+    slot_keys,
+)
+from matcher.local_time import epoch_seconds
+from matcher.records import EXPERIENCED_STAGES, MINUTES_PER_DAY, STAGES, MemberRecord
+from matcher.text_fit import TextFit
+
+IntArray = npt.NDArray[np.int64]
+FloatArray = npt.NDArray[np.float64]
+BoolArray = npt.NDArray[np.bool_]
+StrArray = npt.NDArray[np.str_]
+ObjectArray = npt.NDArray[np.object_]
+
+
+def _coerce(pool: object, name: str, dtype: npt.DTypeLike) -> None:
+    object.__setattr__(pool, name, np.asarray(getattr(pool, name), dtype=dtype))
+
+
+@dataclass(frozen=True, eq=False)
+class MemberPool:
+    """Columnar members. N members; S skills; C checks; K slots; B blackouts; J commitments.
+
+    Invariants (checked on construction): slots are merged within a day and sorted by
+    (member, day, start); blackouts sorted by (member, date) without repeats; commitments
+    grouped by member in ascending member order.
+    """
+
+    ids: StrArray  # (N,)
+    names: ObjectArray  # (N,) str
+    community_ids: StrArray  # (N,)
+    lat: FloatArray  # (N,)
+    lon: FloatArray  # (N,)
+    max_travel_km: FloatArray  # (N,)
+    timezones: StrArray  # (N,) IANA zone of the member's community
+    stages: StrArray  # (N,) new | growing | mature | leader
+    active: BoolArray  # (N,)
+    max_commitments_per_month: IntArray  # (N,)
+    services_last_90_days: IntArray  # (N,)
+    last_served_s: FloatArray  # (N,) epoch seconds; NaN means never served
+    interests: ObjectArray  # (N,) str
+    skill_names: tuple[str, ...]  # (S,)
+    skill_levels: IntArray  # (N, S); 0 where the member lacks the skill
+    check_names: tuple[str, ...]  # (C,)
+    has_check: BoolArray  # (N, C)
+    slot_member: IntArray  # (K,)
+    slot_day: IntArray  # (K,) 0 = Monday
+    slot_start_minute: IntArray  # (K,)
+    slot_end_minute: IntArray  # (K,)
+    blackout_member: IntArray  # (B,)
+    blackout_ordinal: IntArray  # (B,) date.toordinal() of the local date
+    commitment_member: IntArray  # (J,)
+    commitment_need_ids: StrArray  # (J,)
+    commitment_starts_s: IntArray  # (J,) epoch seconds
+    commitment_ends_s: IntArray  # (J,) epoch seconds
+    # Optional cache of the interests as vectors of `text_model`, so ranking a large pool
+    # does not re-vectorise every member's interests on each call.
+    interest_vectors: Any | None = None
+    text_model: TextFit | None = None
+
+    # Derived on construction.
+    zone_names: tuple[str, ...] = field(init=False)
+    zone_codes: IntArray = field(init=False)  # (N,) index into zone_names
+    is_experienced: BoolArray = field(init=False)  # (N,) mature or leader
+    id_rank: IntArray = field(init=False)  # (N,) position of each id in sorted order
+    slot_start_keys: IntArray = field(init=False)  # (K,) sorted
+    sorted_blackout_keys: IntArray = field(init=False)  # (B,)
+    commitment_offsets: IntArray = field(init=False)  # (N + 1,) commitments of member i
+
+    def __post_init__(self) -> None:
+        for name, dtype in (
+            ("ids", np.str_),
+            ("names", np.object_),
+            ("community_ids", np.str_),
+            ("lat", np.float64),
+            ("lon", np.float64),
+            ("max_travel_km", np.float64),
+            ("timezones", np.str_),
+            ("stages", np.str_),
+            ("active", np.bool_),
+            ("max_commitments_per_month", np.int64),
+            ("services_last_90_days", np.int64),
+            ("last_served_s", np.float64),
+            ("interests", np.object_),
+            ("skill_levels", np.int64),
+            ("has_check", np.bool_),
+            ("slot_member", np.int64),
+            ("slot_day", np.int64),
+            ("slot_start_minute", np.int64),
+            ("slot_end_minute", np.int64),
+            ("blackout_member", np.int64),
+            ("blackout_ordinal", np.int64),
+            ("commitment_member", np.int64),
+            ("commitment_need_ids", np.str_),
+            ("commitment_starts_s", np.int64),
+            ("commitment_ends_s", np.int64),
+        ):
+            _coerce(self, name, dtype)
+        count = self.ids.shape[0]
+        self._check_shapes(count)
+
+        zone_names, zone_codes = np.unique(self.timezones, return_inverse=True)
+        for zone in zone_names:
+            ZoneInfo(str(zone))  # fail on construction, not mid-ranking, for a bad zone
+        if not np.isin(self.stages, STAGES).all():
+            raise ValueError(f"stages must be among {', '.join(STAGES)}")
+
+        keys = slot_keys(self.slot_member, self.slot_day, self.slot_start_minute)
+        same_day = np.diff(keys // MINUTES_PER_DAY) == 0
+        if np.any(np.diff(keys) <= 0) or np.any(
+            same_day & (self.slot_start_minute[1:] <= self.slot_end_minute[:-1])
+        ):
+            raise ValueError("slots must be merged and sorted by (member, day, start)")
+        if np.any((self.blackout_ordinal <= 0) | (self.blackout_ordinal >= BLACKOUT_ORDINAL_LIMIT)):
+            raise ValueError("blackout ordinal out of range")
+        blackout_sorted = blackout_keys(self.blackout_member, self.blackout_ordinal)
+        if np.any(np.diff(blackout_sorted) <= 0):
+            raise ValueError("blackouts must be sorted by (member, date) without repeats")
+        if np.any(np.diff(self.commitment_member) < 0):
+            raise ValueError("commitments must be grouped by member in ascending order")
+
+        derived: dict[str, object] = {
+            "zone_names": tuple(str(zone) for zone in zone_names),
+            "zone_codes": zone_codes.astype(np.int64).reshape(count),
+            "is_experienced": np.isin(self.stages, sorted(EXPERIENCED_STAGES)),
+            "id_rank": _ranks(self.ids),
+            "slot_start_keys": keys,
+            "sorted_blackout_keys": blackout_sorted,
+            "commitment_offsets": np.searchsorted(
+                self.commitment_member, np.arange(count + 1), side="left"
+            ).astype(np.int64),
+        }
+        for name, value in derived.items():
+            object.__setattr__(self, name, value)
+
+    def _check_shapes(self, count: int) -> None:
+        per_member = (
+            "names community_ids lat lon max_travel_km timezones stages active "
+            "max_commitments_per_month services_last_90_days last_served_s interests"
+        ).split()
+        if any(getattr(self, name).shape != (count,) for name in per_member):
+            raise ValueError("every per-member column must have one row per member")
+        if self.skill_levels.shape != (count, len(self.skill_names)):
+            raise ValueError("skill_levels must be (members, skills)")
+        if self.has_check.shape != (count, len(self.check_names)):
+            raise ValueError("has_check must be (members, checks)")
+        for group in (
+            ("slot_member", "slot_day", "slot_start_minute", "slot_end_minute"),
+            ("blackout_member", "blackout_ordinal"),
+            (
+                "commitment_member",
+                "commitment_need_ids",
+                "commitment_starts_s",
+                "commitment_ends_s",
+            ),
+        ):
+            sizes = {getattr(self, name).shape for name in group}
+            if len(sizes) != 1 or len(next(iter(sizes))) != 1:
+                raise ValueError(f"{', '.join(group)} must be 1-d and equally long")
+            if np.any((getattr(self, group[0]) < 0) | (getattr(self, group[0]) >= count)):
+                raise ValueError(f"{group[0]} must index members")
+
+    def __len__(self) -> int:
+        return int(self.ids.shape[0])
+
+    def with_interest_vectors(self, text_model: TextFit) -> MemberPool:
+        """The same pool with interests vectorised once by a fitted `text_model`."""
+        vectors = text_model.transform(list(self.interests))
+        return dataclasses.replace(self, interest_vectors=vectors, text_model=text_model)
+
+
+def _ranks(values: npt.NDArray[Any]) -> IntArray:
+    order = np.argsort(values, kind="stable")
+    ranks = np.empty(order.size, dtype=np.int64)
+    ranks[order] = np.arange(order.size)
+    return ranks
+
+
+def build_pool(
+    members: Sequence[MemberRecord], *, text_model: TextFit | None = None
+) -> MemberPool:
+    """Lay records out as columns in one pass; pass a fitted `text_model` to cache vectors."""
+    skill_columns: dict[str, int] = {}
+    check_columns: dict[str, int] = {}
+    scalars: list[tuple[Any, ...]] = []
+    skill_cells: list[tuple[int, int, int]] = []
+    check_cells: list[tuple[int, int]] = []
+    slots: list[tuple[int, int, int, int]] = []
+    blackouts: list[tuple[int, int]] = []
+    commitments: list[tuple[int, str, int, int]] = []
+
+    for row, member in enumerate(members):
+        served = member.last_served_at
+        scalars.append(
+            (
+                member.id,
+                member.name,
+                member.community_id,
+                member.lat,
+                member.lon,
+                member.max_travel_km,
+                member.timezone,
+                member.stage,
+                member.active,
+                member.max_commitments_per_month,
+                member.services_last_90_days,
+                np.nan if served is None else epoch_seconds(served),
+                member.interests,
+            )
+        )
+        for skill, level in member.skills.items():
+            skill_cells.append((row, skill_columns.setdefault(skill, len(skill_columns)), level))
+        for check in member.checks:
+            check_cells.append((row, check_columns.setdefault(check, len(check_columns))))
+        slots.extend((row, day, start, end) for day, start, end in merge_slots(member.availability))
+        blackouts.extend((row, day.toordinal()) for day in sorted(member.blackout_dates))
+        commitments.extend(
+            (
+                row,
+                commitment.need_id,
+                epoch_seconds(commitment.starts_at),
+                epoch_seconds(commitment.ends_at, round_up=True),
+            )
+            for commitment in member.commitments
+        )
+
+    count = len(scalars)
+    (
+        ids,
+        names,
+        community_ids,
+        lat,
+        lon,
+        max_travel_km,
+        timezones,
+        stages,
+        active,
+        max_commitments_per_month,
+        services_last_90_days,
+        last_served_s,
+        interests,
+    ) = _columns(scalars, 13)
+    skill_levels = np.zeros((count, len(skill_columns)), dtype=np.int64)
+    if skill_cells:
+        rows, columns, levels = _columns(skill_cells, 3)
+        skill_levels[rows, columns] = levels
+    has_check = np.zeros((count, len(check_columns)), dtype=np.bool_)
+    if check_cells:
+        rows, columns = _columns(check_cells, 2)
+        has_check[rows, columns] = True
+    slot_member, slot_day, slot_start, slot_end = _columns(slots, 4)
+    blackout_member, blackout_ordinal = _columns(blackouts, 2)
+    commitment_member, commitment_need, commitment_start, commitment_end = _columns(
+        commitments, 4
+    )
+    pool = MemberPool(
+        ids=np.array(ids, dtype=np.str_),
+        names=np.array(names, dtype=np.object_),
+        community_ids=np.array(community_ids, dtype=np.str_),
+        lat=np.array(lat, dtype=np.float64),
+        lon=np.array(lon, dtype=np.float64),
+        max_travel_km=np.array(max_travel_km, dtype=np.float64),
+        timezones=np.array(timezones, dtype=np.str_),
+        stages=np.array(stages, dtype=np.str_),
+        active=np.array(active, dtype=np.bool_),
+        max_commitments_per_month=np.array(max_commitments_per_month, dtype=np.int64),
+        services_last_90_days=np.array(services_last_90_days, dtype=np.int64),
+        last_served_s=np.array(last_served_s, dtype=np.float64),
+        interests=np.array(interests, dtype=np.object_),
+        skill_names=tuple(skill_columns),
+        skill_levels=skill_levels,
+        check_names=tuple(check_columns),
+        has_check=has_check,
+        slot_member=np.array(slot_member, dtype=np.int64),
+        slot_day=np.array(slot_day, dtype=np.int64),
+        slot_start_minute=np.array(slot_start, dtype=np.int64),
+        slot_end_minute=np.array(slot_end, dtype=np.int64),
+        blackout_member=np.array(blackout_member, dtype=np.int64),
+        blackout_ordinal=np.array(blackout_ordinal, dtype=np.int64),
+        commitment_member=np.array(commitment_member, dtype=np.int64),
+        commitment_need_ids=np.array(commitment_need, dtype=np.str_),
+        commitment_starts_s=np.array(commitment_start, dtype=np.int64),
+        commitment_ends_s=np.array(commitment_end, dtype=np.int64),
+    )
+    return pool if text_model is None else pool.with_interest_vectors(text_model)
+
+
+def _columns(rows: list[tuple[Any, ...]], width: int) -> list[tuple[Any, ...]]:
+    # Transposing in C keeps the per-record work to one pass of appends.
+    return list(zip(*rows, strict=True)) if rows else [()] * width

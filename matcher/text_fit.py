@@ -1,0 +1,81 @@
+"""How well a need's words match a member's stated interests (TF-IDF + cosine).
+
+This is the one learned part of the matcher, so it follows scikit-learn's estimator
+conventions: `__init__` only stores parameters, `fit` learns from the network's own texts
+and returns self, learned state ends in `_`, and use before `fit` raises `NotFittedError`.
+Fitting on the network's own needs and interests is what makes local words ("allotment",
+"foodbank") count for more than words every need uses.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+from sklearn.base import BaseEstimator
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.utils.validation import check_is_fitted
+
+# scipy.sparse has no type information; rows are L2-normalised CSR matrices.
+SparseRows = Any
+
+
+def _as_texts(texts: Iterable[str]) -> list[str]:
+    # A bare string is iterable too, and would be read as one text per character.
+    if isinstance(texts, str):
+        raise TypeError("pass a sequence of texts, not a single string")
+    return list(texts)
+
+
+# BaseEstimator is untyped (Any) to mypy; subclassing it is how clone/get_params work.
+class TextFit(BaseEstimator):  # type: ignore[misc]
+    """TF-IDF model of the network's texts; similarity is cosine, in [0, 1]."""
+
+    def __init__(
+        self,
+        *,
+        ngram_range: tuple[int, int] = (1, 1),
+        min_df: int | float = 1,
+        max_df: int | float = 1.0,
+        stop_words: str | list[str] | None = "english",
+        sublinear_tf: bool = True,
+    ) -> None:
+        self.ngram_range = ngram_range
+        self.min_df = min_df
+        self.max_df = max_df
+        self.stop_words = stop_words
+        self.sublinear_tf = sublinear_tf
+
+    def fit(self, texts: Iterable[str], y: object = None) -> TextFit:
+        """Learn the vocabulary and term weights from the network's need and interest texts."""
+        vectorizer = TfidfVectorizer(
+            ngram_range=self.ngram_range,
+            min_df=self.min_df,
+            max_df=self.max_df,
+            stop_words=self.stop_words,
+            sublinear_tf=self.sublinear_tf,
+            norm="l2",
+        )
+        vectorizer.fit(_as_texts(texts))
+        self.vectorizer_ = vectorizer
+        self.terms_: npt.NDArray[np.object_] = vectorizer.get_feature_names_out()
+        return self
+
+    def transform(self, texts: Iterable[str]) -> SparseRows:
+        """Unit-length TF-IDF rows, one per text (all-zero for a text of unknown words)."""
+        check_is_fitted(self)
+        return self.vectorizer_.transform(_as_texts(texts))
+
+    def similarity(self, texts_a: Iterable[str], texts_b: Iterable[str]) -> npt.NDArray[np.float64]:
+        """Cosine similarity of every text in `texts_a` with every text in `texts_b`."""
+        product = self.transform(texts_a) @ self.transform(texts_b).T
+        return np.clip(np.asarray(product.toarray(), dtype=np.float64), 0.0, 1.0)
+
+    def shared_terms(self, text_a: str, text_b: str, *, limit: int = 3) -> list[str]:
+        """The terms that contribute most to the similarity of two texts, strongest first."""
+        vectors = self.transform([text_a, text_b])
+        contribution = np.asarray(vectors[0].multiply(vectors[1]).toarray()).ravel()
+        strongest = np.argsort(-contribution, kind="stable")[:limit]
+        return [str(self.terms_[i]) for i in strongest if contribution[i] > 0]
