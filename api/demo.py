@@ -30,18 +30,93 @@ CITY = ("Bristol", "GB")
 # Neighbourhood offsets from the city centre (km north, km east), roughly Bristol's layout.
 NEIGHBOURHOODS = (("Easton", 0.8, 2.2), ("Bedminster", -1.6, -0.4), ("Southville", -1.2, -1.3))
 FIRST_NAMES = (
-    "Amara Ben Chloe Dev Ellie Femi Grace Hamza Isla Jonah Kemi Liam Maya Noah Olu Priya Quinn "
-    "Rosa Sami Tess Umar Vera Will Xena Yusuf Zara Abi Callum Dina Ezra Faith Gabe Hana Ivan "
-    "Jade Kofi Lena Marek Nia Owen Pia Reuben Sofia Theo Una Viktor Wren Yara Zac Alba"
-).split()
-SURNAMES = "Okafor Patel Hughes Evans Nowak Ahmed Clarke Mensah Price Rahman Walsh Bell".split()
-SKILLS = ("cooking", "driving", "tutoring", "childcare", "first_aid", "gardening", "diy",
-          "listening", "music", "admin")
+    "Amara",
+    "Ben",
+    "Chloe",
+    "Dev",
+    "Ellie",
+    "Femi",
+    "Grace",
+    "Hamza",
+    "Isla",
+    "Jonah",
+    "Kemi",
+    "Liam",
+    "Maya",
+    "Noah",
+    "Olu",
+    "Priya",
+    "Quinn",
+    "Rosa",
+    "Sami",
+    "Tess",
+    "Umar",
+    "Vera",
+    "Will",
+    "Xena",
+    "Yusuf",
+    "Zara",
+    "Abi",
+    "Callum",
+    "Dina",
+    "Ezra",
+    "Faith",
+    "Gabe",
+    "Hana",
+    "Ivan",
+    "Jade",
+    "Kofi",
+    "Lena",
+    "Marek",
+    "Nia",
+    "Owen",
+    "Pia",
+    "Reuben",
+    "Sofia",
+    "Theo",
+    "Una",
+    "Viktor",
+    "Wren",
+    "Yara",
+    "Zac",
+    "Alba",
+)
+SURNAMES = (
+    "Okafor",
+    "Patel",
+    "Hughes",
+    "Evans",
+    "Nowak",
+    "Ahmed",
+    "Clarke",
+    "Mensah",
+    "Price",
+    "Rahman",
+    "Walsh",
+    "Bell",
+)
+SKILLS = (
+    "cooking",
+    "driving",
+    "tutoring",
+    "childcare",
+    "first_aid",
+    "gardening",
+    "diy",
+    "listening",
+    "music",
+    "admin",
+)
 INTERESTS = (
-    "cooking for families, baking bread", "maths tutoring and homework clubs",
-    "visiting older neighbours, good listener", "gardening and tidying parks",
-    "fixing bikes and small repairs", "driving people to appointments",
-    "music with children", "prayer and pastoral care", "food bank shifts and sorting",
+    "cooking for families, baking bread",
+    "maths tutoring and homework clubs",
+    "visiting older neighbours, good listener",
+    "gardening and tidying parks",
+    "fixing bikes and small repairs",
+    "driving people to appointments",
+    "music with children",
+    "prayer and pastoral care",
+    "food bank shifts and sorting",
 )
 WEEKLY_PATTERNS = (
     [("mon", "18:00", "21:00"), ("wed", "18:00", "21:00"), ("sat", "09:00", "13:00")],
@@ -51,16 +126,31 @@ WEEKLY_PATTERNS = (
     [(day, "19:00", "21:30") for day in ("mon", "tue", "wed", "thu")],
 )
 NEED_TEMPLATES = (
-    ("Meals for the Hassan family after a new baby", "meals",
-     [("cook", "cooking", 1, 2), ("driver", "driving", 1, 1)], 3, True),
+    (
+        "Meals for the Hassan family after a new baby",
+        "meals",
+        [("cook", "cooking", 1, 2), ("driver", "driving", 1, 1)],
+        3,
+        True,
+    ),
     ("Homework club at St Mark's", "tutoring", [("tutor", "tutoring", 2, 3)], 2, False),
-    ("Visit Mrs Jenkins after her hip operation", "visiting",
-     [("visitor", "listening", 1, 2)], 2, True),
+    (
+        "Visit Mrs Jenkins after her hip operation",
+        "visiting",
+        [("visitor", "listening", 1, 2)],
+        2,
+        True,
+    ),
     ("Clean-up of Victoria Park", "cleanup", [("volunteer", None, 1, 6)], 3, False),
     ("Lifts to the hospital for dialysis", "transport", [("driver", "driving", 2, 1)], 3, True),
     ("Fix a leaking tap and a broken gate", "repair", [("handy", "diy", 2, 1)], 2, True),
-    ("Sort donations at the food bank", "meals",
-     [("sorter", None, 1, 4), ("lead", "admin", 2, 1)], 3, False),
+    (
+        "Sort donations at the food bank",
+        "meals",
+        [("sorter", None, 1, 4), ("lead", "admin", 2, 1)],
+        3,
+        False,
+    ),
     ("Prayer walk around Easton", "prayer", [("walker", None, 1, 5)], 2, False),
 )
 
@@ -131,7 +221,9 @@ def load(session: Session, *, now: datetime, seed: int = 7) -> DemoKeys:
             rng.gauss(0, 1.2),
             rng.gauss(0, 1.2),
         )
-        skills = {skill: rng.choice((1, 1, 2, 3)) for skill in rng.sample(SKILLS, rng.randint(1, 4))}
+        skills = {
+            skill: rng.choice((1, 1, 2, 3)) for skill in rng.sample(SKILLS, rng.randint(1, 4))
+        }
         stage = rng.choices(("new", "growing", "mature", "leader"), weights=(4, 4, 3, 1))[0]
         pattern = rng.choice(WEEKLY_PATTERNS)
         member = members.create(

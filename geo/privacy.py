@@ -23,7 +23,8 @@ def coarsen(lat: float, lon: float, *, cell_km: float = 1.0) -> Point:
 
     The grid is rows of equal latitude height; each row is cut into equal longitude slices
     whose count is chosen so a slice is about `cell_km` wide at the row's central latitude.
-    The result is within `cell_km` of the input everywhere, including the poles.
+    The result is within `cell_km` of the input everywhere, including the poles, for cells
+    up to ~100 km (tested range); continent-sized cells are not a use we have.
     """
     if not -90.0 <= lat <= 90.0:
         raise ValueError(f"lat must be within [-90, 90] degrees, got {lat!r}")

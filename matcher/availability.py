@@ -63,7 +63,9 @@ def covering_slots(
     safe = np.maximum(index, 0)
     found_start_keys = slot_start_keys[safe]
     # Keys minus their minute identify (member, day), since a week is whole days.
-    same_member_and_day = found_start_keys - found_start_keys % MINUTES_PER_DAY == keys - start_minute
+    same_member_and_day = (
+        found_start_keys - found_start_keys % MINUTES_PER_DAY == keys - start_minute
+    )
     covered = (index >= 0) & same_member_and_day & (slot_end_minute[safe] >= end_minute)
     return np.where(covered, index, -1)
 

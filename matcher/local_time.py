@@ -145,7 +145,8 @@ def local_segments(clock: ZoneClock, starts_s: IntArray, ends_s: IntArray) -> Lo
     offsets = np.zeros(counts.size + 1, dtype=np.int64)
     np.cumsum(counts, out=offsets[1:])
     window = np.repeat(np.arange(counts.size, dtype=np.int64), counts)
-    day = first_day[window] + (np.arange(offsets[-1], dtype=np.int64) - offsets[window])
+    position = np.arange(int(offsets[-1]), dtype=np.int64)
+    day: IntArray = first_day[window] + (position - offsets[window])
     midnight = day * SECONDS_PER_DAY
     start_s = np.maximum(local_start[window], midnight) - midnight
     end_s = np.minimum(local_end[window], midnight + SECONDS_PER_DAY) - midnight
@@ -158,5 +159,5 @@ def local_segments(clock: ZoneClock, starts_s: IntArray, ends_s: IntArray) -> Lo
         start_minute=start_s // SECONDS_PER_MINUTE,
         # Round the end up: a window ending 10:00:30 needs the member free until 10:01.
         end_minute=np.minimum(-(-end_s // SECONDS_PER_MINUTE), MINUTES_PER_DAY),
-    offsets=offsets,
+        offsets=offsets,
     )

@@ -24,6 +24,7 @@ from matcher.availability import (
     merge_slots,
     slot_keys,
 )
+from matcher.columns import coerce_columns, sort_ranks, transpose
 from matcher.local_time import epoch_seconds
 from matcher.records import EXPERIENCED_STAGES, MINUTES_PER_DAY, STAGES, MemberRecord
 from matcher.text_fit import TextFit
@@ -33,10 +34,6 @@ FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
 StrArray = npt.NDArray[np.str_]
 ObjectArray = npt.NDArray[np.object_]
-
-
-def _coerce(pool: object, name: str, dtype: npt.DTypeLike) -> None:
-    object.__setattr__(pool, name, np.asarray(getattr(pool, name), dtype=dtype))
 
 
 @dataclass(frozen=True, eq=False)
@@ -90,34 +87,36 @@ class MemberPool:
     commitment_offsets: IntArray = field(init=False)  # (N + 1,) commitments of member i
 
     def __post_init__(self) -> None:
-        for name, dtype in (
-            ("ids", np.str_),
-            ("names", np.object_),
-            ("community_ids", np.str_),
-            ("lat", np.float64),
-            ("lon", np.float64),
-            ("max_travel_km", np.float64),
-            ("timezones", np.str_),
-            ("stages", np.str_),
-            ("active", np.bool_),
-            ("max_commitments_per_month", np.int64),
-            ("services_last_90_days", np.int64),
-            ("last_served_s", np.float64),
-            ("interests", np.object_),
-            ("skill_levels", np.int64),
-            ("has_check", np.bool_),
-            ("slot_member", np.int64),
-            ("slot_day", np.int64),
-            ("slot_start_minute", np.int64),
-            ("slot_end_minute", np.int64),
-            ("blackout_member", np.int64),
-            ("blackout_ordinal", np.int64),
-            ("commitment_member", np.int64),
-            ("commitment_need_ids", np.str_),
-            ("commitment_starts_s", np.int64),
-            ("commitment_ends_s", np.int64),
-        ):
-            _coerce(self, name, dtype)
+        coerce_columns(
+            self,
+            {
+                "ids": np.str_,
+                "names": np.object_,
+                "community_ids": np.str_,
+                "lat": np.float64,
+                "lon": np.float64,
+                "max_travel_km": np.float64,
+                "timezones": np.str_,
+                "stages": np.str_,
+                "active": np.bool_,
+                "max_commitments_per_month": np.int64,
+                "services_last_90_days": np.int64,
+                "last_served_s": np.float64,
+                "interests": np.object_,
+                "skill_levels": np.int64,
+                "has_check": np.bool_,
+                "slot_member": np.int64,
+                "slot_day": np.int64,
+                "slot_start_minute": np.int64,
+                "slot_end_minute": np.int64,
+                "blackout_member": np.int64,
+                "blackout_ordinal": np.int64,
+                "commitment_member": np.int64,
+                "commitment_need_ids": np.str_,
+                "commitment_starts_s": np.int64,
+                "commitment_ends_s": np.int64,
+            },
+        )
         count = self.ids.shape[0]
         self._check_shapes(count)
 
@@ -127,6 +126,14 @@ class MemberPool:
         if not np.isin(self.stages, STAGES).all():
             raise ValueError(f"stages must be among {', '.join(STAGES)}")
 
+        if np.any(
+            (self.slot_day < 0)
+            | (self.slot_day > 6)
+            | (self.slot_start_minute < 0)
+            | (self.slot_start_minute >= self.slot_end_minute)
+            | (self.slot_end_minute > MINUTES_PER_DAY)
+        ):
+            raise ValueError("slots need day 0..6 and 0 <= start < end <= 1440")
         keys = slot_keys(self.slot_member, self.slot_day, self.slot_start_minute)
         same_day = np.diff(keys // MINUTES_PER_DAY) == 0
         if np.any(np.diff(keys) <= 0) or np.any(
@@ -145,7 +152,7 @@ class MemberPool:
             "zone_names": tuple(str(zone) for zone in zone_names),
             "zone_codes": zone_codes.astype(np.int64).reshape(count),
             "is_experienced": np.isin(self.stages, sorted(EXPERIENCED_STAGES)),
-            "id_rank": _ranks(self.ids),
+            "id_rank": sort_ranks(self.ids),
             "slot_start_keys": keys,
             "sorted_blackout_keys": blackout_sorted,
             "commitment_offsets": np.searchsorted(
@@ -156,10 +163,20 @@ class MemberPool:
             object.__setattr__(self, name, value)
 
     def _check_shapes(self, count: int) -> None:
-        per_member = (
-            "names community_ids lat lon max_travel_km timezones stages active "
-            "max_commitments_per_month services_last_90_days last_served_s interests"
-        ).split()
+        per_member = [
+            "names",
+            "community_ids",
+            "lat",
+            "lon",
+            "max_travel_km",
+            "timezones",
+            "stages",
+            "active",
+            "max_commitments_per_month",
+            "services_last_90_days",
+            "last_served_s",
+            "interests",
+        ]
         if any(getattr(self, name).shape != (count,) for name in per_member):
             raise ValueError("every per-member column must have one row per member")
         if self.skill_levels.shape != (count, len(self.skill_names)):
@@ -191,16 +208,7 @@ class MemberPool:
         return dataclasses.replace(self, interest_vectors=vectors, text_model=text_model)
 
 
-def _ranks(values: npt.NDArray[Any]) -> IntArray:
-    order = np.argsort(values, kind="stable")
-    ranks = np.empty(order.size, dtype=np.int64)
-    ranks[order] = np.arange(order.size)
-    return ranks
-
-
-def build_pool(
-    members: Sequence[MemberRecord], *, text_model: TextFit | None = None
-) -> MemberPool:
+def build_pool(members: Sequence[MemberRecord], *, text_model: TextFit | None = None) -> MemberPool:
     """Lay records out as columns in one pass; pass a fitted `text_model` to cache vectors."""
     skill_columns: dict[str, int] = {}
     check_columns: dict[str, int] = {}
@@ -261,20 +269,18 @@ def build_pool(
         services_last_90_days,
         last_served_s,
         interests,
-    ) = _columns(scalars, 13)
+    ) = transpose(scalars, 13)
     skill_levels = np.zeros((count, len(skill_columns)), dtype=np.int64)
     if skill_cells:
-        rows, columns, levels = _columns(skill_cells, 3)
+        rows, columns, levels = transpose(skill_cells, 3)
         skill_levels[rows, columns] = levels
     has_check = np.zeros((count, len(check_columns)), dtype=np.bool_)
     if check_cells:
-        rows, columns = _columns(check_cells, 2)
+        rows, columns = transpose(check_cells, 2)
         has_check[rows, columns] = True
-    slot_member, slot_day, slot_start, slot_end = _columns(slots, 4)
-    blackout_member, blackout_ordinal = _columns(blackouts, 2)
-    commitment_member, commitment_need, commitment_start, commitment_end = _columns(
-        commitments, 4
-    )
+    slot_member, slot_day, slot_start, slot_end = transpose(slots, 4)
+    blackout_member, blackout_ordinal = transpose(blackouts, 2)
+    commitment_member, commitment_need, commitment_start, commitment_end = transpose(commitments, 4)
     pool = MemberPool(
         ids=np.array(ids, dtype=np.str_),
         names=np.array(names, dtype=np.object_),
@@ -305,8 +311,3 @@ def build_pool(
         commitment_ends_s=np.array(commitment_end, dtype=np.int64),
     )
     return pool if text_model is None else pool.with_interest_vectors(text_model)
-
-
-def _columns(rows: list[tuple[Any, ...]], width: int) -> list[tuple[Any, ...]]:
-    # Transposing in C keeps the per-record work to one pass of appends.
-    return list(zip(*rows, strict=True)) if rows else [()] * width

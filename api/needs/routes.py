@@ -100,9 +100,7 @@ def update_need(
     return service.to_out(need, exact=True, coarsening_km=settings.location_coarsening_km)
 
 
-@router.post(
-    "/{need_id}/cancel", responses=responses(Unauthorized, Forbidden, NotFound, Conflict)
-)
+@router.post("/{need_id}/cancel", responses=responses(Unauthorized, Forbidden, NotFound, Conflict))
 def cancel_need(
     need_id: str, session: DbSession, principal: NeedPoster, settings: AppSettings
 ) -> NeedOut:

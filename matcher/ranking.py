@@ -1,0 +1,186 @@
+"""Ranked, explained matches both ways: members for a need, and needs for a member.
+
+Both directions run the same evaluation (hard constraints, then the soft score) over a
+member x need grid where one side has a single entry, pick each member's (or need's) best
+feasible role, and order by score with the id breaking ties so results are deterministic.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+import numpy as np
+import numpy.typing as npt
+
+from matcher.constraints import Feasibility, evaluate_constraints
+from matcher.explain import Audience, reasons
+from matcher.local_time import epoch_seconds
+from matcher.need_table import NeedTable, build_need_table
+from matcher.pool import MemberPool, build_pool
+from matcher.records import MemberRecord, NeedSpec
+from matcher.results import Candidate, Suggestion
+from matcher.scoring import Scores, score_rows
+from matcher.text_fit import TextFit
+from matcher.weights import Weights
+
+IntArray = npt.NDArray[np.int64]
+FloatArray = npt.NDArray[np.float64]
+
+# Enough to tell 0.4 km from 0.6 km, without pinpointing anyone's front door.
+DISTANCE_DECIMALS = 1
+
+
+def rank_candidates(
+    need: NeedSpec,
+    members: Sequence[MemberRecord] | MemberPool,
+    *,
+    weights: Weights,
+    text_model: TextFit | None,
+    now: datetime,
+    limit: int,
+) -> list[Candidate]:
+    """The best `limit` members for a need, each with their best role, best first.
+
+    Only members passing every hard constraint for that role appear. Pass a prebuilt
+    `MemberPool` (ideally with interest vectors for `text_model`) to rank many needs
+    against the same members without rebuilding it.
+    """
+    pool = members if isinstance(members, MemberPool) else build_pool(members)
+    table = build_need_table([need])
+    feasibility, scores = _evaluate(pool, table, weights, text_model, now)
+    rows = _best_row_per_pair(feasibility, scores)
+    tie_rank = pool.id_rank[feasibility.pair_member[feasibility.row_pair]]
+    chosen = _top(rows, scores.score, tie_rank, limit)
+    explain = _Explainer(feasibility, scores, pool, table, weights, text_model, now, "coordinator")
+    return [
+        Candidate(
+            member_id=str(pool.ids[feasibility.pair_member[feasibility.row_pair[row]]]),
+            name=str(pool.names[feasibility.pair_member[feasibility.row_pair[row]]]),
+            role=str(table.role_names[feasibility.row_role[row]]),
+            score=float(scores.score[row]),
+            distance_km=explain.distance_km(row),
+            components=explain.components(row),
+            reasons=explain.reasons(row),
+        )
+        for row in chosen
+    ]
+
+
+def rank_suggestions(
+    member: MemberRecord,
+    needs: Sequence[NeedSpec] | NeedTable,
+    *,
+    weights: Weights,
+    text_model: TextFit | None,
+    now: datetime,
+    limit: int,
+) -> list[Suggestion]:
+    """The best `limit` needs for a member, each with the role that fits them best.
+
+    Only needs where the member passes every hard constraint for some role appear.
+    """
+    pool = build_pool([member])
+    table = needs if isinstance(needs, NeedTable) else build_need_table(needs)
+    feasibility, scores = _evaluate(pool, table, weights, text_model, now)
+    rows = _best_row_per_pair(feasibility, scores)
+    tie_rank = table.id_rank[feasibility.pair_need[feasibility.row_pair]]
+    chosen = _top(rows, scores.score, tie_rank, limit)
+    explain = _Explainer(feasibility, scores, pool, table, weights, text_model, now, "member")
+    return [
+        Suggestion(
+            need_id=str(table.ids[feasibility.pair_need[feasibility.row_pair[row]]]),
+            role=str(table.role_names[feasibility.row_role[row]]),
+            score=float(scores.score[row]),
+            distance_km=explain.distance_km(row),
+            components=explain.components(row),
+            reasons=explain.reasons(row),
+        )
+        for row in chosen
+    ]
+
+
+def _evaluate(
+    pool: MemberPool,
+    table: NeedTable,
+    weights: Weights,
+    text_model: TextFit | None,
+    now: datetime,
+) -> tuple[Feasibility, Scores]:
+    if now.tzinfo is None or now.utcoffset() is None:
+        raise ValueError("now must be timezone-aware")
+    feasibility = evaluate_constraints(pool, table)
+    scores = score_rows(feasibility, pool, table, weights=weights, text_model=text_model, now=now)
+    return feasibility, scores
+
+
+def _best_row_per_pair(feasibility: Feasibility, scores: Scores) -> IntArray:
+    """Each pair's highest-scoring feasible role; equal scores go to the role listed first."""
+    rows = np.flatnonzero(feasibility.eligible)
+    order = np.lexsort(
+        (feasibility.row_role[rows], -scores.score[rows], feasibility.row_pair[rows])
+    )
+    rows = rows[order]
+    pairs = feasibility.row_pair[rows]
+    first_of_pair = np.ones(rows.size, dtype=np.bool_)
+    first_of_pair[1:] = pairs[1:] != pairs[:-1]
+    return np.asarray(rows[first_of_pair], dtype=np.int64)
+
+
+def _top(rows: IntArray, score: FloatArray, tie_rank: IntArray, limit: int) -> IntArray:
+    """The `limit` best rows by score, ties by id rank; cheap when the pool is large."""
+    if limit < 0:
+        raise ValueError("limit must be >= 0")
+    if limit == 0 or rows.size == 0:
+        return np.zeros(0, dtype=np.int64)
+    if limit < rows.size:
+        # Keep everything scoring at least the limit-th best, ties included, so the id
+        # tie-break below sees every contender rather than an arbitrary subset.
+        threshold = -np.partition(-score[rows], limit - 1)[limit - 1]
+        rows = rows[score[rows] >= threshold]
+    order = np.lexsort((tie_rank[rows], -score[rows]))
+    return np.asarray(rows[order][:limit], dtype=np.int64)
+
+
+class _Explainer:
+    """Turns one chosen row into the plain values and words a result carries."""
+
+    def __init__(
+        self,
+        feasibility: Feasibility,
+        scores: Scores,
+        pool: MemberPool,
+        table: NeedTable,
+        weights: Weights,
+        text_model: TextFit | None,
+        now: datetime,
+        audience: Audience,
+    ) -> None:
+        self.feasibility = feasibility
+        self.scores = scores
+        self.pool = pool
+        self.table = table
+        self.shares = weights.normalised()
+        self.text_model = text_model
+        self.now_s = epoch_seconds(now)
+        self.audience: Audience = audience
+
+    def distance_km(self, row: int) -> float:
+        pair = self.feasibility.row_pair[row]
+        return round(float(self.feasibility.distance_km[pair]), DISTANCE_DECIMALS)
+
+    def components(self, row: int) -> dict[str, float]:
+        return {name: float(values[row]) for name, values in self.scores.components.items()}
+
+    def reasons(self, row: int) -> list[str]:
+        return reasons(
+            self.feasibility,
+            self.scores,
+            self.pool,
+            self.table,
+            row=int(row),
+            shares=self.shares,
+            text_model=self.text_model,
+            now_s=self.now_s,
+            audience=self.audience,
+        )

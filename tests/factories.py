@@ -1,0 +1,98 @@
+"""Small factories that build test data through the public API, as a client would."""
+
+from datetime import UTC, datetime, timedelta
+from itertools import count
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+_serial = count(1)
+
+
+def auth(key: str) -> dict[str, str]:
+    """The header for a bearer key."""
+    return {"Authorization": f"Bearer {key}"}
+
+
+def soon(days: int = 3, hour: int = 10) -> datetime:
+    """A future instant at a round hour, so need windows are stable and in the future."""
+    day = (datetime.now(UTC) + timedelta(days=days)).date()
+    return datetime(day.year, day.month, day.day, hour, tzinfo=UTC)
+
+
+def _created(response: Any) -> dict[str, Any]:
+    assert response.status_code in (200, 201), response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+class Network:
+    """Builds communities, coordinators, agencies, members and needs over HTTP."""
+
+    def __init__(self, client: TestClient, admin_key: str) -> None:
+        self.client = client
+        self.admin_key = admin_key
+
+    def community(self, **overrides: Any) -> dict[str, Any]:
+        body = {
+            "name": f"Community {next(_serial)}",
+            "meeting_point": {"lat": 51.4545, "lon": -2.5879},
+            "timezone": "Europe/London",
+            **overrides,
+        }
+        return _created(
+            self.client.post("/v1/communities", json=body, headers=auth(self.admin_key))
+        )
+
+    def coordinator(self, community_id: str, **overrides: Any) -> dict[str, Any]:
+        serial = next(_serial)
+        body = {"name": f"Coordinator {serial}", "email": f"coord{serial}@example.org"}
+        return _created(
+            self.client.post(
+                f"/v1/communities/{community_id}/coordinators",
+                json={**body, **overrides},
+                headers=auth(self.admin_key),
+            )
+        )
+
+    def agency(self, **overrides: Any) -> dict[str, Any]:
+        serial = next(_serial)
+        body = {"name": f"Agency {serial}", "email": f"agency{serial}@example.org", **overrides}
+        return _created(self.client.post("/v1/agencies", json=body, headers=auth(self.admin_key)))
+
+    def member(self, community_id: str, key: str | None = None, **overrides: Any) -> dict[str, Any]:
+        serial = next(_serial)
+        body = {
+            "name": f"Member {serial}",
+            "email": f"member{serial}@example.org",
+            "home": {"lat": 51.46, "lon": -2.59},
+            "max_travel_km": 10,
+            "skills": {"cooking": 2},
+            "availability": [{"day": "sat", "start": "09:00", "end": "13:00"}],
+            **overrides,
+        }
+        return _created(
+            self.client.post(
+                f"/v1/communities/{community_id}/members",
+                json=body,
+                headers=auth(key or self.admin_key),
+            )
+        )
+
+    def need_body(self, **overrides: Any) -> dict[str, Any]:
+        starts_at = soon()
+        return {
+            "title": "Meals for a family",
+            "description": "A new baby has arrived",
+            "category": "meals",
+            "location": {"lat": 51.455, "lon": -2.59},
+            "starts_at": starts_at.isoformat(),
+            "ends_at": (starts_at + timedelta(hours=2)).isoformat(),
+            "roles": [{"name": "cook", "skill": "cooking", "count": 2}],
+            **overrides,
+        }
+
+    def need(self, key: str, **overrides: Any) -> dict[str, Any]:
+        return _created(
+            self.client.post("/v1/needs", json=self.need_body(**overrides), headers=auth(key))
+        )
