@@ -11,9 +11,12 @@ from api.db.engine import make_engine, make_sessionmaker
 from api.errors import install_error_handlers
 from api.health import router as health
 from api.limits import BodySizeLimit
+from api.matching.routes import router as matching
+from api.matching.text_model import TextModelCache
 from api.members.routes import router as members
 from api.needs.routes import router as needs
 from api.settings import Settings, get_settings
+from api.signups.routes import router as signups
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -35,8 +38,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessionmaker = make_sessionmaker(engine)
+    app.state.text_models = TextModelCache(max_age_s=settings.text_model_max_age_s)
     install_error_handlers(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
-    for router in (health, communities, agencies, members, needs):
+    for router in (health, communities, agencies, members, needs, matching, signups):
         app.include_router(router)
     return app

@@ -12,14 +12,20 @@ from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
 from api.auth.principal import Principal, Role, authenticate
+from api.db.engine import WRITE_OPTION
 from api.errors import Forbidden
+from api.matching.text_model import TextModelCache
 from api.settings import Settings
+
+READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def get_db_session(request: Request) -> Iterator[Session]:
     """One session and transaction per request."""
     session: Session = request.app.state.sessionmaker()
     try:
+        if request.method not in READ_ONLY_METHODS:
+            session.connection(execution_options={WRITE_OPTION: True})
         yield session
         session.commit()
     except BaseException:
@@ -35,8 +41,15 @@ def get_settings(request: Request) -> Settings:
     return settings
 
 
+def get_text_models(request: Request) -> TextModelCache:
+    """The process's cached text model for matching."""
+    cache: TextModelCache = request.app.state.text_models
+    return cache
+
+
 DbSession = Annotated[Session, Depends(get_db_session, scope="function")]
 AppSettings = Annotated[Settings, Depends(get_settings)]
+TextModels = Annotated[TextModelCache, Depends(get_text_models)]
 
 
 def get_principal(request: Request, session: DbSession) -> Principal:

@@ -25,9 +25,10 @@ class ServeMatchError(Exception):
     status_code = 500
     code = "internal_error"
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, *, violations: list["Violation"] | None = None) -> None:
         super().__init__(message)
         self.message = message
+        self.violations = violations
 
 
 class Unauthorized(ServeMatchError):
@@ -65,6 +66,13 @@ class PayloadTooLarge(ServeMatchError):
     code = "payload_too_large"
 
 
+class NotEligible(ServeMatchError):
+    """The member does not meet the need's requirements (check, skill level, radius, time)."""
+
+    status_code = 422
+    code = "not_eligible"
+
+
 class ServiceUnavailable(ServeMatchError):
     """The database cannot be reached; the client may retry."""
 
@@ -83,11 +91,19 @@ class FieldError(ServeMatchError):
         self.loc = loc
 
 
+class Violation(BaseModel):
+    """One reason a sign-up was refused, for programs (``code``) and people (``message``)."""
+
+    code: str
+    message: str
+
+
 class ErrorBody(BaseModel):
     """What every non-validation error response looks like (documented in OpenAPI)."""
 
     detail: str
     code: str
+    violations: list[Violation] | None = None
 
 
 class ValidationErrorBody(BaseModel):
@@ -129,8 +145,9 @@ def install_error_handlers(app: FastAPI) -> None:
                 [{"loc": error.loc, "msg": error.message, "type": "value_error"}]
             )
         headers = {"WWW-Authenticate": "Bearer"} if isinstance(error, Unauthorized) else None
-        body = ErrorBody(detail=error.message, code=error.code).model_dump()
-        return JSONResponse(status_code=error.status_code, content=body, headers=headers)
+        body = ErrorBody(detail=error.message, code=error.code, violations=error.violations)
+        content = body.model_dump(exclude_none=True)
+        return JSONResponse(status_code=error.status_code, content=content, headers=headers)
 
     async def on_validation_error(_request: Request, error: Exception) -> JSONResponse:
         assert isinstance(error, RequestValidationError)
@@ -138,7 +155,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     async def on_http_error(_request: Request, error: Exception) -> JSONResponse:
         assert isinstance(error, StarletteHTTPException)
-        body = ErrorBody(detail=str(error.detail), code="http_error").model_dump()
+        body = ErrorBody(detail=str(error.detail), code="http_error").model_dump(exclude_none=True)
         return JSONResponse(status_code=error.status_code, content=body, headers=error.headers)
 
     async def on_database_down(_request: Request, error: Exception) -> JSONResponse:
@@ -151,7 +168,7 @@ def install_error_handlers(app: FastAPI) -> None:
     async def on_unexpected(_request: Request, error: Exception) -> JSONResponse:
         logger.exception("unhandled error", exc_info=error)
         body = ErrorBody(detail="internal error", code="internal_error")
-        return JSONResponse(status_code=500, content=body.model_dump())
+        return JSONResponse(status_code=500, content=body.model_dump(exclude_none=True))
 
     app.add_exception_handler(ServeMatchError, on_domain_error)
     app.add_exception_handler(RequestValidationError, on_validation_error)

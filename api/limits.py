@@ -1,8 +1,12 @@
 """Request body bound, enforced before the app reads a byte too many.
 
 Pure ASGI middleware: it checks ``Content-Length`` up front and also counts streamed
-(chunked) bodies, answering 413 either way.
+(chunked) bodies, answering 413 either way. A streamed body is refused from inside
+``receive``: FastAPI turns any exception raised while it reads a body into a 400, so the
+middleware sends the 413 itself before raising, and drops whatever the app answers after it.
 """
+
+from contextlib import suppress
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -31,26 +35,30 @@ class BodySizeLimit:
             return
         received = 0
         response_started = False
+        refused = False
 
         async def counting_receive() -> Message:
-            nonlocal received
+            nonlocal received, refused
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_bytes:
+                    if not response_started:
+                        refused = True
+                        await self._refuse(send)
                     raise BodyTooLarge
             return message
 
         async def tracking_send(message: Message) -> None:
             nonlocal response_started
+            if refused:
+                return
             response_started = response_started or message["type"] == "http.response.start"
             await send(message)
 
-        try:
+        # Already answered 413, or the response had begun and can only be cut short.
+        with suppress(BodyTooLarge):
             await self.app(scope, counting_receive, tracking_send)
-        except BodyTooLarge:
-            if not response_started:
-                await self._refuse(send)
 
     async def _refuse(self, send: Send) -> None:
         body = ErrorBody(

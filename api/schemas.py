@@ -5,14 +5,14 @@ import binascii
 import json
 from typing import Annotated, Any, Generic, TypeVar
 
-from fastapi import Query
+from fastapi import Path, Query
 from pydantic import (
     AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
     StringConstraints,
-    model_validator,
+    field_validator,
 )
 
 from api.errors import FieldError
@@ -41,10 +41,27 @@ def _unique(values: list[str]) -> list[str]:
 UniqueSlugs = Annotated[list[Slug], Field(max_length=20), AfterValidator(_unique)]
 
 
+# Ids are UUID strings. Checking the shape of a path id keeps characters PostgreSQL refuses
+# to compare (NUL) out of queries, so a probe answers 422 on both backends rather than 500.
+ResourceId = Annotated[
+    str,
+    Path(max_length=36, pattern=r"^[A-Za-z0-9_-]+$", description="An id the service issued."),
+]
+
 Limit = Annotated[int, Query(ge=1, le=200, description="Page size.")]
 Cursor = Annotated[
     str | None, Query(max_length=512, description="`next_cursor` of the previous page.")
 ]
+
+
+def _holds_nul(value: object) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_holds_nul(key) or _holds_nul(item) for key, item in value.items())
+    if isinstance(value, list):
+        return any(_holds_nul(item) for item in value)
+    return False
 
 
 class Input(BaseModel):
@@ -52,18 +69,26 @@ class Input(BaseModel):
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_nul_characters(cls, value: object) -> object:
+        # SQLite stores NUL in text but PostgreSQL refuses it with an error; refusing it here
+        # makes both backends answer the same 422 instead of one of them answering 500.
+        if _holds_nul(value):
+            raise ValueError("must not contain NUL (\\u0000) characters")
+        return value
+
 
 class Patch(Input):
     """Base of partial updates: omit a field to keep it; an explicit null is refused."""
 
-    @model_validator(mode="before")
+    @field_validator("*", mode="before")
     @classmethod
-    def _no_nulls(cls, data: object) -> object:
-        if isinstance(data, dict):
-            nulls = [key for key, value in data.items() if value is None]
-            if nulls:
-                raise ValueError(f"{', '.join(nulls)} cannot be null; omit a field to keep it")
-        return data
+    def _no_nulls(cls, value: object) -> object:
+        # A field validator rather than a model one, so the 422 names the field in ``loc``.
+        if value is None:
+            raise ValueError("cannot be null; omit the field to keep its value")
+        return value
 
 
 class LatLon(Input):
@@ -94,6 +119,6 @@ def decode_cursor(cursor: str, size: int) -> list[Any]:
         raise FieldError(("query", "cursor"), "invalid cursor") from error
     if not isinstance(values, list) or len(values) != size:
         raise FieldError(("query", "cursor"), "invalid cursor")
-    if not all(isinstance(value, str) for value in values):
+    if not all(isinstance(value, str) and "\x00" not in value for value in values):
         raise FieldError(("query", "cursor"), "invalid cursor")
     return values

@@ -9,6 +9,10 @@ from functools import lru_cache
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from matcher import Weights
+
+DEFAULTS = Weights()
+
 
 class Settings(BaseSettings):
     """Everything the service reads from its environment."""
@@ -26,6 +30,35 @@ class Settings(BaseSettings):
     location_coarsening_km: float = Field(
         default=1.0, gt=0, description="Grid size used to hide private need locations."
     )
+
+    text_model_max_age_s: float = Field(
+        default=600, gt=0, description="Seconds before the TF-IDF text model is refitted."
+    )
+    weight_distance: float = Field(default=DEFAULTS.distance, ge=0, description="Nearness.")
+    weight_skill: float = Field(default=DEFAULTS.skill, ge=0, description="Skill and interests.")
+    weight_availability: float = Field(
+        default=DEFAULTS.availability, ge=0, description="Free time around the need."
+    )
+    weight_fairness: float = Field(
+        default=DEFAULTS.fairness, ge=0, description="Served less lately."
+    )
+    weight_urgency: float = Field(default=DEFAULTS.urgency, ge=0, description="Urgent needs.")
+    weight_affinity: float = Field(default=DEFAULTS.affinity, ge=0, description="Own community.")
+    weight_mentoring: float = Field(
+        default=DEFAULTS.mentoring, ge=0, description="New members alongside mature ones."
+    )
+
+    def weights(self) -> Weights:
+        """The engine's weights from the ``weight_*`` settings."""
+        return Weights(
+            distance=self.weight_distance,
+            skill=self.weight_skill,
+            availability=self.weight_availability,
+            fairness=self.weight_fairness,
+            urgency=self.weight_urgency,
+            affinity=self.weight_affinity,
+            mentoring=self.weight_mentoring,
+        )
 
 
 @lru_cache

@@ -176,8 +176,11 @@ def _local_calendar(
     needs = len(table)
     commitment_month = np.full(pool.commitment_starts_s.size, _NO_MONTH, dtype=np.int64)
     zone_of_commitment = pool.zone_codes[pool.commitment_member]
-    first_s = int(table.starts_s.min(initial=0)) - _MONTH_MARGIN_S
-    last_s = int(table.ends_s.max(initial=0)) + _MONTH_MARGIN_S
+    if needs:
+        first_s = int(table.starts_s.min()) - _MONTH_MARGIN_S
+        last_s = int(table.ends_s.max()) + _MONTH_MARGIN_S
+    else:
+        first_s = last_s = 0
     parts = []
     months = []
     for code, zone in enumerate(pool.zone_names):

@@ -64,6 +64,13 @@ def short_moment(moment: datetime) -> str:
     return f"{DAY_NAMES[moment.weekday()][:3]} {moment.hour}:{moment.minute:02d}"
 
 
+def from_home(distance_km: float) -> str:
+    """Distance as a reason, to 0.1 km: "1.2 km from home"."""
+    if distance_km < 0.05:
+        return "under 0.1 km from home"
+    return f"{distance_km:.1f} km from home"
+
+
 def _pair_rows(start: int, stop: int) -> range:
     return range(int(start), int(stop))
 
@@ -165,9 +172,7 @@ def reasons(
     member = int(feasibility.pair_member[pair])
     need = int(feasibility.pair_need[pair])
     role = int(feasibility.row_role[row])
-    said: list[tuple[str, str]] = [
-        ("distance", f"{feasibility.distance_km[pair]:.1f} km from home")
-    ]
+    said: list[tuple[str, str]] = [("distance", from_home(float(feasibility.distance_km[pair])))]
 
     skill = str(table.role_skills[role])
     level = int(feasibility.member_level[row])

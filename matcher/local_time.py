@@ -16,8 +16,6 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import numpy.typing as npt
 
-from matcher.records import MINUTES_PER_DAY
-
 IntArray = npt.NDArray[np.int64]
 
 SECONDS_PER_DAY = 86_400
@@ -105,7 +103,7 @@ class ZoneClock:
 
 @dataclass(frozen=True, slots=True)
 class LocalSegments:
-    """Windows cut at local midnight into per-day pieces of wall-clock minutes.
+    """Windows cut into pieces of wall-clock minutes on one local day each.
 
     Segments of window `w` are rows `offsets[w]:offsets[w + 1]`, in time order.
     """
@@ -118,39 +116,46 @@ class LocalSegments:
     offsets: IntArray
 
 
-def local_segments(clock: ZoneClock, starts_s: IntArray, ends_s: IntArray) -> LocalSegments:
-    """Split windows [start, end) into the local days and minutes they occupy.
-
-    A window that spans a DST change is taken as the hull of the wall-clock times it touches:
-    falling back, 01:30 BST to 01:30 GMT occupies 01:00-02:00 on the clock (not nothing);
-    springing forward, the skipped hour counts as part of the window, which only asks the
-    member to be free for wall-clock time that does not exist.
-    """
-    local_start = starts_s + clock.offset_at(starts_s)
-    # The offset just before the end: a window ending at a transition ends on the old clock.
-    local_end = ends_s + clock.offset_at(ends_s - 1)
-    first_inside = np.searchsorted(clock.transitions_s, starts_s, side="right")
-    inside_count = np.searchsorted(clock.transitions_s, ends_s - 1, side="right") - first_inside
-    # Long windows can contain several transitions; loop over their rank, not over windows.
-    for rank in range(int(inside_count.max(initial=0))):
-        has = inside_count > rank
-        index = first_inside[has] + rank
-        transition = clock.transitions_s[index]
-        local_start[has] = np.minimum(local_start[has], transition + clock.offsets_s[index + 1])
-        local_end[has] = np.maximum(local_end[has], transition + clock.offsets_s[index])
-
-    first_day = local_start // SECONDS_PER_DAY
-    last_day = (local_end - 1) // SECONDS_PER_DAY
-    counts = last_day - first_day + 1
+def _ragged_positions(counts: IntArray) -> tuple[IntArray, IntArray, IntArray]:
+    """For owners with `counts` items each: (owner of each item, rank within owner, offsets)."""
     offsets = np.zeros(counts.size + 1, dtype=np.int64)
     np.cumsum(counts, out=offsets[1:])
-    window = np.repeat(np.arange(counts.size, dtype=np.int64), counts)
-    position = np.arange(int(offsets[-1]), dtype=np.int64)
-    day: IntArray = first_day[window] + (position - offsets[window])
+    owner = np.repeat(np.arange(counts.size, dtype=np.int64), counts)
+    return owner, np.arange(int(offsets[-1]), dtype=np.int64) - offsets[owner], offsets
+
+
+def local_segments(clock: ZoneClock, starts_s: IntArray, ends_s: IntArray) -> LocalSegments:
+    """Split windows [start, end) into the local days and wall-clock minutes they occupy.
+
+    A window is first cut at every UTC-offset change inside it, so each piece reads the clock
+    in force at the time: falling back, 00:30-01:30 UTC in London occupies 01:30-02:00 BST
+    and then 01:00-01:30 GMT; springing forward, the hour the clocks skip is never asked for.
+    Pieces are then cut at local midnight, so a window crossing midnight needs both days.
+    """
+    first_inside = np.searchsorted(clock.transitions_s, starts_s, side="right")
+    # Transitions in (start, end - 1]: one landing exactly on the end changes nothing.
+    inside = np.searchsorted(clock.transitions_s, ends_s - 1, side="right") - first_inside
+    window_of_piece, rank, _ = _ragged_positions(inside + 1)
+    transition = first_inside[window_of_piece] + rank  # the one ending this piece, if any
+    last = rank == inside[window_of_piece]
+    # Padded by one so the lookups np.where is about to discard stay in bounds.
+    edges = np.append(clock.transitions_s, np.int64(0))
+    piece_start = np.where(rank == 0, starts_s[window_of_piece], edges[transition - 1])
+    piece_end = np.where(last, ends_s[window_of_piece], edges[transition])
+    offset = clock.offsets_s[transition]
+    local_start, local_end = piece_start + offset, piece_end + offset
+
+    first_day = local_start // SECONDS_PER_DAY
+    day_count = (local_end - 1) // SECONDS_PER_DAY - first_day + 1
+    piece, day_rank, _ = _ragged_positions(day_count)
+    window = window_of_piece[piece]
+    day = first_day[piece] + day_rank
     midnight = day * SECONDS_PER_DAY
-    start_s = np.maximum(local_start[window], midnight) - midnight
-    end_s = np.minimum(local_end[window], midnight + SECONDS_PER_DAY) - midnight
+    start_s = np.maximum(local_start[piece], midnight) - midnight
+    end_s = np.minimum(local_end[piece], midnight + SECONDS_PER_DAY) - midnight
     ordinal = day + EPOCH_ORDINAL
+    offsets = np.zeros(starts_s.size + 1, dtype=np.int64)
+    np.cumsum(np.bincount(window, minlength=starts_s.size), out=offsets[1:])
     return LocalSegments(
         window=window,
         ordinal=ordinal,
@@ -158,6 +163,6 @@ def local_segments(clock: ZoneClock, starts_s: IntArray, ends_s: IntArray) -> Lo
         weekday=(ordinal - 1) % 7,
         start_minute=start_s // SECONDS_PER_MINUTE,
         # Round the end up: a window ending 10:00:30 needs the member free until 10:01.
-        end_minute=np.minimum(-(-end_s // SECONDS_PER_MINUTE), MINUTES_PER_DAY),
+        end_minute=-(-end_s // SECONDS_PER_MINUTE),
         offsets=offsets,
     )

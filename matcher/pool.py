@@ -24,7 +24,7 @@ from matcher.availability import (
     merge_slots,
     slot_keys,
 )
-from matcher.columns import coerce_columns, sort_ranks, transpose
+from matcher.columns import coerce_columns, sort_ranks
 from matcher.local_time import epoch_seconds
 from matcher.records import EXPERIENCED_STAGES, MINUTES_PER_DAY, STAGES, MemberRecord
 from matcher.text_fit import TextFit
@@ -210,104 +210,89 @@ class MemberPool:
 
 def build_pool(members: Sequence[MemberRecord], *, text_model: TextFit | None = None) -> MemberPool:
     """Lay records out as columns in one pass; pass a fitted `text_model` to cache vectors."""
+    # Scalars go straight into per-column lists: row tuples would be garbage-collector
+    # tracked and, at 100k members, the collector's passes cost more than the copying.
+    column_names = [
+        "ids",
+        "names",
+        "community_ids",
+        "lat",
+        "lon",
+        "max_travel_km",
+        "timezones",
+        "stages",
+        "active",
+        "max_commitments_per_month",
+        "services_last_90_days",
+        "last_served_s",
+        "interests",
+        "slot_member",
+        "slot_day",
+        "slot_start_minute",
+        "slot_end_minute",
+        "blackout_member",
+        "blackout_ordinal",
+        "commitment_member",
+        "commitment_need_ids",
+        "commitment_starts_s",
+        "commitment_ends_s",
+        "skill_row",
+        "skill_column",
+        "skill_level",
+        "check_row",
+        "check_column",
+    ]
+    columns: dict[str, list[Any]] = {name: [] for name in column_names}
+    add = {name: column.append for name, column in columns.items()}
     skill_columns: dict[str, int] = {}
     check_columns: dict[str, int] = {}
-    scalars: list[tuple[Any, ...]] = []
-    skill_cells: list[tuple[int, int, int]] = []
-    check_cells: list[tuple[int, int]] = []
-    slots: list[tuple[int, int, int, int]] = []
-    blackouts: list[tuple[int, int]] = []
-    commitments: list[tuple[int, str, int, int]] = []
 
     for row, member in enumerate(members):
+        add["ids"](member.id)
+        add["names"](member.name)
+        add["community_ids"](member.community_id)
+        add["lat"](member.lat)
+        add["lon"](member.lon)
+        add["max_travel_km"](member.max_travel_km)
+        add["timezones"](member.timezone)
+        add["stages"](member.stage)
+        add["active"](member.active)
+        add["max_commitments_per_month"](member.max_commitments_per_month)
+        add["services_last_90_days"](member.services_last_90_days)
         served = member.last_served_at
-        scalars.append(
-            (
-                member.id,
-                member.name,
-                member.community_id,
-                member.lat,
-                member.lon,
-                member.max_travel_km,
-                member.timezone,
-                member.stage,
-                member.active,
-                member.max_commitments_per_month,
-                member.services_last_90_days,
-                np.nan if served is None else epoch_seconds(served),
-                member.interests,
-            )
-        )
+        add["last_served_s"](np.nan if served is None else epoch_seconds(served))
+        add["interests"](member.interests)
         for skill, level in member.skills.items():
-            skill_cells.append((row, skill_columns.setdefault(skill, len(skill_columns)), level))
+            add["skill_row"](row)
+            add["skill_column"](skill_columns.setdefault(skill, len(skill_columns)))
+            add["skill_level"](level)
         for check in member.checks:
-            check_cells.append((row, check_columns.setdefault(check, len(check_columns))))
-        slots.extend((row, day, start, end) for day, start, end in merge_slots(member.availability))
-        blackouts.extend((row, day.toordinal()) for day in sorted(member.blackout_dates))
-        commitments.extend(
-            (
-                row,
-                commitment.need_id,
-                epoch_seconds(commitment.starts_at),
-                epoch_seconds(commitment.ends_at, round_up=True),
-            )
-            for commitment in member.commitments
-        )
+            add["check_row"](row)
+            add["check_column"](check_columns.setdefault(check, len(check_columns)))
+        for day, start, end in merge_slots(member.availability):
+            add["slot_member"](row)
+            add["slot_day"](day)
+            add["slot_start_minute"](start)
+            add["slot_end_minute"](end)
+        for blackout in sorted(member.blackout_dates):
+            add["blackout_member"](row)
+            add["blackout_ordinal"](blackout.toordinal())
+        for commitment in member.commitments:
+            add["commitment_member"](row)
+            add["commitment_need_ids"](commitment.need_id)
+            add["commitment_starts_s"](epoch_seconds(commitment.starts_at))
+            add["commitment_ends_s"](epoch_seconds(commitment.ends_at, round_up=True))
 
-    count = len(scalars)
-    (
-        ids,
-        names,
-        community_ids,
-        lat,
-        lon,
-        max_travel_km,
-        timezones,
-        stages,
-        active,
-        max_commitments_per_month,
-        services_last_90_days,
-        last_served_s,
-        interests,
-    ) = transpose(scalars, 13)
+    count = len(columns["ids"])
     skill_levels = np.zeros((count, len(skill_columns)), dtype=np.int64)
-    if skill_cells:
-        rows, columns, levels = transpose(skill_cells, 3)
-        skill_levels[rows, columns] = levels
+    skill_levels[columns.pop("skill_row"), columns.pop("skill_column")] = columns.pop("skill_level")
     has_check = np.zeros((count, len(check_columns)), dtype=np.bool_)
-    if check_cells:
-        rows, columns = transpose(check_cells, 2)
-        has_check[rows, columns] = True
-    slot_member, slot_day, slot_start, slot_end = transpose(slots, 4)
-    blackout_member, blackout_ordinal = transpose(blackouts, 2)
-    commitment_member, commitment_need, commitment_start, commitment_end = transpose(commitments, 4)
+    has_check[columns.pop("check_row"), columns.pop("check_column")] = True
     pool = MemberPool(
-        ids=np.array(ids, dtype=np.str_),
-        names=np.array(names, dtype=np.object_),
-        community_ids=np.array(community_ids, dtype=np.str_),
-        lat=np.array(lat, dtype=np.float64),
-        lon=np.array(lon, dtype=np.float64),
-        max_travel_km=np.array(max_travel_km, dtype=np.float64),
-        timezones=np.array(timezones, dtype=np.str_),
-        stages=np.array(stages, dtype=np.str_),
-        active=np.array(active, dtype=np.bool_),
-        max_commitments_per_month=np.array(max_commitments_per_month, dtype=np.int64),
-        services_last_90_days=np.array(services_last_90_days, dtype=np.int64),
-        last_served_s=np.array(last_served_s, dtype=np.float64),
-        interests=np.array(interests, dtype=np.object_),
+        **columns,  # type: ignore[arg-type]  # lists; MemberPool coerces them to arrays
         skill_names=tuple(skill_columns),
         skill_levels=skill_levels,
         check_names=tuple(check_columns),
         has_check=has_check,
-        slot_member=np.array(slot_member, dtype=np.int64),
-        slot_day=np.array(slot_day, dtype=np.int64),
-        slot_start_minute=np.array(slot_start, dtype=np.int64),
-        slot_end_minute=np.array(slot_end, dtype=np.int64),
-        blackout_member=np.array(blackout_member, dtype=np.int64),
-        blackout_ordinal=np.array(blackout_ordinal, dtype=np.int64),
-        commitment_member=np.array(commitment_member, dtype=np.int64),
-        commitment_need_ids=np.array(commitment_need, dtype=np.str_),
-        commitment_starts_s=np.array(commitment_start, dtype=np.int64),
-        commitment_ends_s=np.array(commitment_end, dtype=np.int64),
     )
     return pool if text_model is None else pool.with_interest_vectors(text_model)

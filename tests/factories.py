@@ -1,5 +1,6 @@
 """Small factories that build test data through the public API, as a client would."""
 
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from itertools import count
 from typing import Any
@@ -24,6 +25,27 @@ def _created(response: Any) -> dict[str, Any]:
     assert response.status_code in (200, 201), response.text
     body: dict[str, Any] = response.json()
     return body
+
+
+@dataclass(frozen=True)
+class Staffed:
+    """A community with one coordinator and one member: the usual cast of an access test."""
+
+    community: dict[str, Any]
+    coordinator: dict[str, Any]
+    member: dict[str, Any]
+
+    @property
+    def id(self) -> str:
+        return str(self.community["id"])
+
+    @property
+    def coordinator_key(self) -> str:
+        return str(self.coordinator["api_key"])
+
+    @property
+    def member_key(self) -> str:
+        return str(self.member["api_key"])
 
 
 class Network:
@@ -60,9 +82,9 @@ class Network:
         body = {"name": f"Agency {serial}", "email": f"agency{serial}@example.org", **overrides}
         return _created(self.client.post("/v1/agencies", json=body, headers=auth(self.admin_key)))
 
-    def member(self, community_id: str, key: str | None = None, **overrides: Any) -> dict[str, Any]:
+    def member_body(self, **overrides: Any) -> dict[str, Any]:
         serial = next(_serial)
-        body = {
+        return {
             "name": f"Member {serial}",
             "email": f"member{serial}@example.org",
             "home": {"lat": 51.46, "lon": -2.59},
@@ -71,12 +93,22 @@ class Network:
             "availability": [{"day": "sat", "start": "09:00", "end": "13:00"}],
             **overrides,
         }
+
+    def member(self, community_id: str, key: str | None = None, **overrides: Any) -> dict[str, Any]:
         return _created(
             self.client.post(
                 f"/v1/communities/{community_id}/members",
-                json=body,
+                json=self.member_body(**overrides),
                 headers=auth(key or self.admin_key),
             )
+        )
+
+    def staffed_community(self, **overrides: Any) -> Staffed:
+        community = self.community(**overrides)
+        return Staffed(
+            community=community,
+            coordinator=self.coordinator(community["id"]),
+            member=self.member(community["id"]),
         )
 
     def need_body(self, **overrides: Any) -> dict[str, Any]:

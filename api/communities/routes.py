@@ -4,10 +4,14 @@ from fastapi import APIRouter, Response, status
 
 from api.communities import repository, service
 from api.communities.schemas import CommunityCreate, CommunityOut, CoordinatorCreate, CoordinatorOut
-from api.deps import Admin, CurrentPrincipal, DbSession
+from api.deps import Admin, DbSession, roles
 from api.errors import FieldError, Forbidden, NotFound, Unauthorized, responses
+from api.schemas import ResourceId
 
 router = APIRouter(prefix="/v1/communities", tags=["communities"])
+
+# Agencies belong to no community and never read one: 403, not an empty answer or a 404.
+CommunityReader = roles("admin", "coordinator", "member")
 
 
 @router.post(
@@ -20,16 +24,16 @@ def create_community(body: CommunityCreate, session: DbSession, _: Admin) -> Com
     return service.to_out(service.create(session, data=body))
 
 
-@router.get("", responses=responses(Unauthorized))
-def list_communities(session: DbSession, principal: CurrentPrincipal) -> list[CommunityOut]:
+@router.get("", responses=responses(Unauthorized, Forbidden))
+def list_communities(session: DbSession, principal: CommunityReader) -> list[CommunityOut]:
     """The communities the caller belongs to or coordinates (all, for admins)."""
     statement = repository.readable(principal).order_by("name", "id").limit(1000)
     return [service.to_out(community) for community in session.scalars(statement)]
 
 
-@router.get("/{community_id}", responses=responses(Unauthorized, NotFound))
+@router.get("/{community_id}", responses=responses(Unauthorized, Forbidden, NotFound))
 def get_community(
-    community_id: str, session: DbSession, principal: CurrentPrincipal
+    community_id: ResourceId, session: DbSession, principal: CommunityReader
 ) -> CommunityOut:
     """One community the caller may see."""
     return service.to_out(service.get(session, principal=principal, community_id=community_id))
@@ -44,7 +48,7 @@ def get_community(
     },
 )
 def add_coordinator(
-    community_id: str,
+    community_id: ResourceId,
     body: CoordinatorCreate,
     session: DbSession,
     response: Response,

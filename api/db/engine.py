@@ -8,11 +8,14 @@ radius query returns the same rows on either backend.
 import sqlite3
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from geo.distance import geodesic_km_exact
+
+WRITE_OPTION = "servematch_writes"
+"""Execution option marking a transaction that will write (see ``_begin_sqlite``)."""
 
 
 def is_sqlite(url: str) -> bool:
@@ -21,6 +24,8 @@ def is_sqlite(url: str) -> bool:
 
 
 def _prepare_sqlite(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
+    # We emit BEGIN ourselves (see _begin_sqlite), so the driver must not.
+    dbapi_connection.isolation_level = None
     dbapi_connection.create_function("geodesic_km", 4, geodesic_km_exact, deterministic=True)
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys = ON")
@@ -30,11 +35,19 @@ def _prepare_sqlite(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
     cursor.close()
 
 
+def _begin_sqlite(connection: Connection) -> None:
+    # A write transaction takes SQLite's write lock up front (BEGIN IMMEDIATE): a deferred one
+    # would read a snapshot, then fail with SQLITE_BUSY when another writer got in first.
+    writes = connection.get_execution_options().get(WRITE_OPTION, False)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if writes else "BEGIN")
+
+
 def make_engine(url: str, *, pool_size: int = 10) -> Engine:
     """An engine for ``url``, tuned for the backend it names."""
     if is_sqlite(url):
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 10})
         event.listen(engine, "connect", _prepare_sqlite)
+        event.listen(engine, "begin", _begin_sqlite)
         return engine
     return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
 

@@ -143,6 +143,8 @@ class Member(Base):
     __table_args__ = (
         UniqueConstraint("community_id", "email", name="uq_members_community_email"),
         Index("ix_members_home_lat_lon", "home_lat", "home_lon"),
+        # The network's largest radius bounds every candidate search; the index makes it O(log n).
+        Index("ix_members_max_travel_km", "max_travel_km"),
         Index("ix_members_home_geog", "home_geog", postgresql_using="gist", info=POSTGIS_ONLY),
         _one_of("stage", STAGES),
         CheckConstraint("max_travel_km > 0", name="max_travel_km_positive"),

@@ -29,10 +29,20 @@ def within_km(
     lat: float,
     lon: float,
     radius_km: float,
+    row_radius_km: ColumnElement[float] | None = None,
 ) -> ColumnElement[bool]:
-    """Rows whose point lies within ``radius_km`` (geodesic) of (lat, lon)."""
+    """Rows whose point lies within ``radius_km`` (geodesic) of (lat, lon).
+
+    ``row_radius_km`` narrows further to each row's own radius (a member's travel radius);
+    ``radius_km`` must then bound it, as it is what the index is searched with.
+    """
+    exact_radius = radius_km if row_radius_km is None else row_radius_km
     if dialect == "postgresql":
-        return func.ST_DWithin(geography_column, postgis_point(lat, lon), radius_km * 1000.0)
+        point = postgis_point(lat, lon)
+        within = func.ST_DWithin(geography_column, point, radius_km * 1000.0)
+        if row_radius_km is None:
+            return within
+        return and_(within, func.ST_DWithin(geography_column, point, row_radius_km * 1000.0))
     boxes = [
         and_(
             lat_column.between(box.min_lat, box.max_lat),
@@ -40,4 +50,4 @@ def within_km(
         )
         for box in radius_bounding_boxes(lat, lon, radius_km)
     ]
-    return and_(or_(*boxes), func.geodesic_km(lat_column, lon_column, lat, lon) <= radius_km)
+    return and_(or_(*boxes), func.geodesic_km(lat_column, lon_column, lat, lon) <= exact_radius)

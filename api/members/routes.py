@@ -2,13 +2,17 @@
 
 from fastapi import APIRouter, Response, status
 
-from api.deps import CurrentPrincipal, DbSession, Manager
+from api.db.types import utcnow
+from api.deps import DbSession, Manager, roles
 from api.errors import Conflict, FieldError, Forbidden, NotFound, Unauthorized, responses
 from api.members import service
 from api.members.schemas import MemberCreate, MemberCreated, MemberManagerUpdate, MemberOut
-from api.schemas import Cursor, Limit, Page
+from api.schemas import Cursor, Limit, Page, ResourceId
 
 router = APIRouter(tags=["members"])
+
+# Agencies never deal with members directly: 403, not the 404 of another tenant's member.
+MemberReader = roles("admin", "coordinator", "member")
 
 
 @router.post(
@@ -17,7 +21,7 @@ router = APIRouter(tags=["members"])
     responses=responses(Unauthorized, Forbidden, NotFound, Conflict),
 )
 def create_member(
-    community_id: str, body: MemberCreate, session: DbSession, principal: Manager
+    community_id: ResourceId, body: MemberCreate, session: DbSession, principal: Manager
 ) -> MemberCreated:
     """Add a member (admin, or a coordinator of the community). The key is shown once."""
     return service.create(session, principal=principal, community_id=community_id, data=body)
@@ -28,7 +32,7 @@ def create_member(
     responses=responses(Unauthorized, Forbidden, NotFound, FieldError),
 )
 def list_members(
-    community_id: str,
+    community_id: ResourceId,
     session: DbSession,
     principal: Manager,
     limit: Limit = 50,
@@ -40,8 +44,8 @@ def list_members(
     )
 
 
-@router.get("/v1/members/{member_id}", responses=responses(Unauthorized, NotFound))
-def get_member(member_id: str, session: DbSession, principal: CurrentPrincipal) -> MemberOut:
+@router.get("/v1/members/{member_id}", responses=responses(Unauthorized, Forbidden, NotFound))
+def get_member(member_id: ResourceId, session: DbSession, principal: MemberReader) -> MemberOut:
     """A member: themselves, their coordinators, or an admin."""
     return service.to_out(service.get(session, principal=principal, member_id=member_id))
 
@@ -50,7 +54,7 @@ def get_member(member_id: str, session: DbSession, principal: CurrentPrincipal) 
     "/v1/members/{member_id}", responses=responses(Unauthorized, Forbidden, NotFound, Conflict)
 )
 def update_member(
-    member_id: str, body: MemberManagerUpdate, session: DbSession, principal: CurrentPrincipal
+    member_id: ResourceId, body: MemberManagerUpdate, session: DbSession, principal: MemberReader
 ) -> MemberOut:
     """Edit a member. ``stage`` and ``checks`` are for coordinators and admins only."""
     member = service.update(session, principal=principal, member_id=member_id, data=body)
@@ -60,9 +64,9 @@ def update_member(
 @router.delete(
     "/v1/members/{member_id}",
     status_code=status.HTTP_204_NO_CONTENT,
-    responses=responses(Unauthorized, NotFound),
+    responses=responses(Unauthorized, Forbidden, NotFound),
 )
-def delete_member(member_id: str, session: DbSession, principal: CurrentPrincipal) -> Response:
+def delete_member(member_id: ResourceId, session: DbSession, principal: MemberReader) -> Response:
     """Remove a member and their keys (the member, their coordinators, or an admin)."""
-    service.remove(session, principal=principal, member_id=member_id)
+    service.remove(session, principal=principal, member_id=member_id, now=utcnow())
     return Response(status_code=status.HTTP_204_NO_CONTENT)

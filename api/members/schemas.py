@@ -1,7 +1,7 @@
 """Request and response bodies for members.
 
 Members may edit their own profile but not what others vouch for (stage, checks): those
-fields exist only on the coordinators' update schema, so a member sending them gets a 422.
+fields exist only on the coordinators' update schema, and a member sending them gets a 403.
 """
 
 from datetime import date, datetime

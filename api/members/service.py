@@ -1,5 +1,6 @@
 """Member use cases: join, read, edit, remove."""
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, select
@@ -21,6 +22,7 @@ from api.members.schemas import (
     MemberSelfUpdate,
 )
 from api.schemas import Page, decode_cursor, encode_cursor
+from api.signups.service import release_member
 
 MANAGER_ONLY_FIELDS = set(MemberManagerUpdate.model_fields) - set(MemberSelfUpdate.model_fields)
 
@@ -54,7 +56,8 @@ def _columns(data: dict[str, Any]) -> dict[str, Any]:
         home = values.pop("home")
         values["home_lat"], values["home_lon"] = home["lat"], home["lon"]
     if "blackout_dates" in values:
-        values["blackout_dates"] = sorted({day.isoformat() for day in values["blackout_dates"]})
+        # Already ISO strings (the data was dumped in JSON mode), so they sort by date.
+        values["blackout_dates"] = sorted(set(values["blackout_dates"]))
     return values
 
 
@@ -108,11 +111,12 @@ def update(
     return member
 
 
-def remove(session: Session, *, principal: Principal, member_id: str) -> None:
-    """Remove a member and their keys."""
+def remove(session: Session, *, principal: Principal, member_id: str, now: datetime) -> None:
+    """Remove a member and their keys, first giving back the places they hold."""
     member = session.scalar(repository.writable(principal).where(Member.id == member_id))
     if member is None:
         raise NotFound(f"member {member_id} not found")
+    release_member(session, member_id=member.id, now=now)
     session.execute(delete(ApiKey).where(ApiKey.principal_id == member.id))
     session.delete(member)
     session.flush()

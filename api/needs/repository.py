@@ -1,13 +1,13 @@
 """Need queries, scoped by role.
 
-``owned_by`` is the single definition of who manages a need; it both limits writes and, as a
-selected column, decides who sees a private location exactly.
+``owned_by`` is the single definition of who manages a need; it limits writes and, with
+sign-ups, decides who sees a private location exactly.
 """
 
-from sqlalchemy import ColumnElement, Select, false, or_, select, true
+from sqlalchemy import ColumnElement, Select, exists, false, or_, select, true
 
 from api.auth.principal import Principal
-from api.db.models import Need
+from api.db.models import Need, Signup
 
 
 def owned_by(principal: Principal) -> ColumnElement[bool]:
@@ -32,9 +32,18 @@ def visible_to(principal: Principal) -> ColumnElement[bool]:
     return owned_by(principal)
 
 
+def sees_exact_location(principal: Principal) -> ColumnElement[bool]:
+    """Owners, and members signed up for the need: a private home is revealed to them only."""
+    if principal.role != "member":
+        return owned_by(principal)
+    return exists().where(
+        Signup.need_id == Need.id, Signup.member_id == principal.id, Signup.status == "confirmed"
+    )
+
+
 def readable(principal: Principal) -> Select[tuple[Need, bool]]:
-    """Needs the caller may read, each with whether the caller owns it."""
-    return select(Need, owned_by(principal).label("owned")).where(visible_to(principal))
+    """Needs the caller may read, each with whether the caller may see its exact location."""
+    return select(Need, sees_exact_location(principal).label("exact")).where(visible_to(principal))
 
 
 def writable(principal: Principal) -> Select[tuple[Need]]:

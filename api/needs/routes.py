@@ -81,8 +81,8 @@ def get_need(
     need_id: str, session: DbSession, principal: CurrentPrincipal, settings: AppSettings
 ) -> NeedOut:
     """One need the caller may see."""
-    need, owned = service.get(session, principal=principal, need_id=need_id)
-    return service.to_out(need, exact=owned, coarsening_km=settings.location_coarsening_km)
+    need, exact = service.get(session, principal=principal, need_id=need_id)
+    return service.to_out(need, exact=exact, coarsening_km=settings.location_coarsening_km)
 
 
 @router.patch(

@@ -21,14 +21,20 @@ from geo.privacy import coarsen
 EDITABLE_STATUSES = ("open", "filled")
 
 
+def shown_location(need: Need, *, exact: bool, coarsening_km: float) -> tuple[Point, bool]:
+    """Where a need is, as a viewer may see it, and whether that is only a coarse area.
+
+    A private home is revealed exactly only to the need's owners and signed-up volunteers.
+    """
+    if need.private_location and not exact:
+        coarse = coarsen(need.location_lat, need.location_lon, cell_km=coarsening_km)
+        return Point(lat=coarse.lat, lon=coarse.lon), True
+    return Point(lat=need.location_lat, lon=need.location_lon), False
+
+
 def to_out(need: Need, *, exact: bool, coarsening_km: float) -> NeedOut:
     """A need as the caller may see it; ``exact`` is False for outsiders of a private place."""
-    approximate = need.private_location and not exact
-    if approximate:
-        coarse = coarsen(need.location_lat, need.location_lon, cell_km=coarsening_km)
-        location = Point(lat=coarse.lat, lon=coarse.lon)
-    else:
-        location = Point(lat=need.location_lat, lon=need.location_lon)
+    location, approximate = shown_location(need, exact=exact, coarsening_km=coarsening_km)
     return NeedOut(
         id=need.id,
         community_id=need.community_id,
@@ -109,7 +115,7 @@ def create(session: Session, *, principal: Principal, data: NeedCreate, now: dat
 
 
 def get(session: Session, *, principal: Principal, need_id: str) -> tuple[Need, bool]:
-    """A need the caller may read, and whether the caller owns it; 404 otherwise."""
+    """A need the caller may read, and whether they see it exactly; 404 otherwise."""
     row = session.execute(repository.readable(principal).where(Need.id == need_id)).first()
     if row is None:
         raise NotFound(f"need {need_id} not found")
@@ -239,6 +245,6 @@ def list_needs(
     rows = session.execute(statement.order_by(Need.starts_at, Need.id).limit(limit + 1)).all()
     more = len(rows) > limit
     rows = rows[:limit]
-    items = [to_out(need, exact=bool(owned), coarsening_km=coarsening_km) for need, owned in rows]
+    items = [to_out(need, exact=bool(exact), coarsening_km=coarsening_km) for need, exact in rows]
     next_cursor = encode_cursor(rows[-1][0].starts_at.isoformat(), rows[-1][0].id) if more else None
     return Page[NeedOut](items=items, next_cursor=next_cursor)

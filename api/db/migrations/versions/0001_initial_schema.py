@@ -141,6 +141,7 @@ def upgrade() -> None:
     )
     op.create_index(op.f("ix_members_community_id"), "members", ["community_id"], unique=False)
     op.create_index("ix_members_home_lat_lon", "members", ["home_lat", "home_lon"], unique=False)
+    op.create_index("ix_members_max_travel_km", "members", ["max_travel_km"], unique=False)
     op.create_table(
         "needs",
         sa.Column("id", sa.String(length=36), nullable=False),

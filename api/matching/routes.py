@@ -1,0 +1,56 @@
+"""HTTP routes for matching: candidates for a need, suggestions for a member."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from api.db.types import utcnow
+from api.deps import AppSettings, CurrentPrincipal, DbSession, TextModels
+from api.errors import NotFound, Unauthorized, responses
+from api.matching import service
+from api.matching.schemas import Candidates, Suggestions
+
+router = APIRouter(tags=["matching"])
+
+
+@router.get("/v1/needs/{need_id}/candidates", responses=responses(Unauthorized, NotFound))
+def need_candidates(
+    need_id: str,
+    session: DbSession,
+    principal: CurrentPrincipal,
+    settings: AppSettings,
+    text_models: TextModels,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+) -> Candidates:
+    """Who could help, best first, and why. Admins and coordinators (their own members)."""
+    return service.candidates(
+        session,
+        principal=principal,
+        need_id=need_id,
+        limit=limit,
+        now=utcnow(),
+        weights=settings.weights(),
+        text_models=text_models,
+    )
+
+
+@router.get("/v1/members/{member_id}/suggestions", responses=responses(Unauthorized, NotFound))
+def member_suggestions(
+    member_id: str,
+    session: DbSession,
+    principal: CurrentPrincipal,
+    settings: AppSettings,
+    text_models: TextModels,
+    limit: Annotated[int, Query(ge=1, le=50)] = 10,
+) -> Suggestions:
+    """Open needs that fit the member's week, gifts and street, best first."""
+    return service.suggestions(
+        session,
+        principal=principal,
+        member_id=member_id,
+        limit=limit,
+        now=utcnow(),
+        weights=settings.weights(),
+        text_models=text_models,
+        coarsening_km=settings.location_coarsening_km,
+    )

@@ -1,0 +1,136 @@
+"""Matching use cases: who could help with a need, and what a member could help with."""
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from api.auth.principal import Principal
+from api.db.models import Community, Need
+from api.errors import NotFound
+from api.matching import records, repository
+from api.matching.schemas import CandidateOut, Candidates, SuggestionOut, Suggestions
+from api.matching.text_model import TextModelCache
+from api.members import service as members
+from api.needs import repository as needs
+from api.needs.service import shown_location
+from matcher import (
+    Suggestion,
+    Weights,
+    build_need_table,
+    build_pool,
+    rank_candidates,
+    rank_suggestions,
+)
+
+
+def candidates(
+    session: Session,
+    *,
+    principal: Principal,
+    need_id: str,
+    limit: int,
+    now: datetime,
+    weights: Weights,
+    text_models: TextModelCache,
+) -> Candidates:
+    """Ranked members for a need; coordinators only ever see their own members."""
+    need = None
+    if principal.role in ("admin", "coordinator"):
+        need = session.scalar(select(Need).where(Need.id == need_id, needs.visible_to(principal)))
+    if need is None:
+        raise NotFound(f"need {need_id} not found")
+    if need.status != "open":
+        return Candidates(need_id=need.id, candidates=[])
+    rows = repository.candidate_rows(session, principal=principal, need=need)
+    if not rows:
+        return Candidates(need_id=need.id, candidates=[])
+    text_model = text_models.get(session)
+    member_records = records.member_records(
+        session, rows, now=now, commitments_since=records.month_start_before(need.starts_at)
+    )
+    ranked = rank_candidates(
+        records.need_specs(session, [need])[0],
+        build_pool(member_records, text_model=text_model),
+        weights=weights,
+        text_model=text_model,
+        now=now,
+        limit=limit,
+    )
+    return Candidates(
+        need_id=need.id,
+        candidates=[
+            CandidateOut(
+                member_id=candidate.member_id,
+                name=candidate.name,
+                role=candidate.role,
+                score=candidate.score,
+                distance_km=candidate.distance_km,
+                components=candidate.components,
+                reasons=candidate.reasons,
+            )
+            for candidate in ranked
+        ],
+    )
+
+
+def suggestions(
+    session: Session,
+    *,
+    principal: Principal,
+    member_id: str,
+    limit: int,
+    now: datetime,
+    weights: Weights,
+    text_models: TextModelCache,
+    coarsening_km: float,
+) -> Suggestions:
+    """Ranked open needs for a member; private places are shown as a coarse area."""
+    member = members.get(session, principal=principal, member_id=member_id)
+    timezone = session.scalar(select(Community.timezone).where(Community.id == member.community_id))
+    assert timezone is not None  # a member's community exists (foreign key)
+    as_member = Principal(
+        role="member", id=member.id, community_ids=frozenset([member.community_id])
+    )
+    found = repository.suggestable_needs(
+        session, member=member, member_principal=as_member, now=now
+    )
+    if not found:
+        return Suggestions(member_id=member.id, suggestions=[])
+    text_model = text_models.get(session)
+    record = records.member_records(
+        session,
+        [(member, timezone)],
+        now=now,
+        commitments_since=records.month_start_before(now),
+    )[0]
+    table = build_need_table(records.need_specs(session, found), text_model=text_model)
+    ranked = rank_suggestions(
+        record, table, weights=weights, text_model=text_model, now=now, limit=limit
+    )
+    by_id = {need.id: need for need in found}
+    return Suggestions(
+        member_id=member.id,
+        suggestions=[
+            _suggestion(by_id[suggestion.need_id], suggestion, coarsening_km)
+            for suggestion in ranked
+        ],
+    )
+
+
+def _suggestion(need: Need, suggestion: Suggestion, coarsening_km: float) -> SuggestionOut:
+    location, approximate = shown_location(need, exact=False, coarsening_km=coarsening_km)
+    return SuggestionOut(
+        need_id=need.id,
+        title=need.title,
+        role=suggestion.role,
+        score=suggestion.score,
+        distance_km=suggestion.distance_km,
+        starts_at=need.starts_at,
+        ends_at=need.ends_at,
+        urgency=need.urgency,  # type: ignore[arg-type]  # CHECK constraint guarantees it
+        location=location,
+        location_approximate=approximate,
+        components=suggestion.components,
+        reasons=suggestion.reasons,
+    )

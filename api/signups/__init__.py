@@ -1,0 +1,1 @@
+"""Sign-ups: a member taking a place in a need's role, safely under concurrency."""

@@ -1,0 +1,49 @@
+"""HTTP routes for sign-ups."""
+
+from fastapi import APIRouter, Response, status
+
+from api.db.types import utcnow
+from api.deps import CurrentPrincipal, DbSession, roles
+from api.errors import Conflict, Forbidden, NotEligible, NotFound, Unauthorized, responses
+from api.signups import service
+from api.signups.schemas import SignupCreate, SignupOut
+
+router = APIRouter(prefix="/v1/needs/{need_id}/signups", tags=["signups"])
+
+Volunteer = roles("admin", "coordinator", "member")
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    responses=responses(Unauthorized, Forbidden, NotFound, Conflict, NotEligible),
+)
+def sign_up(
+    need_id: str, body: SignupCreate, session: DbSession, principal: Volunteer
+) -> SignupOut:
+    """Take a place: the member themselves, or their coordinator for them.
+
+    409 when the role is full, the member is already signed up, overlaps another sign-up or
+    reached their monthly limit; 422 when they lack a required check or skill level, live
+    beyond their radius, or are not free then.
+    """
+    return service.sign_up(session, principal=principal, need_id=need_id, data=body, now=utcnow())
+
+
+@router.get("", responses=responses(Unauthorized))
+def list_signups(need_id: str, session: DbSession, principal: CurrentPrincipal) -> list[SignupOut]:
+    """Who is coming: all of them for the need's coordinators, your own for a member."""
+    return service.list_for_need(session, principal=principal, need_id=need_id)
+
+
+@router.delete(
+    "/{signup_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=responses(Unauthorized, Forbidden, NotFound, Conflict),
+)
+def withdraw(need_id: str, signup_id: str, session: DbSession, principal: Volunteer) -> Response:
+    """Give the place back; a filled need reopens."""
+    service.withdraw(
+        session, principal=principal, need_id=need_id, signup_id=signup_id, now=utcnow()
+    )
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
