@@ -125,6 +125,8 @@ WEEKLY_PATTERNS = (
     [("fri", "17:00", "22:00"), ("sat", "10:00", "16:00")],
     [(day, "19:00", "21:30") for day in ("mon", "tue", "wed", "thu")],
 )
+# (weekday, local hour) when needs start, chosen to fall inside the weekly patterns above.
+NEED_TIMES = ((5, 9), (0, 18), (3, 10), (6, 14), (2, 18), (1, 10), (4, 18), (5, 13))
 NEED_TEMPLATES = (
     (
         "Meals for the Hassan family after a new baby",
@@ -225,7 +227,10 @@ def load(session: Session, *, now: datetime, seed: int = 7) -> DemoKeys:
             skill: rng.choice((1, 1, 2, 3)) for skill in rng.sample(SKILLS, rng.randint(1, 4))
         }
         stage = rng.choices(("new", "growing", "mature", "leader"), weights=(4, 4, 3, 1))[0]
-        pattern = rng.choice(WEEKLY_PATTERNS)
+        # The first member is the one whose key the demo hands out: give them a full week.
+        pattern = WEEKLY_PATTERNS[0] + WEEKLY_PATTERNS[1] if index == 0 else rng.choice(
+            WEEKLY_PATTERNS
+        )
         member = members.create(
             session,
             principal=admin,
@@ -255,8 +260,10 @@ def load(session: Session, *, now: datetime, seed: int = 7) -> DemoKeys:
     zone = ZoneInfo(city.timezone)
     for index in range(20):
         title, category, roles, hours, private = NEED_TEMPLATES[index % len(NEED_TEMPLATES)]
-        day = (now + timedelta(days=1 + index % 14)).date()
-        start = datetime.combine(day, time(rng.choice((9, 10, 18))), tzinfo=zone)
+        weekday, hour = NEED_TIMES[index % len(NEED_TIMES)]
+        day = (now + timedelta(days=1 + index // len(NEED_TIMES) * 7)).date()
+        day += timedelta(days=(weekday - day.weekday()) % 7)
+        start = datetime.combine(day, time(hour), tzinfo=zone)
         by_agency = category == "meals" and not private
         community = created[index % 2]
         lat, lon = _offset(community.meeting_lat, community.meeting_lon, rng.gauss(0, 1), 0.5)

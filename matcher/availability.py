@@ -59,6 +59,8 @@ def covering_slots(
     the row's start, which covers it when it is the same member and day and ends late enough.
     """
     keys = slot_keys(member, weekday, start_minute)
+    if slot_start_keys.size == 0:
+        return np.full(keys.shape, -1, dtype=np.int64)
     index = np.searchsorted(slot_start_keys, keys, side="right") - 1
     safe = np.maximum(index, 0)
     found_start_keys = slot_start_keys[safe]
@@ -68,6 +70,26 @@ def covering_slots(
     )
     covered = (index >= 0) & same_member_and_day & (slot_end_minute[safe] >= end_minute)
     return np.where(covered, index, -1)
+
+
+def slack_minutes(
+    *,
+    start_minute: IntArray,
+    first_slot: IntArray,
+    end_minute: IntArray,
+    last_slot: IntArray,
+    slot_start_minute: IntArray,
+    slot_end_minute: IntArray,
+) -> IntArray:
+    """Free minutes before a window's start and after its end, within the covering slots.
+
+    0 where either end is uncovered (slot -1); such rows are infeasible anyway.
+    """
+    # One padding entry, which slot index -1 reads, keeps uncovered rows in bounds.
+    slot_starts = np.append(slot_start_minute, 0)
+    slot_ends = np.append(slot_end_minute, 0)
+    slack = (start_minute - slot_starts[first_slot]) + (slot_ends[last_slot] - end_minute)
+    return np.where((first_slot >= 0) & (last_slot >= 0), slack, 0).astype(np.int64)
 
 
 def blackout_keys(member: IntArray, ordinal: IntArray) -> IntArray:

@@ -12,6 +12,7 @@ from datetime import datetime
 import numpy as np
 import numpy.typing as npt
 
+from matcher.availability import slack_minutes
 from matcher.constraints import Feasibility
 from matcher.local_time import SECONDS_PER_DAY, epoch_seconds
 from matcher.need_table import NeedTable
@@ -151,14 +152,14 @@ def score_rows(
 
     segments = feasibility.segments
     first, last = segments.offsets[:-1], segments.offsets[1:] - 1
-    first_slot, last_slot = segments.slot[first], segments.slot[last]
-    covered = (first_slot >= 0) & (last_slot >= 0)
-    slack_minutes = np.where(
-        covered,
-        (segments.start_minute[first] - pool.slot_start_minute[np.maximum(first_slot, 0)])
-        + (pool.slot_end_minute[np.maximum(last_slot, 0)] - segments.end_minute[last]),
-        0,
-    ).astype(np.int64)
+    slack = slack_minutes(
+        start_minute=segments.start_minute[first],
+        first_slot=segments.slot[first],
+        end_minute=segments.end_minute[last],
+        last_slot=segments.slot[last],
+        slot_start_minute=pool.slot_start_minute,
+        slot_end_minute=pool.slot_end_minute,
+    )
 
     days_since_served = (epoch_seconds(now) - pool.last_served_s) / SECONDS_PER_DAY
     community = table.community_ids[pair_need]
@@ -172,7 +173,7 @@ def score_rows(
     )
     pair_components = {
         "distance": distance_fit(feasibility.distance_km, pool.max_travel_km[pair_member]),
-        "availability": availability_fit(slack_minutes),
+        "availability": availability_fit(slack),
         "fairness": fairness_fit(pool.services_last_90_days, days_since_served)[pair_member],
         "urgency": URGENCY_FIT[table.urgency_ranks][pair_need],
     }
@@ -195,5 +196,5 @@ def score_rows(
         components=components,
         score=np.clip(score, 0.0, 1.0),
         text_fit=text_fit,
-        slack_minutes=slack_minutes,
+        slack_minutes=slack,
     )

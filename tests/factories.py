@@ -21,6 +21,12 @@ def soon(days: int = 3, hour: int = 10) -> datetime:
     return datetime(day.year, day.month, day.day, hour, tzinfo=UTC)
 
 
+def every_day(start: str, end: str) -> list[dict[str, str]]:
+    """Weekly availability from ``start`` to ``end`` on all seven days."""
+    days = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+    return [{"day": day, "start": start, "end": end} for day in days]
+
+
 def _created(response: Any) -> dict[str, Any]:
     assert response.status_code in (200, 201), response.text
     body: dict[str, Any] = response.json()
@@ -90,7 +96,7 @@ class Network:
             "home": {"lat": 51.46, "lon": -2.59},
             "max_travel_km": 10,
             "skills": {"cooking": 2},
-            "availability": [{"day": "sat", "start": "09:00", "end": "13:00"}],
+            "availability": every_day("08:00", "20:00"),
             **overrides,
         }
 

@@ -1,0 +1,113 @@
+"""No overbooking under concurrency: real HTTP requests racing on separate connections."""
+
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+
+import httpx2 as httpx
+import pytest
+import uvicorn
+from fastapi import FastAPI
+from sqlalchemy import func, select
+
+from api.db.models import NeedRole, Signup
+from tests.factories import Network, auth, soon
+
+RACERS = 24
+PLACES = 3
+
+
+@pytest.fixture
+def live_server(app: FastAPI) -> Iterator[str]:
+    """The app served by uvicorn on a free loopback port, in a background thread."""
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="off")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        assert time.monotonic() < deadline, "server did not start"
+        time.sleep(0.01)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+def _race(base_url: str, requests: list[tuple[str, dict[str, str], str]]) -> list[int]:
+    barrier = threading.Barrier(len(requests))
+
+    def post(request: tuple[str, dict[str, str], str]) -> int:
+        path, body, key = request
+        with httpx.Client(base_url=base_url, timeout=30) as client:
+            barrier.wait()
+            return client.post(path, json=body, headers=auth(key)).status_code
+
+    with ThreadPoolExecutor(max_workers=len(requests)) as pool:
+        return list(pool.map(post, requests))
+
+
+def test_concurrent_sign_ups_never_overfill_a_role(
+    app: FastAPI, network: Network, live_server: str
+) -> None:
+    community = network.community()
+    coordinator = network.coordinator(community["id"])
+    members = [network.member(community["id"]) for _ in range(RACERS)]
+    need = network.need(
+        coordinator["api_key"],
+        community_id=community["id"],
+        roles=[{"name": "cook", "skill": "cooking", "count": PLACES}],
+    )
+    path = f"/v1/needs/{need['id']}/signups"
+    statuses = _race(
+        live_server,
+        [(path, {"member_id": m["id"], "role": "cook"}, m["api_key"]) for m in members],
+    )
+    assert Counter(statuses) == {201: PLACES, 409: RACERS - PLACES}
+    with app.state.sessionmaker() as session:
+        confirmed = session.scalar(
+            select(func.count()).where(Signup.need_id == need["id"], Signup.status == "confirmed")
+        )
+        filled = session.scalar(select(NeedRole.filled).where(NeedRole.need_id == need["id"]))
+    assert confirmed == PLACES and filled == PLACES
+
+
+def test_one_member_racing_for_overlapping_needs_is_booked_once(
+    app: FastAPI, network: Network, live_server: str
+) -> None:
+    community = network.community()
+    coordinator = network.coordinator(community["id"])
+    member = network.member(community["id"])
+    starts_at = soon(days=5)
+    needs = [
+        network.need(
+            coordinator["api_key"],
+            community_id=community["id"],
+            starts_at=(starts_at + timedelta(minutes=10 * index)).isoformat(),
+            ends_at=(starts_at + timedelta(hours=2)).isoformat(),
+        )
+        for index in range(6)
+    ]
+    statuses = _race(
+        live_server,
+        [
+            (
+                f"/v1/needs/{need['id']}/signups",
+                {"member_id": member["id"], "role": "cook"},
+                member["api_key"],
+            )
+            for need in needs
+        ],
+    )
+    assert Counter(statuses) == {201: 1, 409: len(needs) - 1}
+    with app.state.sessionmaker() as session:
+        booked = session.scalar(
+            select(func.count()).where(
+                Signup.member_id == member["id"], Signup.status == "confirmed"
+            )
+        )
+    assert booked == 1
