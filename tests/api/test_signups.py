@@ -1,4 +1,4 @@
-"""Sign-ups and withdrawals: every hard constraint is enforced, with a reason the user can act on."""
+"""Sign-ups and withdrawals: every hard constraint enforced, with a reason to act on."""
 
 from datetime import timedelta
 from typing import Any
