@@ -228,8 +228,8 @@ def load(session: Session, *, now: datetime, seed: int = 7) -> DemoKeys:
         }
         stage = rng.choices(("new", "growing", "mature", "leader"), weights=(4, 4, 3, 1))[0]
         # The first member is the one whose key the demo hands out: give them a full week.
-        pattern = WEEKLY_PATTERNS[0] + WEEKLY_PATTERNS[1] if index == 0 else rng.choice(
-            WEEKLY_PATTERNS
+        pattern = (
+            WEEKLY_PATTERNS[0] + WEEKLY_PATTERNS[1] if index == 0 else rng.choice(WEEKLY_PATTERNS)
         )
         member = members.create(
             session,

@@ -41,12 +41,11 @@ def _unique(values: list[str]) -> list[str]:
 UniqueSlugs = Annotated[list[Slug], Field(max_length=20), AfterValidator(_unique)]
 
 
-# Ids are UUID strings. Checking the shape of a path id keeps characters PostgreSQL refuses
-# to compare (NUL) out of queries, so a probe answers 422 on both backends rather than 500.
 ResourceId = Annotated[
     str,
-    Path(max_length=36, pattern=r"^[A-Za-z0-9_-]+$", description="An id the service issued."),
+    Path(max_length=36, pattern=r"^[A-Za-z0-9-]+$", description="Opaque id (a UUID)."),
 ]
+"""Every id in a path: letters, digits and dashes only, so nothing odd reaches the database."""
 
 Limit = Annotated[int, Query(ge=1, le=200, description="Page size.")]
 Cursor = Annotated[

@@ -1,4 +1,4 @@
-"""Small helpers shared by the columnar pool and need table."""
+"""Small helpers for columnar data shared by the pool, the need table and the evaluation."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+
+IntArray = npt.NDArray[np.int64]
 
 
 def coerce_columns(record: object, dtypes: dict[str, npt.DTypeLike]) -> None:
@@ -25,3 +27,25 @@ def sort_ranks(values: npt.NDArray[Any]) -> npt.NDArray[np.int64]:
 def transpose(rows: list[tuple[Any, ...]], width: int) -> list[tuple[Any, ...]]:
     """Rows to columns in C, keeping the per-record work to one pass of appends."""
     return list(zip(*rows, strict=True)) if rows else [()] * width
+
+
+def ragged(counts: npt.NDArray[np.int64]) -> tuple[IntArray, IntArray, IntArray]:
+    """Items of owners that have `counts[i]` each: (owner of each item, rank within its
+    owner, offsets), where owner i's items are rows offsets[i]:offsets[i + 1].
+
+    This is how variable-length parts (roles, slots, day pieces) are enumerated for many
+    owners at once without a Python loop over the owners.
+    """
+    offsets = np.zeros(counts.size + 1, dtype=np.int64)
+    np.cumsum(counts, out=offsets[1:])
+    owner = np.repeat(np.arange(counts.size, dtype=np.int64), counts)
+    return owner, np.arange(int(offsets[-1]), dtype=np.int64) - offsets[owner], offsets
+
+
+def expand(starts: IntArray, counts: IntArray) -> tuple[IntArray, IntArray, IntArray]:
+    """For owner i, the source rows starts[i] .. starts[i] + counts[i] - 1.
+
+    Returns (owner of each item, source row of each item, offsets by owner).
+    """
+    owner, rank, offsets = ragged(counts)
+    return owner, starts[owner] + rank, offsets

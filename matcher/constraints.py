@@ -15,6 +15,7 @@ import numpy.typing as npt
 
 from geo.distance import geodesic_km
 from matcher.availability import covering_slots, on_blackout
+from matcher.columns import expand
 from matcher.explain import violation_messages
 from matcher.local_time import SECONDS_PER_DAY, ZoneClock, local_segments
 from matcher.need_table import NeedTable, build_need_table
@@ -78,18 +79,6 @@ class Feasibility:
     eligible: BoolArray  # (Q,)
 
 
-def _expand(starts: IntArray, counts: IntArray) -> tuple[IntArray, IntArray, IntArray]:
-    """Ragged expansion: for each owner i, items starts[i] .. starts[i] + counts[i] - 1.
-
-    Returns (owner of each item, source index of each item, offsets by owner).
-    """
-    offsets = np.zeros(counts.size + 1, dtype=np.int64)
-    np.cumsum(counts, out=offsets[1:])
-    owner = np.repeat(np.arange(counts.size, dtype=np.int64), counts)
-    position = np.arange(int(offsets[-1]), dtype=np.int64)
-    return owner, starts[owner] + (position - offsets[owner]), offsets
-
-
 def _concatenate(arrays: list[IntArray]) -> IntArray:
     # np.concatenate refuses an empty list, which an empty pool legitimately produces.
     return np.concatenate([*arrays, np.zeros(0, dtype=np.int64)])
@@ -137,7 +126,7 @@ def evaluate_constraints(pool: MemberPool, table: NeedTable) -> Feasibility:
     }
 
     role_starts = table.role_offsets[pair_need]
-    row_pair, row_role, _ = _expand(role_starts, table.role_offsets[pair_need + 1] - role_starts)
+    row_pair, row_role, _ = expand(role_starts, table.role_offsets[pair_need + 1] - role_starts)
     member_level = _member_levels(pool, table, pair_member[row_pair], row_role)
     role_level = {
         "skill_level": (table.role_skills[row_role] != "")
@@ -200,7 +189,7 @@ def _local_calendar(
     )
     combo_count = _concatenate([np.diff(part.offsets) for part in parts])
     combo = pool.zone_codes[pair_member] * needs + pair_need
-    seg_pair, source, offsets = _expand(combo_start[combo], combo_count[combo])
+    seg_pair, source, offsets = expand(combo_start[combo], combo_count[combo])
     member = pair_member[seg_pair]
     weekday, ordinal = joined("weekday")[source], joined("ordinal")[source]
     start_minute, end_minute = joined("start_minute")[source], joined("end_minute")[source]
@@ -234,7 +223,7 @@ def _pair_commitments(
     commitment_month: IntArray,
 ) -> PairCommitments:
     first = pool.commitment_offsets[pair_member]
-    pair, commitment, _ = _expand(first, pool.commitment_offsets[pair_member + 1] - first)
+    pair, commitment, _ = expand(first, pool.commitment_offsets[pair_member + 1] - first)
     need = pair_need[pair]
     same_need = pool.commitment_need_ids[commitment] == table.ids[need]
     overlaps = (

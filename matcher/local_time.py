@@ -16,6 +16,8 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import numpy.typing as npt
 
+from matcher.columns import ragged
+
 IntArray = npt.NDArray[np.int64]
 
 SECONDS_PER_DAY = 86_400
@@ -116,14 +118,6 @@ class LocalSegments:
     offsets: IntArray
 
 
-def _ragged_positions(counts: IntArray) -> tuple[IntArray, IntArray, IntArray]:
-    """For owners with `counts` items each: (owner of each item, rank within owner, offsets)."""
-    offsets = np.zeros(counts.size + 1, dtype=np.int64)
-    np.cumsum(counts, out=offsets[1:])
-    owner = np.repeat(np.arange(counts.size, dtype=np.int64), counts)
-    return owner, np.arange(int(offsets[-1]), dtype=np.int64) - offsets[owner], offsets
-
-
 def local_segments(clock: ZoneClock, starts_s: IntArray, ends_s: IntArray) -> LocalSegments:
     """Split windows [start, end) into the local days and wall-clock minutes they occupy.
 
@@ -135,7 +129,7 @@ def local_segments(clock: ZoneClock, starts_s: IntArray, ends_s: IntArray) -> Lo
     first_inside = np.searchsorted(clock.transitions_s, starts_s, side="right")
     # Transitions in (start, end - 1]: one landing exactly on the end changes nothing.
     inside = np.searchsorted(clock.transitions_s, ends_s - 1, side="right") - first_inside
-    window_of_piece, rank, _ = _ragged_positions(inside + 1)
+    window_of_piece, rank, _ = ragged(inside + 1)
     transition = first_inside[window_of_piece] + rank  # the one ending this piece, if any
     last = rank == inside[window_of_piece]
     # Padded by one so the lookups np.where is about to discard stay in bounds.
@@ -147,7 +141,7 @@ def local_segments(clock: ZoneClock, starts_s: IntArray, ends_s: IntArray) -> Lo
 
     first_day = local_start // SECONDS_PER_DAY
     day_count = (local_end - 1) // SECONDS_PER_DAY - first_day + 1
-    piece, day_rank, _ = _ragged_positions(day_count)
+    piece, day_rank, _ = ragged(day_count)
     window = window_of_piece[piece]
     day = first_day[piece] + day_rank
     midnight = day * SECONDS_PER_DAY

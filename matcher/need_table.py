@@ -17,7 +17,7 @@ import numpy.typing as npt
 from matcher.columns import coerce_columns, sort_ranks, transpose
 from matcher.local_time import epoch_seconds
 from matcher.records import EXPERIENCED_STAGES, URGENCIES, NeedSpec
-from matcher.text_fit import TextFit
+from matcher.text_fit import TextFit, TextVectors
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
@@ -58,8 +58,7 @@ class NeedTable:
     role_count: IntArray  # (R,)
     role_filled: IntArray  # (R,)
     role_has_experienced: BoolArray  # (R,) a mature member or leader already signed up
-    text_vectors: Any | None = None  # optional cache of `texts` under `text_model`
-    text_model: TextFit | None = None
+    text_vectors: TextVectors | None = None  # optional cache of `texts` as text-model vectors
 
     urgency_ranks: IntArray = field(init=False)  # (M,) 0 = low .. 3 = critical
     id_rank: IntArray = field(init=False)  # (M,) position of each id in sorted order
@@ -104,17 +103,22 @@ class NeedTable:
             raise ValueError("every per-need column must have one row per need")
         if self.requires.shape != (count, len(self.requirement_names)):
             raise ValueError("requires must be (needs, requirements)")
-        roles = int(self.role_offsets[-1]) if self.role_offsets.size else -1
         if (
             self.role_offsets.shape != (count + 1,)
             or self.role_offsets[0] != 0
             or np.any(np.diff(self.role_offsets) < 0)
         ):
             raise ValueError("role_offsets must rise from 0 with one more entry than needs")
-        per_role = "role_names role_skills role_min_level role_count role_filled"
-        if any(getattr(self, name).shape != (roles,) for name in per_role.split()):
-            raise ValueError("every per-role column must have one row per role")
-        if self.role_has_experienced.shape != (roles,):
+        roles = int(self.role_offsets[-1])
+        per_role = [
+            "role_names",
+            "role_skills",
+            "role_min_level",
+            "role_count",
+            "role_filled",
+            "role_has_experienced",
+        ]
+        if any(getattr(self, name).shape != (roles,) for name in per_role):
             raise ValueError("every per-role column must have one row per role")
         if np.any(self.ends_s <= self.starts_s):
             raise ValueError("every need must end after it starts")
@@ -130,8 +134,8 @@ class NeedTable:
 
     def with_text_vectors(self, text_model: TextFit) -> NeedTable:
         """The same table with need texts vectorised once by a fitted `text_model`."""
-        vectors = text_model.transform(list(self.texts))
-        return dataclasses.replace(self, text_vectors=vectors, text_model=text_model)
+        vectors = text_model.vectors(list(self.texts))
+        return dataclasses.replace(self, text_vectors=vectors)
 
 
 def build_need_table(needs: Sequence[NeedSpec], *, text_model: TextFit | None = None) -> NeedTable:

@@ -27,7 +27,7 @@ from matcher.availability import (
 from matcher.columns import coerce_columns, sort_ranks
 from matcher.local_time import epoch_seconds
 from matcher.records import EXPERIENCED_STAGES, MINUTES_PER_DAY, STAGES, MemberRecord
-from matcher.text_fit import TextFit
+from matcher.text_fit import TextFit, TextVectors
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
@@ -72,10 +72,9 @@ class MemberPool:
     commitment_need_ids: StrArray  # (J,)
     commitment_starts_s: IntArray  # (J,) epoch seconds
     commitment_ends_s: IntArray  # (J,) epoch seconds
-    # Optional cache of the interests as vectors of `text_model`, so ranking a large pool
-    # does not re-vectorise every member's interests on each call.
-    interest_vectors: Any | None = None
-    text_model: TextFit | None = None
+    # Optional cache of the interests as text-model vectors, so ranking a large pool does
+    # not re-vectorise every member's interests on each call.
+    interest_vectors: TextVectors | None = None
 
     # Derived on construction.
     zone_names: tuple[str, ...] = field(init=False)
@@ -204,8 +203,8 @@ class MemberPool:
 
     def with_interest_vectors(self, text_model: TextFit) -> MemberPool:
         """The same pool with interests vectorised once by a fitted `text_model`."""
-        vectors = text_model.transform(list(self.interests))
-        return dataclasses.replace(self, interest_vectors=vectors, text_model=text_model)
+        vectors = text_model.vectors(list(self.interests))
+        return dataclasses.replace(self, interest_vectors=vectors)
 
 
 def build_pool(members: Sequence[MemberRecord], *, text_model: TextFit | None = None) -> MemberPool:

@@ -50,10 +50,11 @@ def distance_fit(distance_km: FloatArray, max_travel_km: FloatArray) -> FloatArr
     Relative to the radius because 5 km is a long way for someone who said 6 and nothing
     for someone who said 40.
     """
+    # min(d, r) / r never overflows, however small a positive radius is.
     ratio = np.divide(
-        distance_km,
+        np.minimum(distance_km, max_travel_km),
         max_travel_km,
-        out=np.where(distance_km > 0, np.inf, 0.0),
+        out=np.where(distance_km > 0, 1.0, 0.0),
         where=max_travel_km > 0,
     )
     return np.clip(1.0 - ratio, 0.0, 1.0)
@@ -112,16 +113,8 @@ def text_fit_of_pairs(pool: MemberPool, table: NeedTable, text_model: TextFit | 
     """Cosine fit of each member's interests with each need's words, member-major."""
     if text_model is None:
         return np.full(len(pool) * len(table), NEUTRAL_TEXT_FIT)
-    interests = (
-        pool.interest_vectors
-        if pool.text_model is text_model and pool.interest_vectors is not None
-        else text_model.transform(list(pool.interests))
-    )
-    need_words = (
-        table.text_vectors
-        if table.text_model is text_model and table.text_vectors is not None
-        else text_model.transform(list(table.texts))
-    )
+    interests = text_model.transform_or_reuse(list(pool.interests), pool.interest_vectors)
+    need_words = text_model.transform_or_reuse(list(table.texts), table.text_vectors)
     similarity = np.asarray((interests @ need_words.T).toarray(), dtype=np.float64)
     return np.clip(similarity.reshape(-1), 0.0, 1.0)
 
@@ -133,7 +126,6 @@ class Scores:
     components: dict[str, FloatArray]  # component name -> (Q,)
     score: FloatArray  # (Q,)
     text_fit: FloatArray  # (P,)
-    slack_minutes: IntArray  # (P,)
 
 
 def score_rows(
@@ -181,9 +173,8 @@ def score_rows(
     components["affinity"] = affinity_fit(
         same_community[row_pair], is_agency_request[row_pair], in_network
     )
-    components["skill"] = (1 - TEXT_SHARE_OF_SKILL) * level_fit + TEXT_SHARE_OF_SKILL * text_fit[
-        row_pair
-    ]
+    text_part = text_fit[row_pair]
+    components["skill"] = (1 - TEXT_SHARE_OF_SKILL) * level_fit + TEXT_SHARE_OF_SKILL * text_part
     components["mentoring"] = mentoring_fit(
         table.role_has_experienced[row_role], pool.is_experienced[row_member]
     )
@@ -196,5 +187,4 @@ def score_rows(
         components=components,
         score=np.clip(score, 0.0, 1.0),
         text_fit=text_fit,
-        slack_minutes=slack,
     )

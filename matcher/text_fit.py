@@ -10,6 +10,7 @@ Fitting on the network's own needs and interests is what makes local words ("all
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -20,6 +21,14 @@ from sklearn.utils.validation import check_is_fitted
 
 # scipy.sparse has no type information; rows are L2-normalised CSR matrices.
 SparseRows = Any
+
+
+@dataclass(frozen=True, eq=False)
+class TextVectors:
+    """Texts vectorised by one particular fitting, so a refitted model never reuses them."""
+
+    rows: SparseRows
+    fitting: object  # the fitted state the rows came from
 
 
 def _as_texts(texts: Iterable[str]) -> list[str]:
@@ -79,3 +88,14 @@ class TextFit(BaseEstimator):  # type: ignore[misc]
         contribution = np.asarray(vectors[0].multiply(vectors[1]).toarray()).ravel()
         strongest = np.argsort(-contribution, kind="stable")[:limit]
         return [str(self.terms_[i]) for i in strongest if contribution[i] > 0]
+
+    def vectors(self, texts: Iterable[str]) -> TextVectors:
+        """Vectorise texts once, to reuse across many rankings with `transform_or_reuse`."""
+        return TextVectors(rows=self.transform(texts), fitting=self.vectorizer_)
+
+    def transform_or_reuse(self, texts: Iterable[str], cached: TextVectors | None) -> SparseRows:
+        """`cached` rows when they came from this model's current fitting, else `transform`."""
+        check_is_fitted(self)
+        if cached is not None and cached.fitting is self.vectorizer_:
+            return cached.rows
+        return self.transform(texts)

@@ -9,13 +9,14 @@ from api.deps import AppSettings, CurrentPrincipal, DbSession, TextModels
 from api.errors import NotFound, Unauthorized, responses
 from api.matching import service
 from api.matching.schemas import Candidates, Suggestions
+from api.schemas import ResourceId
 
 router = APIRouter(tags=["matching"])
 
 
 @router.get("/v1/needs/{need_id}/candidates", responses=responses(Unauthorized, NotFound))
 def need_candidates(
-    need_id: str,
+    need_id: ResourceId,
     session: DbSession,
     principal: CurrentPrincipal,
     settings: AppSettings,
@@ -36,7 +37,7 @@ def need_candidates(
 
 @router.get("/v1/members/{member_id}/suggestions", responses=responses(Unauthorized, NotFound))
 def member_suggestions(
-    member_id: str,
+    member_id: ResourceId,
     session: DbSession,
     principal: CurrentPrincipal,
     settings: AppSettings,

@@ -23,6 +23,13 @@ from matcher import (
     rank_suggestions,
 )
 
+SCORE_DECIMALS = 4
+"""Enough to order and compare; more digits only add noise for people reading them."""
+
+
+def _rounded(components: dict[str, float]) -> dict[str, float]:
+    return {name: round(value, SCORE_DECIMALS) for name, value in components.items()}
+
 
 def candidates(
     session: Session,
@@ -64,9 +71,9 @@ def candidates(
                 member_id=candidate.member_id,
                 name=candidate.name,
                 role=candidate.role,
-                score=candidate.score,
+                score=round(candidate.score, SCORE_DECIMALS),
                 distance_km=candidate.distance_km,
-                components=candidate.components,
+                components=_rounded(candidate.components),
                 reasons=candidate.reasons,
             )
             for candidate in ranked
@@ -124,13 +131,13 @@ def _suggestion(need: Need, suggestion: Suggestion, coarsening_km: float) -> Sug
         need_id=need.id,
         title=need.title,
         role=suggestion.role,
-        score=suggestion.score,
+        score=round(suggestion.score, SCORE_DECIMALS),
         distance_km=suggestion.distance_km,
         starts_at=need.starts_at,
         ends_at=need.ends_at,
         urgency=need.urgency,  # type: ignore[arg-type]  # CHECK constraint guarantees it
         location=location,
         location_approximate=approximate,
-        components=suggestion.components,
+        components=_rounded(suggestion.components),
         reasons=suggestion.reasons,
     )

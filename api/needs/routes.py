@@ -9,7 +9,7 @@ from api.deps import AppSettings, CurrentPrincipal, DbSession, NeedPoster
 from api.errors import Conflict, FieldError, Forbidden, NotFound, Unauthorized, responses
 from api.needs import service
 from api.needs.schemas import NeedCreate, NeedOut, NeedUpdate, Status
-from api.schemas import Cursor, Limit, Page
+from api.schemas import Cursor, Limit, Page, ResourceId
 
 router = APIRouter(prefix="/v1/needs", tags=["needs"])
 
@@ -78,7 +78,7 @@ def list_needs(
 
 @router.get("/{need_id}", responses=responses(Unauthorized, NotFound))
 def get_need(
-    need_id: str, session: DbSession, principal: CurrentPrincipal, settings: AppSettings
+    need_id: ResourceId, session: DbSession, principal: CurrentPrincipal, settings: AppSettings
 ) -> NeedOut:
     """One need the caller may see."""
     need, exact = service.get(session, principal=principal, need_id=need_id)
@@ -89,7 +89,7 @@ def get_need(
     "/{need_id}", responses=responses(Unauthorized, Forbidden, NotFound, Conflict, FieldError)
 )
 def update_need(
-    need_id: str,
+    need_id: ResourceId,
     body: NeedUpdate,
     session: DbSession,
     principal: NeedPoster,
@@ -102,7 +102,7 @@ def update_need(
 
 @router.post("/{need_id}/cancel", responses=responses(Unauthorized, Forbidden, NotFound, Conflict))
 def cancel_need(
-    need_id: str, session: DbSession, principal: NeedPoster, settings: AppSettings
+    need_id: ResourceId, session: DbSession, principal: NeedPoster, settings: AppSettings
 ) -> NeedOut:
     """Cancel a need you manage."""
     need = service.cancel(session, principal=principal, need_id=need_id)

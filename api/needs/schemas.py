@@ -1,6 +1,6 @@
 """Request and response bodies for needs."""
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Literal, Self
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, Field, model_validator
@@ -16,6 +16,8 @@ Status = Literal["open", "filled", "cancelled", "done"]
 Title = Annotated[str, Field(min_length=1, max_length=200)]
 Description = Annotated[str, Field(max_length=5000)]
 MAX_DURATION = timedelta(days=7)
+Instant = Annotated[AwareDatetime, AfterValidator(lambda moment: moment.astimezone(UTC))]
+"""A timezone-aware instant, normalised to UTC so responses always speak UTC."""
 
 
 class RoleIn(Input):
@@ -59,8 +61,8 @@ class NeedCreate(Input):
     private_location: bool = Field(
         default=False, description="At a private home: others see only a coarse area."
     )
-    starts_at: AwareDatetime
-    ends_at: AwareDatetime
+    starts_at: Instant
+    ends_at: Instant
     roles: Roles
     requirements: UniqueSlugs = Field(default_factory=list)
     urgency: Urgency = "normal"
@@ -80,8 +82,8 @@ class NeedUpdate(Patch):
     category: Category | None = None
     location: LatLon | None = None
     private_location: bool | None = None
-    starts_at: AwareDatetime | None = None
-    ends_at: AwareDatetime | None = None
+    starts_at: Instant | None = None
+    ends_at: Instant | None = None
     roles: Roles | None = None
     requirements: UniqueSlugs | None = None
     urgency: Urgency | None = None

@@ -239,6 +239,8 @@ def list_needs(
             starts_at = datetime.fromisoformat(starts_at_text)
         except ValueError as error:
             raise FieldError(("query", "cursor"), "invalid cursor") from error
+        if starts_at.tzinfo is None:
+            raise FieldError(("query", "cursor"), "invalid cursor")
         statement = statement.where(
             (Need.starts_at > starts_at) | ((Need.starts_at == starts_at) & (Need.id > need_id))
         )

@@ -5,6 +5,7 @@ from fastapi import APIRouter, Response, status
 from api.db.types import utcnow
 from api.deps import CurrentPrincipal, DbSession, roles
 from api.errors import Conflict, Forbidden, NotEligible, NotFound, Unauthorized, responses
+from api.schemas import ResourceId
 from api.signups import service
 from api.signups.schemas import SignupCreate, SignupOut
 
@@ -19,7 +20,7 @@ Volunteer = roles("admin", "coordinator", "member")
     responses=responses(Unauthorized, Forbidden, NotFound, Conflict, NotEligible),
 )
 def sign_up(
-    need_id: str, body: SignupCreate, session: DbSession, principal: Volunteer
+    need_id: ResourceId, body: SignupCreate, session: DbSession, principal: Volunteer
 ) -> SignupOut:
     """Take a place: the member themselves, or their coordinator for them.
 
@@ -31,7 +32,9 @@ def sign_up(
 
 
 @router.get("", responses=responses(Unauthorized))
-def list_signups(need_id: str, session: DbSession, principal: CurrentPrincipal) -> list[SignupOut]:
+def list_signups(
+    need_id: ResourceId, session: DbSession, principal: CurrentPrincipal
+) -> list[SignupOut]:
     """Who is coming: all of them for the need's coordinators, your own for a member."""
     return service.list_for_need(session, principal=principal, need_id=need_id)
 
@@ -41,7 +44,9 @@ def list_signups(need_id: str, session: DbSession, principal: CurrentPrincipal) 
     status_code=status.HTTP_204_NO_CONTENT,
     responses=responses(Unauthorized, Forbidden, NotFound, Conflict),
 )
-def withdraw(need_id: str, signup_id: str, session: DbSession, principal: Volunteer) -> Response:
+def withdraw(
+    need_id: ResourceId, signup_id: ResourceId, session: DbSession, principal: Volunteer
+) -> Response:
     """Give the place back; a filled need reopens."""
     service.withdraw(
         session, principal=principal, need_id=need_id, signup_id=signup_id, now=utcnow()

@@ -183,7 +183,9 @@ def test_coordinator_of_two_communities_reads_both_and_no_other(
 
     assert _community_ids(client, key) == {first["id"], second["id"]}
     for community in (first, second):
-        assert client.get(f"/v1/communities/{community['id']}", headers=auth(key)).status_code == 200
+        assert (
+            client.get(f"/v1/communities/{community['id']}", headers=auth(key)).status_code == 200
+        )
     assert client.get(f"/v1/communities/{elsewhere['id']}", headers=auth(key)).status_code == 404
 
 
@@ -229,7 +231,9 @@ def test_member_reads_their_own_community_and_gets_404_for_another(
     home, other = network.staffed_community(), network.staffed_community()
 
     assert _community_ids(client, home.member_key) == {home.id}
-    assert client.get(f"/v1/communities/{home.id}", headers=auth(home.member_key)).status_code == 200
+    assert (
+        client.get(f"/v1/communities/{home.id}", headers=auth(home.member_key)).status_code == 200
+    )
     assert (
         client.get(f"/v1/communities/{other.id}", headers=auth(home.member_key)).status_code == 404
     )

@@ -136,12 +136,8 @@ def test_an_email_is_unique_within_a_community_but_may_recur_in_another(
     assert elsewhere.status_code == 201
 
 
-def test_blackout_dates_are_kept_in_order_without_repeats(
-    network: Network, home: Staffed
-) -> None:
-    member = network.member(
-        home.id, blackout_dates=["2030-03-02", "2030-01-15", "2030-03-02"]
-    )
+def test_blackout_dates_are_kept_in_order_without_repeats(network: Network, home: Staffed) -> None:
+    member = network.member(home.id, blackout_dates=["2030-03-02", "2030-01-15", "2030-03-02"])
 
     assert member["blackout_dates"] == ["2030-01-15", "2030-03-02"]
 
@@ -242,9 +238,7 @@ def test_coordinator_lists_their_communitys_members_by_name_without_keys(
     network.member(home.id, name="Zed Vale")
     network.member(home.id, name="Abi Hart")
 
-    response = client.get(
-        f"/v1/communities/{home.id}/members", headers=auth(home.coordinator_key)
-    )
+    response = client.get(f"/v1/communities/{home.id}/members", headers=auth(home.coordinator_key))
 
     assert response.status_code == 200
     page = response.json()
@@ -286,9 +280,7 @@ def test_walking_the_member_pages_returns_everyone_once_in_order(
 def test_coordinator_of_another_community_gets_404_listing_its_members(
     client: TestClient, home: Staffed, other: Staffed
 ) -> None:
-    response = client.get(
-        f"/v1/communities/{home.id}/members", headers=auth(other.coordinator_key)
-    )
+    response = client.get(f"/v1/communities/{home.id}/members", headers=auth(other.coordinator_key))
 
     assert response.status_code == 404
 
@@ -421,9 +413,7 @@ def test_an_empty_patch_changes_nothing(client: TestClient, home: Staffed) -> No
 def test_coordinator_removes_a_member_whose_key_then_stops_working(
     client: TestClient, admin_key: str, home: Staffed
 ) -> None:
-    response = client.delete(
-        f"/v1/members/{home.member['id']}", headers=auth(home.coordinator_key)
-    )
+    response = client.delete(f"/v1/members/{home.member['id']}", headers=auth(home.coordinator_key))
 
     assert response.status_code == 204
     assert _get(client, admin_key, home.member["id"]).status_code == 404

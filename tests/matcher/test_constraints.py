@@ -368,7 +368,7 @@ def test_constraints_for_one_member_across_many_needs_match_the_rules(record, fi
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(scenarios(max_members=4))
+@given(scenarios(max_members=4) | scenarios(max_members=4, welcoming=True))
 def test_ranking_returns_exactly_the_members_check_member_for_role_allows(scenario):
     need_record, records = scenario
     ranked = rank_candidates(
