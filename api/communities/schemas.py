@@ -8,9 +8,11 @@ from pydantic import AfterValidator, BaseModel, Field
 
 from api.schemas import Email, Input, LatLon, Name
 
+_ZONES = frozenset(available_timezones())  # read once: listing the tz database scans files
+
 
 def _known_timezone(name: str) -> str:
-    if name not in available_timezones():
+    if name not in _ZONES:
         raise ValueError("unknown IANA time zone (e.g. 'Europe/London')")
     return name
 

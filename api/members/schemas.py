@@ -5,9 +5,9 @@ fields exist only on the coordinators' update schema, and a member sending them 
 """
 
 from datetime import date, datetime
-from typing import Annotated, Literal, Self
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field, StringConstraints, field_validator, model_validator
+from pydantic import BaseModel, Field, StringConstraints, ValidationInfo, field_validator
 
 from api.communities.schemas import Point
 from api.schemas import Email, Input, LatLon, Name, Patch, Slug, UniqueSlugs
@@ -29,11 +29,13 @@ class Slot(Input):
     start: ClockTime
     end: ClockTime
 
-    @model_validator(mode="after")
-    def _end_after_start(self) -> Self:
-        if self.end <= self.start:
+    @field_validator("end")
+    @classmethod
+    def _end_after_start(cls, end: str, info: ValidationInfo) -> str:
+        start = info.data.get("start")
+        if start is not None and end <= start:
             raise ValueError("end must be after start")
-        return self
+        return end
 
 
 Availability = Annotated[list[Slot], Field(max_length=50)]

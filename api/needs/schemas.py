@@ -1,9 +1,16 @@
 """Request and response bodies for needs."""
 
 from datetime import UTC, datetime, timedelta
-from typing import Annotated, Literal, Self
+from typing import Annotated, Literal
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, Field, model_validator
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    Field,
+    ValidationInfo,
+    field_validator,
+)
 
 from api.communities.schemas import Point
 from api.schemas import Input, LatLon, Patch, Slug, UniqueSlugs
@@ -41,13 +48,16 @@ Roles = Annotated[
 ]
 
 
-def _check_window(starts_at: datetime | None, ends_at: datetime | None) -> None:
+def _ends_after_start(ends_at: datetime | None, info: ValidationInfo) -> datetime | None:
+    """Checked on ``ends_at`` (not the whole model) so the 422 names that field."""
+    starts_at = info.data.get("starts_at")
     if starts_at is None or ends_at is None:
-        return
+        return ends_at
     if ends_at <= starts_at:
         raise ValueError("ends_at must be after starts_at")
     if ends_at - starts_at > MAX_DURATION:
-        raise ValueError("a need may last at most 7 days; split longer ones")
+        raise ValueError("a need may last at most 7 days from starts_at; split longer ones")
+    return ends_at
 
 
 class NeedCreate(Input):
@@ -68,10 +78,7 @@ class NeedCreate(Input):
     urgency: Urgency = "normal"
     open_to_network: bool = False
 
-    @model_validator(mode="after")
-    def _window(self) -> Self:
-        _check_window(self.starts_at, self.ends_at)
-        return self
+    _window = field_validator("ends_at")(_ends_after_start)
 
 
 class NeedUpdate(Patch):
@@ -89,10 +96,7 @@ class NeedUpdate(Patch):
     urgency: Urgency | None = None
     open_to_network: bool | None = None
 
-    @model_validator(mode="after")
-    def _window(self) -> Self:
-        _check_window(self.starts_at, self.ends_at)
-        return self
+    _window = field_validator("ends_at")(_ends_after_start)
 
 
 class RoleOut(BaseModel):
