@@ -83,3 +83,65 @@ def _safe(url: str) -> str:
     from sqlalchemy.engine import make_url
 
     return make_url(url).render_as_string(hide_password=True)
+
+
+@app.command()
+def generate(
+    members: Annotated[int, typer.Option(min=1, help="Members (in communities of 8-25).")],
+    needs: Annotated[int, typer.Option(min=0, help="Open needs over the next four weeks.")],
+    seed: Annotated[int, typer.Option(help="Same seed, sizes, country, start: same rows.")] = 1,
+    country: Annotated[str, typer.Option(help="Country (ISO code) whose cities it uses.")] = "GB",
+    start: Annotated[
+        str | None, typer.Option(help="Day it is as of, YYYY-MM-DD (default: today, UTC).")
+    ] = None,
+    database_url: Annotated[
+        str | None, typer.Option(help="Target database (default: SERVEMATCH_DATABASE_URL).")
+    ] = None,
+    keys_out: Annotated[
+        Path, typer.Option(help="Where to write the benchmark keys (JSON, mode 0600).")
+    ] = Path("bench/keys.json"),
+) -> None:
+    """Load a realistic synthetic network into an EMPTY database, for benchmarks and demos.
+
+    Migrates the database first, then refuses (exit 1) one that already holds network data.
+
+    There is no append mode: generate into a fresh database (createdb, or a new SQLite file).
+
+    Writes keys for an admin and sampled principals to --keys-out (shape: api/generate/keys.py).
+    """
+    from datetime import UTC, date, datetime
+
+    from api.generate.guard import NetworkExists
+    from api.generate.pipeline import generate as generate_network
+    from api.generate.progress import RichReporter
+    from api.generate.synthesis import UnknownCountry
+
+    url = database_url or get_settings().database_url
+    try:
+        as_of = date.fromisoformat(start) if start else datetime.now(UTC).date()
+    except ValueError as error:
+        raise typer.BadParameter(f"--start must be YYYY-MM-DD: {error}") from error
+    try:
+        with RichReporter(console) as reporter:
+            generated = generate_network(
+                url,
+                members=members,
+                needs=needs,
+                seed=seed,
+                start=as_of,
+                country=country,
+                keys_out=keys_out,
+                reporter=reporter,
+            )
+    except (NetworkExists, UnknownCountry) as error:
+        console.print(f"[red]not generated:[/red] {error}")
+        raise typer.Exit(1) from error
+    total = sum(generated.rows.values())
+    console.print(
+        f"[bold]Generated into {_safe(url)}[/bold] (seed {seed}, as of {as_of}): "
+        + ", ".join(f"{count:,} {table}" for table, count in generated.rows.items())
+    )
+    console.print(
+        f"synthesis {generated.synthesis_s:.1f} s, load {generated.load_s:.1f} s "
+        f"({total / max(generated.load_s, 1e-9):,.0f} rows/s); keys in {generated.keys_path}"
+    )

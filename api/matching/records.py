@@ -6,7 +6,7 @@ one query per member.
 """
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, select
@@ -36,23 +36,34 @@ def slots(availability: list[dict[str, str]]) -> tuple[Slot, ...]:
     )
 
 
+ID_BATCH = 5_000
+"""Ids per ``IN (…)`` list: PostgreSQL takes at most 65,535 parameters, SQLite 32,766."""
+
+
+def _batches(ids: Sequence[str]) -> Iterator[Sequence[str]]:
+    for start in range(0, len(ids), ID_BATCH):
+        yield ids[start : start + ID_BATCH]
+
+
 def _commitments(
     session: Session, member_ids: Sequence[str], *, since: datetime
 ) -> dict[str, list[Commitment]]:
     """Confirmed sign-ups of these members for needs ending after ``since``."""
-    rows = session.execute(
-        select(Signup.member_id, Need.id, Need.starts_at, Need.ends_at)
-        .join(Need, Need.id == Signup.need_id)
-        .where(
-            Signup.member_id.in_(member_ids),
-            Signup.status == "confirmed",
-            Need.status != "cancelled",
-            Need.ends_at > since,
-        )
-    )
     found: dict[str, list[Commitment]] = defaultdict(list)
-    for member_id, need_id, starts_at, ends_at in rows:
-        found[member_id].append(Commitment(need_id=need_id, starts_at=starts_at, ends_at=ends_at))
+    for batch in _batches(member_ids):
+        rows = session.execute(
+            select(Signup.member_id, Need.id, Need.starts_at, Need.ends_at)
+            .join(Need, Need.id == Signup.need_id)
+            .where(
+                Signup.member_id.in_(batch),
+                Signup.status == "confirmed",
+                Need.status != "cancelled",
+                Need.ends_at > since,
+            )
+        )
+        for member_id, need_id, starts_at, ends_at in rows:
+            commitment = Commitment(need_id=need_id, starts_at=starts_at, ends_at=ends_at)
+            found[member_id].append(commitment)
     return found
 
 
@@ -60,22 +71,25 @@ def _service_history(
     session: Session, member_ids: Sequence[str], *, now: datetime
 ) -> dict[str, tuple[int, datetime | None]]:
     """Per member: services ended in the last 90 days, and when they last served."""
-    rows = session.execute(
-        select(
-            Signup.member_id,
-            func.count().filter(Need.ends_at >= now - FAIRNESS_WINDOW),
-            func.max(Need.ends_at),
+    history: dict[str, tuple[int, datetime | None]] = {}
+    for batch in _batches(member_ids):
+        rows = session.execute(
+            select(
+                Signup.member_id,
+                func.count().filter(Need.ends_at >= now - FAIRNESS_WINDOW),
+                func.max(Need.ends_at),
+            )
+            .join(Need, Need.id == Signup.need_id)
+            .where(
+                Signup.member_id.in_(batch),
+                Signup.status == "confirmed",
+                Need.status != "cancelled",
+                Need.ends_at < now,
+            )
+            .group_by(Signup.member_id)
         )
-        .join(Need, Need.id == Signup.need_id)
-        .where(
-            Signup.member_id.in_(member_ids),
-            Signup.status == "confirmed",
-            Need.status != "cancelled",
-            Need.ends_at < now,
-        )
-        .group_by(Signup.member_id)
-    )
-    return {member_id: (int(count), last) for member_id, count, last in rows}
+        history.update((member_id, (int(count), last)) for member_id, count, last in rows)
+    return history
 
 
 def member_records(

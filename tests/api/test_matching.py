@@ -2,8 +2,10 @@
 
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 
+from api.matching import records
 from tests.factories import Network, auth, every_day
 
 BRISTOL = {"lat": 51.4545, "lon": -2.5879}
@@ -231,3 +233,23 @@ def test_suggestions_are_for_the_member_their_coordinators_and_admins_only(
         assert client.get(path, headers=auth(key)).status_code == 200
     for key in (someone["api_key"], theirs["key"], network.agency()["api_key"]):
         assert client.get(path, headers=auth(key)).status_code == 404
+
+
+def test_member_history_is_read_in_batches_without_losing_anyone(
+    client: TestClient, network: Network, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Large pools are read in batches (databases cap bound parameters); a batch of one
+    # exercises the merging on a small network.
+    monkeypatch.setattr(records, "ID_BATCH", 1)
+    world = _setup(network)
+    community_id = world["community"]["id"]
+    busy = network.member(community_id, name="Busy", home=NEAR)
+    network.member(community_id, name="Free", home=NEAR)
+    need = network.need(world["key"], community_id=community_id)
+    clash = network.need(world["key"], community_id=community_id, title="Same time")
+    client.post(
+        f"/v1/needs/{clash['id']}/signups",
+        json={"member_id": busy["id"], "role": "cook"},
+        headers=auth(busy["api_key"]),
+    )
+    assert _names(_candidates(client, need["id"], world["key"])) == ["Free"]
