@@ -7,11 +7,14 @@ one query per member.
 
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
+from dataclasses import replace
 from datetime import date, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Row, func, select
 from sqlalchemy.orm import Session
 
+from api.db.ids import id_in
 from api.db.models import Member, Need, NeedRole, Signup
 from matcher import Commitment, MemberRecord, NeedSpec, RoleSpec, Slot
 
@@ -49,13 +52,14 @@ def _commitments(
     session: Session, member_ids: Sequence[str], *, since: datetime
 ) -> dict[str, list[Commitment]]:
     """Confirmed sign-ups of these members for needs ending after ``since``."""
+    dialect = session.get_bind().dialect.name
     found: dict[str, list[Commitment]] = defaultdict(list)
     for batch in _batches(member_ids):
         rows = session.execute(
             select(Signup.member_id, Need.id, Need.starts_at, Need.ends_at)
             .join(Need, Need.id == Signup.need_id)
             .where(
-                Signup.member_id.in_(batch),
+                id_in(dialect, Signup.member_id, batch),
                 Signup.status == "confirmed",
                 Need.status != "cancelled",
                 Need.ends_at > since,
@@ -71,6 +75,7 @@ def _service_history(
     session: Session, member_ids: Sequence[str], *, now: datetime
 ) -> dict[str, tuple[int, datetime | None]]:
     """Per member: services ended in the last 90 days, and when they last served."""
+    dialect = session.get_bind().dialect.name
     history: dict[str, tuple[int, datetime | None]] = {}
     for batch in _batches(member_ids):
         rows = session.execute(
@@ -81,7 +86,7 @@ def _service_history(
             )
             .join(Need, Need.id == Signup.need_id)
             .where(
-                Signup.member_id.in_(batch),
+                id_in(dialect, Signup.member_id, batch),
                 Signup.status == "confirmed",
                 Need.status != "cancelled",
                 Need.ends_at < now,
@@ -128,47 +133,83 @@ def member_records(
     ]
 
 
-def need_specs(session: Session, needs: Sequence[Need]) -> list[NeedSpec]:
-    """Engine specs for needs, with the stages already signed up to each role."""
-    stages: dict[str, list[str]] = defaultdict(list)
-    if needs:
-        rows = session.execute(
-            select(Signup.role_id, Member.stage)
-            .join(Member, Member.id == Signup.member_id)
-            .where(Signup.need_id.in_([need.id for need in needs]), Signup.status == "confirmed")
+NEED_COLUMNS = (
+    Need.id,
+    Need.community_id,
+    Need.agency_id,
+    Need.title,
+    Need.description,
+    Need.category,
+    Need.location_lat,
+    Need.location_lon,
+    Need.starts_at,
+    Need.ends_at,
+    Need.requirements,
+    Need.urgency,
+    Need.open_to_network,
+)
+"""What the engine needs of a need, selected as plain columns (no ORM objects per row)."""
+
+
+def _roles_of(session: Session, need_ids: Sequence[str]) -> dict[str, list[RoleSpec]]:
+    """Each need's roles, with the stages of the members already signed up to each."""
+    dialect = session.get_bind().dialect.name
+    rows = session.execute(
+        select(
+            NeedRole.need_id,
+            NeedRole.name,
+            NeedRole.skill,
+            NeedRole.min_level,
+            NeedRole.count,
+            NeedRole.filled,
+            Member.stage,
         )
-        for role_id, stage in rows:
-            stages[role_id].append(stage)
+        .outerjoin(Signup, (Signup.role_id == NeedRole.id) & (Signup.status == "confirmed"))
+        .outerjoin(Member, Member.id == Signup.member_id)
+        .where(id_in(dialect, NeedRole.need_id, need_ids))
+        .order_by(NeedRole.need_id, NeedRole.position, Member.stage)
+    )
+    roles: dict[str, list[RoleSpec]] = defaultdict(list)
+    for need_id, name, skill, min_level, count, filled, stage in rows:
+        current = roles[need_id]
+        if current and current[-1].name == name:
+            if stage is not None:  # one more signed-up member on the same role
+                last = current[-1]
+                current[-1] = replace(last, signed_up_stages=(*last.signed_up_stages, stage))
+            continue
+        stages = (stage,) if stage is not None else ()
+        current.append(RoleSpec(name, skill, min_level, count, filled, stages))
+    return roles
+
+
+def need_specs_from_rows(session: Session, rows: Sequence[Row[Any]]) -> list[NeedSpec]:
+    """Engine specs for rows selected with ``NEED_COLUMNS`` (in that order, first)."""
+    roles = _roles_of(session, [row[0] for row in rows])
     return [
         NeedSpec(
-            id=need.id,
-            community_id=need.community_id,
-            agency_id=need.agency_id,
-            title=need.title,
-            description=need.description,
-            category=need.category,
-            lat=need.location_lat,
-            lon=need.location_lon,
-            starts_at=need.starts_at,
-            ends_at=need.ends_at,
-            roles=tuple(_role_spec(role, stages[role.id]) for role in need.roles),
-            requirements=frozenset(need.requirements),
-            urgency=need.urgency,
-            open_to_network=need.open_to_network,
+            id=row[0],
+            community_id=row[1],
+            agency_id=row[2],
+            title=row[3],
+            description=row[4],
+            category=row[5],
+            lat=row[6],
+            lon=row[7],
+            starts_at=row[8],
+            ends_at=row[9],
+            roles=tuple(roles[row[0]]),
+            requirements=frozenset(row[10]),
+            urgency=row[11],
+            open_to_network=row[12],
         )
-        for need in needs
+        for row in rows
     ]
 
 
-def _role_spec(role: NeedRole, stages: list[str]) -> RoleSpec:
-    return RoleSpec(
-        name=role.name,
-        skill=role.skill,
-        min_level=role.min_level,
-        count=role.count,
-        filled=role.filled,
-        signed_up_stages=tuple(sorted(stages)),
-    )
+def need_spec(session: Session, need_id: str) -> NeedSpec:
+    """The engine spec of one need."""
+    row = session.execute(select(*NEED_COLUMNS).where(Need.id == need_id)).one()
+    return need_specs_from_rows(session, [row])[0]
 
 
 def month_start_before(moment: datetime) -> datetime:

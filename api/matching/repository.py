@@ -7,13 +7,15 @@ each member's own radius in the same query.
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import ColumnElement, func, select, true
+from sqlalchemy import ColumnElement, Row, func, select, true
 from sqlalchemy.orm import Session
 
 from api.auth.principal import Principal
 from api.db.models import Community, Member, Need, Signup
 from api.db.spatial import within_km
+from api.matching.records import NEED_COLUMNS
 from api.members import repository as members
 from api.needs import repository as needs
 
@@ -63,13 +65,16 @@ def candidate_rows(
 
 def suggestable_needs(
     session: Session, *, member: Member, member_principal: Principal, now: datetime
-) -> Sequence[Need]:
-    """Open, future needs the member may see, within their radius, not yet signed up for."""
+) -> Sequence[Row[Any]]:
+    """Open, future needs the member may see, within their radius, not yet signed up for.
+
+    Rows of ``records.NEED_COLUMNS`` followed by ``private_location``.
+    """
     signed_up = select(Signup.need_id).where(
         Signup.member_id == member.id, Signup.status == "confirmed"
     )
     statement = (
-        select(Need)
+        select(*NEED_COLUMNS, Need.private_location)
         .where(
             needs.visible_to(member_principal),
             Need.status == "open",
@@ -88,4 +93,4 @@ def suggestable_needs(
         .order_by(Need.starts_at, Need.id)
         .limit(SUGGESTION_NEEDS_MAX)
     )
-    return session.scalars(statement).all()
+    return session.execute(statement).all()

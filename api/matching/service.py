@@ -15,6 +15,7 @@ from api.members import service as members
 from api.needs import repository as needs
 from api.needs.service import shown_location
 from matcher import (
+    NeedSpec,
     Suggestion,
     Weights,
     build_need_table,
@@ -57,7 +58,7 @@ def candidates(
         session, rows, now=now, commitments_since=records.month_start_before(need.starts_at)
     )
     ranked = rank_candidates(
-        records.need_specs(session, [need])[0],
+        records.need_spec(session, need.id),
         build_pool(member_records, text_model=text_model),
         weights=weights,
         text_model=text_model,
@@ -111,22 +112,33 @@ def suggestions(
         now=now,
         commitments_since=records.month_start_before(now),
     )[0]
-    table = build_need_table(records.need_specs(session, found), text_model=text_model)
+    specs = records.need_specs_from_rows(session, found)
+    table = build_need_table(specs, text_model=text_model)
     ranked = rank_suggestions(
         record, table, weights=weights, text_model=text_model, now=now, limit=limit
     )
-    by_id = {need.id: need for need in found}
+    by_id = {spec.id: spec for spec in specs}
+    private = {row.id for row in found if row.private_location}
     return Suggestions(
         member_id=member.id,
         suggestions=[
-            _suggestion(by_id[suggestion.need_id], suggestion, coarsening_km)
+            _suggestion(
+                by_id[suggestion.need_id],
+                suggestion,
+                private=suggestion.need_id in private,
+                coarsening_km=coarsening_km,
+            )
             for suggestion in ranked
         ],
     )
 
 
-def _suggestion(need: Need, suggestion: Suggestion, coarsening_km: float) -> SuggestionOut:
-    location, approximate = shown_location(need, exact=False, coarsening_km=coarsening_km)
+def _suggestion(
+    need: NeedSpec, suggestion: Suggestion, *, private: bool, coarsening_km: float
+) -> SuggestionOut:
+    location, approximate = shown_location(
+        need.lat, need.lon, private=private, exact=False, coarsening_km=coarsening_km
+    )
     return SuggestionOut(
         need_id=need.id,
         title=need.title,

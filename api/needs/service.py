@@ -21,20 +21,28 @@ from geo.privacy import coarsen
 EDITABLE_STATUSES = ("open", "filled")
 
 
-def shown_location(need: Need, *, exact: bool, coarsening_km: float) -> tuple[Point, bool]:
+def shown_location(
+    lat: float, lon: float, *, private: bool, exact: bool, coarsening_km: float
+) -> tuple[Point, bool]:
     """Where a need is, as a viewer may see it, and whether that is only a coarse area.
 
     A private home is revealed exactly only to the need's owners and signed-up volunteers.
     """
-    if need.private_location and not exact:
-        coarse = coarsen(need.location_lat, need.location_lon, cell_km=coarsening_km)
+    if private and not exact:
+        coarse = coarsen(lat, lon, cell_km=coarsening_km)
         return Point(lat=coarse.lat, lon=coarse.lon), True
-    return Point(lat=need.location_lat, lon=need.location_lon), False
+    return Point(lat=lat, lon=lon), False
 
 
 def to_out(need: Need, *, exact: bool, coarsening_km: float) -> NeedOut:
     """A need as the caller may see it; ``exact`` is False for outsiders of a private place."""
-    location, approximate = shown_location(need, exact=exact, coarsening_km=coarsening_km)
+    location, approximate = shown_location(
+        need.location_lat,
+        need.location_lon,
+        private=need.private_location,
+        exact=exact,
+        coarsening_km=coarsening_km,
+    )
     return NeedOut(
         id=need.id,
         community_id=need.community_id,

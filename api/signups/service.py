@@ -65,7 +65,7 @@ def sign_up(
         now=now,
         commitments_since=records.month_start_before(need.starts_at),
     )[0]
-    spec = records.need_specs(session, [need])[0]
+    spec = records.need_spec(session, need.id)
     violations = check_member_for_role(record, spec, data.role, now=now)
     if violations:
         found = [Violation(code=v.code, message=v.message) for v in violations]
