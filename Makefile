@@ -29,8 +29,18 @@ lint: install
 test: lint
 	$(VENV)/bin/pytest
 
+# The load generator is wrk (C, so it does not take the server's CPU); installed like CI
+# installs PostGIS. Pass options with BENCH_ARGS, e.g. `make bench BENCH_ARGS=--reuse`.
 bench: install
-	$(PY) scripts/bench.py
+	@command -v wrk >/dev/null 2>&1 || { \
+	  echo "installing wrk (the benchmark's load generator)…"; \
+	  if [ "$$(id -u)" -eq 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq && \
+	  $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk; }
+	$(PY) scripts/bench.py $(BENCH_ARGS)
+
+bench-quick: install
+	@$(MAKE) --no-print-directory bench BENCH_ARGS="--quick $(BENCH_ARGS)"
 
 clean:
 	rm -rf $(VENV) servematch.db .pytest_cache .mypy_cache .ruff_cache

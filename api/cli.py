@@ -1,20 +1,22 @@
-"""The ``servematch`` command: serve, migrate, issue keys, load the demo."""
+"""The ``servematch`` command: serve, migrate, issue keys, load the demo, generate data.
+
+Commands import the service lazily: ``serve --workers N`` runs a supervisor process that
+only forks workers, and importing the whole stack (numpy, scikit-learn) there would cost
+~150 MB of resident memory for nothing.
+"""
 
 import json
 import os
 from dataclasses import asdict
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 import uvicorn
 from rich.console import Console
 
-from api.auth.keys import issue_key
-from api.db import migrate
-from api.db.engine import make_engine, make_sessionmaker
-from api.db.types import utcnow
-from api.settings import get_settings
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session, sessionmaker
 
 app = typer.Typer(help="ServeMatch: volunteer-needs matching for missional communities.")
 db = typer.Typer(help="Database schema.")
@@ -38,6 +40,9 @@ def serve(
 @db.command("upgrade")
 def db_upgrade(revision: str = "head") -> None:
     """Apply migrations up to ``revision``."""
+    from api.db import migrate
+    from api.settings import get_settings
+
     url = get_settings().database_url
     migrate.upgrade(url, revision)
     console.print(f"[green]database at {_safe(url)} is at {revision}[/green]")
@@ -51,8 +56,9 @@ def keys_create(
     """Create an admin key and print it alone on stdout (other roles get keys via the API)."""
     if role != "admin":
         raise typer.BadParameter("only admin keys are created here; others come from the API")
-    sessions = make_sessionmaker(make_engine(get_settings().database_url))
-    with sessions.begin() as session:
+    from api.auth.keys import issue_key
+
+    with _sessions().begin() as session:
         key = issue_key(session, role="admin", principal_id=None, name=name)
     print(key)
 
@@ -63,9 +69,9 @@ def demo(
 ) -> None:
     """Load the demo network (Bristol) and print keys to try it with."""
     from api import demo as demo_network
+    from api.db.types import utcnow
 
-    sessions = make_sessionmaker(make_engine(get_settings().database_url))
-    with sessions.begin() as session:
+    with _sessions().begin() as session:
         if demo_network.is_loaded(session):
             if not if_empty:
                 raise typer.BadParameter("the database already has data; demo not loaded")
@@ -77,6 +83,13 @@ def demo(
     console.print("[bold]Demo network loaded.[/bold] Keys (also saved to", DEMO_KEYS_FILE, "):")
     for role, value in asdict(loaded).items():
         console.print(f"  {role:>12}: {value}")
+
+
+def _sessions() -> "sessionmaker[Session]":
+    from api.db.engine import make_engine, make_sessionmaker
+    from api.settings import get_settings
+
+    return make_sessionmaker(make_engine(get_settings().database_url))
 
 
 def _safe(url: str) -> str:
@@ -115,6 +128,7 @@ def generate(
     from api.generate.pipeline import generate as generate_network
     from api.generate.progress import RichReporter
     from api.generate.synthesis import UnknownCountry
+    from api.settings import get_settings
 
     url = database_url or get_settings().database_url
     try:

@@ -49,7 +49,17 @@ def make_engine(url: str, *, pool_size: int = 10) -> Engine:
         event.listen(engine, "connect", _prepare_sqlite)
         event.listen(engine, "begin", _begin_sqlite)
         return engine
-    return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+    # psycopg prepares a statement after five runs, and PostgreSQL then may switch to a
+    # generic plan that ignores the parameters: for a radius search it walks the GiST index
+    # over the network's largest radius instead of using the community index (25 ms instead
+    # of 0.4 ms, measured at 1M members). Custom plans keep the parameters in view.
+    return create_engine(
+        url,
+        pool_size=pool_size,
+        max_overflow=pool_size,
+        pool_pre_ping=True,
+        connect_args={"options": "-c plan_cache_mode=force_custom_plan"},
+    )
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:

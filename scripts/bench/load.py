@@ -1,0 +1,386 @@
+"""HTTP end to end: ``servematch serve`` on a loopback port, driven by wrk in its own process.
+
+wrk is the load generator because it is C: on a two-core machine a Python client would take
+a core from the server it is measuring. It only ever connects to 127.0.0.1, and every run is
+bounded twice, by a request budget (the Lua script stops wrk when it is spent) and by wrk's
+own time limit. The server's memory is the sum of VmRSS over its process group (the uvicorn
+supervisor and its workers), sampled while the load runs; the peak is reported.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from .datasets import Dataset, MemberQuery, NeedQuery, servematch_command
+from .results import Result
+
+LUA_SCRIPT = Path(__file__).with_name("wrk.lua")
+HOST = "127.0.0.1"
+RESULT_PREFIX = "BENCH_RESULT "
+ERROR_SHARE_LIMIT = 0.01
+"""Above this share of failed requests a figure measures errors, not the service."""
+
+
+@dataclass(frozen=True)
+class LoadPlan:
+    """How hard and how long to drive the server."""
+
+    workers: int
+    connections: int  # per-operation runs: latency with a few clients at once
+    mixed_connections: int  # the mixed run: sustained throughput
+    wrk_threads: int
+    duration_s: int
+    mixed_duration_s: int
+    max_requests: int
+    warmup_s: int
+
+
+@dataclass(frozen=True)
+class WrkRun:
+    """What wrk reported for one run."""
+
+    requests: int
+    duration_s: float
+    p50_ms: float
+    p95_ms: float
+    p99_ms: float
+    failed: int  # non-200 answers plus socket errors and timeouts
+    peak_rss_mb: float
+
+    @property
+    def requests_per_s(self) -> float:
+        """Answers per second over the run."""
+        return self.requests / self.duration_s if self.duration_s > 0 else 0.0
+
+
+def require_wrk() -> str:
+    """The wrk executable, or a clear error saying how to get it."""
+    found = shutil.which("wrk")
+    if found is None:
+        raise RuntimeError("wrk is not installed: `make bench` installs it (apt-get install wrk)")
+    return found
+
+
+def free_port() -> int:
+    """A loopback port nobody listens on right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind((HOST, 0))
+        return int(probe.getsockname()[1])
+
+
+class Server:
+    """``servematch serve`` in its own process group, so it can be stopped as a whole."""
+
+    def __init__(self, database_url: str, *, workers: int, log_path: Path) -> None:
+        self.database_url = database_url
+        self.workers = workers
+        self.log_path = log_path
+        self.port = free_port()
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def base_url(self) -> str:
+        """Where the server listens."""
+        return f"http://{HOST}:{self.port}"
+
+    def __enter__(self) -> Server:
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        with self.log_path.open("wb") as log:
+            self.process = subprocess.Popen(
+                [
+                    servematch_command(),
+                    "serve",
+                    "--host",
+                    HOST,
+                    "--port",
+                    str(self.port),
+                    "--workers",
+                    str(self.workers),
+                ],
+                env=dict(os.environ, SERVEMATCH_DATABASE_URL=self.database_url),
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        try:
+            self._wait_until_ready(timeout_s=120)
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def __exit__(
+        self,
+        _type: type[BaseException] | None,
+        _error: BaseException | None,
+        _traceback: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    def _wait_until_ready(self, *, timeout_s: float) -> None:
+        """Until /healthz answers 200 and every worker has logged its start-up."""
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            assert self.process is not None
+            if self.process.poll() is not None:
+                raise RuntimeError(f"server exited early; its log:\n{self._log_tail()}")
+            started = self.log_path.read_text(errors="replace").count(
+                "Application startup complete"
+            )
+            if started >= self.workers and _status(f"{self.base_url}/healthz") == 200:
+                return
+            time.sleep(0.2)
+        raise RuntimeError(f"server not ready after {timeout_s} s; its log:\n{self._log_tail()}")
+
+    def _log_tail(self) -> str:
+        return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-30:])
+
+    def rss_mb(self) -> float:
+        """Resident memory of the supervisor and all its workers, in MB."""
+        if self.process is None:
+            return 0.0
+        return sum(_rss_kb(pid) for pid in _process_group(self.process.pid)) / 1024.0
+
+    def stop(self) -> None:
+        """SIGTERM the server's process group, then SIGKILL it if it lingers."""
+        if self.process is None or self.process.poll() is not None:
+            return
+        group = self.process.pid  # start_new_session made the server its group's leader
+        os.killpg(group, signal.SIGTERM)
+        try:
+            self.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(group, signal.SIGKILL)
+            self.process.wait(timeout=10)
+
+
+def measure_http(
+    dataset: Dataset,
+    needs: Sequence[NeedQuery],
+    members: Sequence[MemberQuery],
+    plan: LoadPlan,
+    *,
+    work_dir: Path,
+    log: Any = print,
+) -> Iterator[Result]:
+    """Candidates, suggestions and the mixed read load over HTTP, with the server's RSS.
+
+    Yields each figure as soon as its run ends; the server stops when the generator does.
+    """
+    candidates = [(f"/v1/needs/{query.need_id}/candidates", query.key) for query in needs]
+    suggestions = [(f"/v1/members/{query.member_id}/suggestions", query.key) for query in members]
+    need_reads = [(f"/v1/needs/{query.need_id}", query.key) for query in needs]
+    mixed = [
+        request
+        for index in range(max(len(candidates), len(suggestions)))
+        for request in (
+            candidates[index % len(candidates)],
+            suggestions[index % len(suggestions)],
+            need_reads[index % len(need_reads)],
+        )
+    ]
+    work_dir.mkdir(parents=True, exist_ok=True)
+    with Server(
+        dataset.url, workers=plan.workers, log_path=work_dir / f"{dataset.name}-server.log"
+    ) as server:
+        idle_rss_mb = server.rss_mb()
+        _check_answers(server.base_url, [*candidates[:3], *suggestions[:3], *need_reads[:3]])
+        log(
+            f"{dataset.name}: server up on {server.base_url}, {idle_rss_mb:.0f} MB idle; warming up"
+        )
+        run_wrk(
+            server,
+            mixed,
+            plan,
+            work_dir=work_dir,
+            connections=plan.mixed_connections,
+            duration_s=plan.warmup_s,
+            max_requests=plan.max_requests,
+        )
+        for query, requests, connections, duration_s in (
+            ("candidates", candidates, plan.connections, plan.duration_s),
+            ("suggestions", suggestions, plan.connections, plan.duration_s),
+            ("mixed", mixed, plan.mixed_connections, plan.mixed_duration_s),
+        ):
+            run = run_wrk(
+                server,
+                requests,
+                plan,
+                work_dir=work_dir,
+                connections=connections,
+                duration_s=duration_s,
+                max_requests=plan.max_requests,
+            )
+            note = (
+                f"{connections} connections, {plan.workers} workers; idle RSS {idle_rss_mb:.0f} MB"
+            )
+            if query == "mixed":
+                note = f"candidates, suggestions, need reads 1:1:1; {note}"
+            if run.failed:
+                share = run.failed / max(run.requests, 1)
+                flag = "INVALID: " if share > ERROR_SHARE_LIMIT else ""
+                note = f"{flag}{run.failed} failed requests ({share:.1%}); {note}"
+                log(f"[red]{dataset.name} {query}: {run.failed} failed requests[/red]")
+            log(
+                f"{dataset.name} {query}/http: p50 {run.p50_ms:.1f} ms, p95 {run.p95_ms:.1f} ms, "
+                f"{run.requests_per_s:.0f} req/s, peak RSS {run.peak_rss_mb:.0f} MB"
+            )
+            yield Result(
+                dataset=dataset.name,
+                backend=dataset.spec.backend,
+                query=query,
+                layer="http",
+                p50_ms=run.p50_ms,
+                p95_ms=run.p95_ms,
+                requests_per_s=run.requests_per_s,
+                samples=run.requests,
+                rss_mb=run.peak_rss_mb,
+                note=note,
+            )
+
+
+def run_wrk(
+    server: Server,
+    requests: Sequence[tuple[str, str]],
+    plan: LoadPlan,
+    *,
+    work_dir: Path,
+    connections: int,
+    duration_s: int,
+    max_requests: int,
+) -> WrkRun:
+    """One wrk run over ``requests`` (path, key), round robin, within both bounds."""
+    request_file = work_dir / "wrk-requests.txt"
+    # It holds API keys: readable by this user only, like the generator's keys file.
+    request_file.unlink(missing_ok=True)
+    request_file.touch(mode=0o600)
+    request_file.write_text("".join(f"{path} {key}\n" for path, key in requests))
+    threads = max(1, min(plan.wrk_threads, connections))
+    command = [
+        require_wrk(),
+        f"-t{threads}",
+        f"-c{connections}",
+        f"-d{duration_s}s",
+        "--timeout",
+        "10s",
+        "-s",
+        str(LUA_SCRIPT),
+        server.base_url,
+        "--",
+        str(request_file),
+        str(math.ceil(max_requests / threads)),
+    ]
+    peak = _PeakRss(server)
+    with peak:
+        finished = subprocess.run(
+            command, capture_output=True, text=True, timeout=duration_s + 60, check=False
+        )
+    lines = [line for line in finished.stdout.splitlines() if line.startswith(RESULT_PREFIX)]
+    if finished.returncode != 0 or not lines:
+        raise RuntimeError(
+            f"wrk failed ({finished.returncode}): {finished.stderr or finished.stdout}"
+        )
+    figures = json.loads(lines[-1][len(RESULT_PREFIX) :])
+    return WrkRun(
+        requests=int(figures["requests"]),
+        duration_s=figures["duration_us"] / 1e6,
+        p50_ms=figures["p50_us"] / 1000.0,
+        p95_ms=figures["p95_us"] / 1000.0,
+        p99_ms=figures["p99_us"] / 1000.0,
+        failed=int(
+            figures["not_200"]
+            + figures["connect_errors"]
+            + figures["read_errors"]
+            + figures["write_errors"]
+            + figures["timeouts"]
+        ),
+        peak_rss_mb=peak.peak_mb,
+    )
+
+
+class _PeakRss:
+    """Samples the server's RSS on a thread while a load runs; keeps the highest sum."""
+
+    INTERVAL_S = 0.25
+
+    def __init__(self, server: Server) -> None:
+        self.server = server
+        self.peak_mb = server.rss_mb()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def __enter__(self) -> _PeakRss:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_exception: object) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.peak_mb = max(self.peak_mb, self.server.rss_mb())
+
+    def _sample(self) -> None:
+        while not self._stop.wait(self.INTERVAL_S):
+            self.peak_mb = max(self.peak_mb, self.server.rss_mb())
+
+
+def _check_answers(base_url: str, requests: Sequence[tuple[str, str]]) -> None:
+    """Fail early if a request the load will repeat does not answer 200 (a bad key, say)."""
+    for path, key in requests:
+        status = _status(f"{base_url}{path}", key=key, timeout_s=60)
+        if status != 200:
+            raise RuntimeError(f"GET {path} answered {status}, not 200: check the dataset's keys")
+
+
+def _status(url: str, *, key: str | None = None, timeout_s: float = 2.0) -> int | None:
+    headers = {"Authorization": f"Bearer {key}"} if key else {}
+    try:
+        with urllib.request.urlopen(
+            urllib.request.Request(url, headers=headers), timeout=timeout_s
+        ) as answer:
+            return int(answer.status)
+    except urllib.error.HTTPError as error:
+        return int(error.code)
+    except (urllib.error.URLError, OSError):
+        return None
+
+
+def _process_group(group: int) -> list[int]:
+    """Live processes in a process group, from /proc."""
+    members = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        # Fields after the parenthesised command name: state, ppid, pgrp, ...
+        fields = stat[stat.rindex(")") + 2 :].split()
+        if int(fields[2]) == group:
+            members.append(int(entry.name))
+    return members
+
+
+def _rss_kb(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
