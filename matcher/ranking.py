@@ -47,18 +47,15 @@ def rank_candidates(
     against the same members without rebuilding it.
     """
     pool = members if isinstance(members, MemberPool) else build_pool(members)
-    table = build_need_table([need])
-    feasibility, scores = _evaluate(pool, table, weights, text_model, now)
-    rows = _best_row_per_pair(feasibility, scores)
-    tie_rank = pool.id_rank[feasibility.pair_member[feasibility.row_pair]]
-    chosen = _top(rows, scores.score, tie_rank, limit)
-    explain = _Explainer(feasibility, scores, pool, table, weights, text_model, now, "coordinator")
+    chosen, explain = _rank(
+        pool, build_need_table([need]), weights, text_model, now, limit, "coordinator"
+    )
     return [
         Candidate(
-            member_id=str(pool.ids[feasibility.pair_member[feasibility.row_pair[row]]]),
-            name=str(pool.names[feasibility.pair_member[feasibility.row_pair[row]]]),
-            role=str(table.role_names[feasibility.row_role[row]]),
-            score=float(scores.score[row]),
+            member_id=str(pool.ids[explain.member(row)]),
+            name=str(pool.names[explain.member(row)]),
+            role=explain.role(row),
+            score=explain.score(row),
             distance_km=explain.distance_km(row),
             components=explain.components(row),
             reasons=explain.reasons(row),
@@ -80,24 +77,43 @@ def rank_suggestions(
 
     Only needs where the member passes every hard constraint for some role appear.
     """
-    pool = build_pool([member])
     table = needs if isinstance(needs, NeedTable) else build_need_table(needs)
-    feasibility, scores = _evaluate(pool, table, weights, text_model, now)
-    rows = _best_row_per_pair(feasibility, scores)
-    tie_rank = table.id_rank[feasibility.pair_need[feasibility.row_pair]]
-    chosen = _top(rows, scores.score, tie_rank, limit)
-    explain = _Explainer(feasibility, scores, pool, table, weights, text_model, now, "member")
+    chosen, explain = _rank(build_pool([member]), table, weights, text_model, now, limit, "member")
     return [
         Suggestion(
-            need_id=str(table.ids[feasibility.pair_need[feasibility.row_pair[row]]]),
-            role=str(table.role_names[feasibility.row_role[row]]),
-            score=float(scores.score[row]),
+            need_id=str(table.ids[explain.need(row)]),
+            role=explain.role(row),
+            score=explain.score(row),
             distance_km=explain.distance_km(row),
             components=explain.components(row),
             reasons=explain.reasons(row),
         )
         for row in chosen
     ]
+
+
+def _rank(
+    pool: MemberPool,
+    table: NeedTable,
+    weights: Weights,
+    text_model: TextFit | None,
+    now: datetime,
+    limit: int,
+    audience: Audience,
+) -> tuple[IntArray, _Explainer]:
+    """The chosen rows, best first, and how to explain them; both directions share it.
+
+    Ties break by the id of whatever is being ranked: members for a coordinator, needs
+    for a member.
+    """
+    feasibility, scores = _evaluate(pool, table, weights, text_model, now)
+    rows = _best_row_per_pair(feasibility, scores)
+    if audience == "coordinator":
+        tie_rank = pool.id_rank[feasibility.pair_member[feasibility.row_pair]]
+    else:
+        tie_rank = table.id_rank[feasibility.pair_need[feasibility.row_pair]]
+    chosen = _top(rows, scores.score, tie_rank, limit)
+    return chosen, _Explainer(feasibility, scores, pool, table, weights, text_model, now, audience)
 
 
 def _evaluate(
@@ -164,6 +180,22 @@ class _Explainer:
         self.text_model = text_model
         self.now_s = epoch_seconds(now)
         self.audience: Audience = audience
+
+    def member(self, row: int) -> int:
+        """The pool index of the row's member."""
+        return int(self.feasibility.pair_member[self.feasibility.row_pair[row]])
+
+    def need(self, row: int) -> int:
+        """The table index of the row's need."""
+        return int(self.feasibility.pair_need[self.feasibility.row_pair[row]])
+
+    def role(self, row: int) -> str:
+        """The name of the row's role."""
+        return str(self.table.role_names[self.feasibility.row_role[row]])
+
+    def score(self, row: int) -> float:
+        """The row's soft score."""
+        return float(self.scores.score[row])
 
     def distance_km(self, row: int) -> float:
         pair = self.feasibility.row_pair[row]
