@@ -75,3 +75,5 @@ def roles(*allowed: Role) -> type[Principal]:
 Admin = roles("admin")
 Manager = roles("admin", "coordinator")
 NeedPoster = roles("admin", "coordinator", "agency")
+CommunityPerson = roles("admin", "coordinator", "member")
+"""Anyone but an agency: agencies never read members or communities, nor sign anyone up."""

@@ -23,6 +23,11 @@ class Principal:
     id: str | None
     community_ids: frozenset[str] = frozenset()
 
+    @classmethod
+    def acting_as(cls, member: Member) -> "Principal":
+        """The principal of ``member`` themself: what *they* may see, whoever is asking."""
+        return cls(role="member", id=member.id, community_ids=frozenset([member.community_id]))
+
     @property
     def is_admin(self) -> bool:
         """Admins see and manage everything."""

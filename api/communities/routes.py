@@ -4,14 +4,13 @@ from fastapi import APIRouter, Response, status
 
 from api.communities import repository, service
 from api.communities.schemas import CommunityCreate, CommunityOut, CoordinatorCreate, CoordinatorOut
-from api.deps import Admin, DbSession, roles
+from api.deps import Admin, CommunityPerson, DbSession
 from api.errors import FieldError, Forbidden, NotFound, Unauthorized, responses
 from api.schemas import ResourceId
 
 router = APIRouter(prefix="/v1/communities", tags=["communities"])
 
 # Agencies belong to no community and never read one: 403, not an empty answer or a 404.
-CommunityReader = roles("admin", "coordinator", "member")
 
 
 @router.post(
@@ -25,7 +24,7 @@ def create_community(body: CommunityCreate, session: DbSession, _: Admin) -> Com
 
 
 @router.get("", responses=responses(Unauthorized, Forbidden))
-def list_communities(session: DbSession, principal: CommunityReader) -> list[CommunityOut]:
+def list_communities(session: DbSession, principal: CommunityPerson) -> list[CommunityOut]:
     """The communities the caller belongs to or coordinates (all, for admins)."""
     statement = repository.readable(principal).order_by("name", "id").limit(1000)
     return [service.to_out(community) for community in session.scalars(statement)]
@@ -33,7 +32,7 @@ def list_communities(session: DbSession, principal: CommunityReader) -> list[Com
 
 @router.get("/{community_id}", responses=responses(Unauthorized, Forbidden, NotFound))
 def get_community(
-    community_id: ResourceId, session: DbSession, principal: CommunityReader
+    community_id: ResourceId, session: DbSession, principal: CommunityPerson
 ) -> CommunityOut:
     """One community the caller may see."""
     return service.to_out(service.get(session, principal=principal, community_id=community_id))

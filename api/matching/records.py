@@ -15,7 +15,7 @@ from sqlalchemy import Row, func, select
 from sqlalchemy.orm import Session
 
 from api.db.ids import id_in
-from api.db.models import Member, Need, NeedRole, Signup
+from api.db.models import Community, Member, Need, NeedRole, Signup
 from matcher import Commitment, MemberRecord, NeedSpec, RoleSpec, Slot
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -180,6 +180,17 @@ def _roles_of(session: Session, need_ids: Sequence[str]) -> dict[str, list[RoleS
         stages = (stage,) if stage is not None else ()
         current.append(RoleSpec(name, skill, min_level, count, filled, stages))
     return roles
+
+
+def member_record(
+    session: Session, member: Member, *, now: datetime, commitments_since: datetime
+) -> MemberRecord:
+    """The engine record of one member (their community gives the time zone)."""
+    timezone = session.scalar(select(Community.timezone).where(Community.id == member.community_id))
+    assert timezone is not None  # a member's community exists (foreign key)
+    return member_records(
+        session, [(member, timezone)], now=now, commitments_since=commitments_since
+    )[0]
 
 
 def need_specs_from_rows(session: Session, rows: Sequence[Row[Any]]) -> list[NeedSpec]:

@@ -63,9 +63,7 @@ def candidate_rows(
     return [(member, timezone) for member, timezone in session.execute(statement)]
 
 
-def suggestable_needs(
-    session: Session, *, member: Member, member_principal: Principal, now: datetime
-) -> Sequence[Row[Any]]:
+def suggestable_needs(session: Session, *, member: Member, now: datetime) -> Sequence[Row[Any]]:
     """Open, future needs the member may see, within their radius, not yet signed up for.
 
     Rows of ``records.NEED_COLUMNS`` followed by ``private_location``.
@@ -76,7 +74,7 @@ def suggestable_needs(
     statement = (
         select(*NEED_COLUMNS, Need.private_location)
         .where(
-            needs.visible_to(member_principal),
+            needs.visible_to(Principal.acting_as(member)),
             Need.status == "open",
             Need.starts_at > now,
             Need.id.not_in(signed_up),

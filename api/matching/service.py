@@ -6,7 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.auth.principal import Principal
-from api.db.models import Community, Need
+from api.db.models import Need
 from api.errors import NotFound
 from api.matching import records, repository
 from api.matching.schemas import CandidateOut, Candidates, SuggestionOut, Suggestions
@@ -95,23 +95,13 @@ def suggestions(
 ) -> Suggestions:
     """Ranked open needs for a member; private places are shown as a coarse area."""
     member = members.get(session, principal=principal, member_id=member_id)
-    timezone = session.scalar(select(Community.timezone).where(Community.id == member.community_id))
-    assert timezone is not None  # a member's community exists (foreign key)
-    as_member = Principal(
-        role="member", id=member.id, community_ids=frozenset([member.community_id])
-    )
-    found = repository.suggestable_needs(
-        session, member=member, member_principal=as_member, now=now
-    )
+    found = repository.suggestable_needs(session, member=member, now=now)
     if not found:
         return Suggestions(member_id=member.id, suggestions=[])
     text_model = text_models.get(session)
-    record = records.member_records(
-        session,
-        [(member, timezone)],
-        now=now,
-        commitments_since=records.month_start_before(now),
-    )[0]
+    record = records.member_record(
+        session, member, now=now, commitments_since=records.month_start_before(now)
+    )
     specs = records.need_specs_from_rows(session, found)
     table = build_need_table(specs, text_model=text_model)
     ranked = rank_suggestions(

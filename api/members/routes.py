@@ -3,7 +3,7 @@
 from fastapi import APIRouter, Response, status
 
 from api.db.types import utcnow
-from api.deps import DbSession, Manager, roles
+from api.deps import CommunityPerson, DbSession, Manager
 from api.errors import Conflict, FieldError, Forbidden, NotFound, Unauthorized, responses
 from api.members import service
 from api.members.schemas import MemberCreate, MemberCreated, MemberManagerUpdate, MemberOut
@@ -12,7 +12,6 @@ from api.schemas import Cursor, Limit, Page, ResourceId
 router = APIRouter(tags=["members"])
 
 # Agencies never deal with members directly: 403, not the 404 of another tenant's member.
-MemberReader = roles("admin", "coordinator", "member")
 
 
 @router.post(
@@ -45,7 +44,7 @@ def list_members(
 
 
 @router.get("/v1/members/{member_id}", responses=responses(Unauthorized, Forbidden, NotFound))
-def get_member(member_id: ResourceId, session: DbSession, principal: MemberReader) -> MemberOut:
+def get_member(member_id: ResourceId, session: DbSession, principal: CommunityPerson) -> MemberOut:
     """A member: themselves, their coordinators, or an admin."""
     return service.to_out(service.get(session, principal=principal, member_id=member_id))
 
@@ -54,7 +53,7 @@ def get_member(member_id: ResourceId, session: DbSession, principal: MemberReade
     "/v1/members/{member_id}", responses=responses(Unauthorized, Forbidden, NotFound, Conflict)
 )
 def update_member(
-    member_id: ResourceId, body: MemberManagerUpdate, session: DbSession, principal: MemberReader
+    member_id: ResourceId, body: MemberManagerUpdate, session: DbSession, principal: CommunityPerson
 ) -> MemberOut:
     """Edit a member. ``stage`` and ``checks`` are for coordinators and admins only."""
     member = service.update(session, principal=principal, member_id=member_id, data=body)
@@ -66,7 +65,9 @@ def update_member(
     status_code=status.HTTP_204_NO_CONTENT,
     responses=responses(Unauthorized, Forbidden, NotFound),
 )
-def delete_member(member_id: ResourceId, session: DbSession, principal: MemberReader) -> Response:
+def delete_member(
+    member_id: ResourceId, session: DbSession, principal: CommunityPerson
+) -> Response:
     """Remove a member and their keys (the member, their coordinators, or an admin)."""
     service.remove(session, principal=principal, member_id=member_id, now=utcnow())
     return Response(status_code=status.HTTP_204_NO_CONTENT)

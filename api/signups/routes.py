@@ -3,15 +3,13 @@
 from fastapi import APIRouter, Response, status
 
 from api.db.types import utcnow
-from api.deps import CurrentPrincipal, DbSession, roles
+from api.deps import CommunityPerson, CurrentPrincipal, DbSession
 from api.errors import Conflict, Forbidden, NotEligible, NotFound, Unauthorized, responses
 from api.schemas import ResourceId
 from api.signups import service
 from api.signups.schemas import SignupCreate, SignupOut
 
 router = APIRouter(prefix="/v1/needs/{need_id}/signups", tags=["signups"])
-
-Volunteer = roles("admin", "coordinator", "member")
 
 
 @router.post(
@@ -20,7 +18,7 @@ Volunteer = roles("admin", "coordinator", "member")
     responses=responses(Unauthorized, Forbidden, NotFound, Conflict, NotEligible),
 )
 def sign_up(
-    need_id: ResourceId, body: SignupCreate, session: DbSession, principal: Volunteer
+    need_id: ResourceId, body: SignupCreate, session: DbSession, principal: CommunityPerson
 ) -> SignupOut:
     """Take a place: the member themselves, or their coordinator for them.
 
@@ -45,7 +43,7 @@ def list_signups(
     responses=responses(Unauthorized, Forbidden, NotFound, Conflict),
 )
 def withdraw(
-    need_id: ResourceId, signup_id: ResourceId, session: DbSession, principal: Volunteer
+    need_id: ResourceId, signup_id: ResourceId, session: DbSession, principal: CommunityPerson
 ) -> Response:
     """Give the place back; a filled need reopens."""
     service.withdraw(

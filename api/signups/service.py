@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from api.auth.principal import Principal
-from api.db.models import Community, Member, Need, Signup
+from api.db.models import Member, Need, Signup
 from api.errors import Conflict, NotEligible, NotFound, Violation
 from api.matching import records
 from api.members import repository as member_scope
@@ -47,9 +47,7 @@ def sign_up(
         raise NotFound(f"member {data.member_id} not found")
     repository.lock_member(session, member.id)
     need = repository.lock_need(session, need_id)
-    as_member = Principal(
-        role="member", id=member.id, community_ids=frozenset([member.community_id])
-    )
+    as_member = Principal.acting_as(member)
     visible = session.scalar(select(Need.id).where(Need.id == need_id, needs.visible_to(as_member)))
     if need is None or visible is None:
         raise NotFound(f"need {need_id} not found")
@@ -57,14 +55,9 @@ def sign_up(
         raise Conflict(f"need is {need.status}: no places to take")
     if need.starts_at <= now:
         raise Conflict("need has already started")
-    timezone = session.scalar(select(Community.timezone).where(Community.id == member.community_id))
-    assert timezone is not None
-    record = records.member_records(
-        session,
-        [(member, timezone)],
-        now=now,
-        commitments_since=records.month_start_before(need.starts_at),
-    )[0]
+    record = records.member_record(
+        session, member, now=now, commitments_since=records.month_start_before(need.starts_at)
+    )
     spec = records.need_spec(session, need.id)
     violations = check_member_for_role(record, spec, data.role, now=now)
     if violations:
