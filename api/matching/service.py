@@ -6,12 +6,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.auth.principal import Principal
-from api.db.models import Need
+from api.db.models import Member, Need
 from api.errors import NotFound
 from api.matching import records, repository
 from api.matching.schemas import CandidateOut, Candidates, SuggestionOut, Suggestions
 from api.matching.text_model import TextModelCache
-from api.members import service as members
+from api.members import repository as member_scope
 from api.needs import repository as needs
 from api.needs.service import shown_location
 from matcher import (
@@ -43,22 +43,27 @@ def candidates(
     text_models: TextModelCache,
 ) -> Candidates:
     """Ranked members for a need; coordinators only ever see their own members."""
-    need = None
+    row = None
     if principal.role in ("admin", "coordinator"):
-        need = session.scalar(select(Need).where(Need.id == need_id, needs.visible_to(principal)))
-    if need is None:
+        row = session.execute(
+            select(*records.NEED_COLUMNS, Need.status).where(
+                Need.id == need_id, needs.visible_to(principal)
+            )
+        ).first()
+    if row is None:
         raise NotFound(f"need {need_id} not found")
-    if need.status != "open":
-        return Candidates(need_id=need.id, candidates=[])
-    rows = repository.candidate_rows(session, principal=principal, need=need)
+    if row.status != "open":
+        return Candidates(need_id=need_id, candidates=[])
+    need = records.need_specs_from_rows(session, [row])[0]
+    rows = repository.candidate_rows(session, principal=principal, need=need, now=now)
     if not rows:
         return Candidates(need_id=need.id, candidates=[])
     text_model = text_models.get(session)
     member_records = records.member_records(
-        session, rows, now=now, commitments_since=records.month_start_before(need.starts_at)
+        session, rows, commitments_since=records.month_start_before(need.starts_at)
     )
     ranked = rank_candidates(
-        records.need_spec(session, need.id),
+        need,
         build_pool(member_records, text_model=text_model),
         weights=weights,
         text_model=text_model,
@@ -94,13 +99,19 @@ def suggestions(
     coarsening_km: float,
 ) -> Suggestions:
     """Ranked open needs for a member; private places are shown as a coarse area."""
-    member = members.get(session, principal=principal, member_id=member_id)
+    member = session.execute(
+        records.member_select(
+            member_scope.readable(principal).where(Member.id == member_id), now=now
+        )
+    ).first()
+    if member is None:
+        raise NotFound(f"member {member_id} not found")
     found = repository.suggestable_needs(session, member=member, now=now)
     if not found:
         return Suggestions(member_id=member.id, suggestions=[])
     text_model = text_models.get(session)
-    record = records.member_record(
-        session, member, now=now, commitments_since=records.month_start_before(now)
+    (record,) = records.member_records(
+        session, [member], commitments_since=records.month_start_before(now)
     )
     specs = records.need_specs_from_rows(session, found)
     table = build_need_table(specs, text_model=text_model)

@@ -55,11 +55,11 @@ def sign_up(
         raise Conflict(f"need is {need.status}: no places to take")
     if need.starts_at <= now:
         raise Conflict("need has already started")
-    record = records.member_record(
-        session, member, now=now, commitments_since=records.month_start_before(need.starts_at)
+    engine_record = records.member_record(
+        session, member.id, now=now, commitments_since=records.month_start_before(need.starts_at)
     )
     spec = records.need_spec(session, need.id)
-    violations = check_member_for_role(record, spec, data.role, now=now)
+    violations = check_member_for_role(engine_record, spec, data.role, now=now)
     if violations:
         found = [Violation(code=v.code, message=v.message) for v in violations]
         message = "; ".join(v.message for v in violations)

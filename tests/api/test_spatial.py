@@ -9,7 +9,7 @@ from geographiclib.geodesic import Geodesic
 from sqlalchemy import insert, select, text
 
 from api.db.models import Community, Need
-from api.db.spatial import within_km
+from api.db.spatial import nearest_within, within_km
 from api.db.types import new_id, utcnow
 from geo.distance import geodesic_km_exact
 
@@ -132,3 +132,68 @@ def test_postgis_radius_query_is_answered_from_the_gist_index(
     plan_text = json.dumps(plan)
     assert "ix_needs_location_geog" in plan_text
     assert "Seq Scan" not in plan_text
+
+
+def _nearest_statement(dialect: str, lat: float, lon: float, radius_km: float, limit: int):
+    return nearest_within(
+        dialect,
+        select(Need.id),
+        lat_column=Need.location_lat,
+        lon_column=Need.location_lon,
+        geography_column=Need.location_geog,
+        lat=lat,
+        lon=lon,
+        radius_km=radius_km,
+        limit=limit,
+    )
+
+
+@pytest.mark.parametrize(("lat", "lon", "radius_km"), CENTRES)
+@pytest.mark.parametrize("limit", [10, 10_000])
+def test_nearest_within_returns_the_nearest_points_inside_the_radius_in_order(
+    app: FastAPI,
+    scattered_needs: list[tuple[str, float, float]],
+    lat: float,
+    lon: float,
+    radius_km: float,
+    limit: int,
+) -> None:
+    distances = {
+        need_id: geodesic_km_exact(lat, lon, point_lat, point_lon)
+        for need_id, point_lat, point_lon in scattered_needs
+    }
+    inside = sorted((d, need_id) for need_id, d in distances.items() if d <= radius_km)
+    engine = app.state.engine
+    with engine.connect() as connection:
+        found = list(
+            connection.scalars(_nearest_statement(engine.dialect.name, lat, lon, radius_km, limit))
+        )
+    assert len(found) == min(limit, len(inside))
+    assert all(distances[need_id] <= radius_km for need_id in found)
+    # PostGIS orders by spherical distance, up to 0.6% off the spheroid's: allow 1%.
+    found_distances = [distances[need_id] for need_id in found]
+    assert all(b >= a * 0.99 for a, b in zip(found_distances, found_distances[1:]))
+    assert max(found_distances) <= inside[len(found) - 1][0] * 1.01
+
+
+def test_postgis_nearest_within_walks_the_gist_index_in_distance_order(
+    app: FastAPI, backend: str, scattered_needs: list[tuple[str, float, float]]
+) -> None:
+    if backend != "postgresql":
+        pytest.skip("the GiST index exists on PostGIS only")
+    statement = _nearest_statement("postgresql", 51.45, -2.59, 25.0, 50)
+    compiled = statement.compile(app.state.engine, compile_kwargs={"literal_binds": True})
+    with app.state.engine.connect() as connection:
+        plan = connection.execute(text(f"EXPLAIN (FORMAT JSON) {compiled}")).scalar_one()
+    scans = [
+        node
+        for node in _plan_nodes(plan[0]["Plan"])
+        if node.get("Index Name") == "ix_needs_location_geog"
+    ]
+    assert scans and "Order By" in scans[0]  # a KNN walk, not a scan then a sort
+
+
+def _plan_nodes(node: dict):
+    yield node
+    for child in node.get("Plans", []):
+        yield from _plan_nodes(child)
