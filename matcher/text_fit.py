@@ -11,10 +11,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
+from scipy.sparse import csr_matrix
 from sklearn.base import BaseEstimator
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.utils.validation import check_is_fitted
@@ -29,6 +30,24 @@ class TextVectors:
 
     rows: SparseRows
     fitting: object  # the fitted state the rows came from
+
+
+class _Row(NamedTuple):
+    """One text's non-zero TF-IDF terms: column indices and weights."""
+
+    indices: npt.NDArray[np.int32]
+    data: npt.NDArray[np.float64]
+
+
+def _stack(rows: list[_Row], *, width: int) -> SparseRows:
+    indptr = np.zeros(len(rows) + 1, dtype=np.int32)
+    np.cumsum([len(row.indices) for row in rows], out=indptr[1:])
+    if rows:
+        indices = np.concatenate([row.indices for row in rows])
+        data = np.concatenate([row.data for row in rows])
+    else:
+        indices, data = np.zeros(0, dtype=np.int32), np.zeros(0)
+    return csr_matrix((data, indices, indptr), shape=(len(rows), width))
 
 
 def _as_texts(texts: Iterable[str]) -> list[str]:
@@ -50,12 +69,14 @@ class TextFit(BaseEstimator):  # type: ignore[misc]
         max_df: int | float = 1.0,
         stop_words: str | list[str] | None = "english",
         sublinear_tf: bool = True,
+        cache_size: int = 50_000,
     ) -> None:
         self.ngram_range = ngram_range
         self.min_df = min_df
         self.max_df = max_df
         self.stop_words = stop_words
         self.sublinear_tf = sublinear_tf
+        self.cache_size = cache_size
 
     def fit(self, texts: Iterable[str], y: object = None) -> TextFit:
         """Learn the vocabulary and term weights from the network's need and interest texts."""
@@ -70,12 +91,38 @@ class TextFit(BaseEstimator):  # type: ignore[misc]
         vectorizer.fit(_as_texts(texts))
         self.vectorizer_ = vectorizer
         self.terms_: npt.NDArray[np.object_] = vectorizer.get_feature_names_out()
+        self.rows_by_text_: dict[str, _Row] = {}
         return self
 
     def transform(self, texts: Iterable[str]) -> SparseRows:
-        """Unit-length TF-IDF rows, one per text (all-zero for a text of unknown words)."""
+        """Unit-length TF-IDF rows, one per text (all-zero for a text of unknown words).
+
+        Each distinct text is vectorised once per fitting and remembered (up to
+        ``cache_size`` texts): the same needs and interests come back request after request,
+        and scikit-learn's per-call overhead is most of the cost of a few short texts.
+        """
         check_is_fitted(self)
-        return self.vectorizer_.transform(_as_texts(texts))
+        texts = _as_texts(texts)
+        cache = self.rows_by_text_
+        rows: dict[str, _Row] = {}
+        missing: list[str] = []
+        for text in dict.fromkeys(texts):
+            known = cache.get(text)
+            if known is None:
+                missing.append(text)
+            else:
+                rows[text] = known
+        if missing:
+            if len(cache) + len(missing) > self.cache_size:
+                cache.clear()  # crude but bounded; refilled by the texts in use
+            fresh = self.vectorizer_.transform(missing)
+            for index, text in enumerate(missing):
+                start, end = fresh.indptr[index], fresh.indptr[index + 1]
+                row = _Row(fresh.indices[start:end].copy(), fresh.data[start:end].copy())
+                rows[text] = row
+                if len(missing) <= self.cache_size:
+                    cache[text] = row
+        return _stack([rows[text] for text in texts], width=len(self.terms_))
 
     def similarity(self, texts_a: Iterable[str], texts_b: Iterable[str]) -> npt.NDArray[np.float64]:
         """Cosine similarity of every text in `texts_a` with every text in `texts_b`."""

@@ -1,8 +1,8 @@
 """Database rows to the engine's plain records, in bulk.
 
-The engine knows nothing of SQL; this module is the one place that translates. Per-member
-history (commitments, recent services) is fetched with one grouped query per request, never
-one query per member.
+The engine knows nothing of SQL; this module is the one place that translates. Members come
+with their service history in one query (correlated subqueries) and their commitments in one
+more, however many there are: never one query per member.
 """
 
 from collections import defaultdict

@@ -20,12 +20,12 @@ from api.members import repository as members
 from api.needs import repository as needs
 from matcher import NeedSpec
 
-SUGGESTION_NEEDS_MAX = 500
+SUGGESTION_NEEDS_MAX = 200
 """Needs ranked for one member's suggestions: the nearest ones within their radius.
 
 A member with a wide radius in a city can reach thousands of open needs; ranking all of them
 costs hundreds of milliseconds for a list of ten. Nearness is the strongest single part of
-the score, and the 500 nearest leave ample room for skill, time and urgency to reorder.
+the score, and the 200 nearest leave ample room for skill, time and urgency to reorder.
 """
 
 

@@ -23,6 +23,7 @@ def test_init_only_stores_its_parameters():
         "max_df": 1.0,
         "stop_words": None,
         "sublinear_tf": True,
+        "cache_size": 50_000,
     }
     assert not [name for name in vars(model) if name.endswith("_")]
 
@@ -100,3 +101,14 @@ def test_cached_vectors_are_reused_only_for_the_fitting_that_made_them():
     assert model.transform_or_reuse(TEXTS, cached) is cached.rows
     model.fit(TEXTS[:2])
     assert model.transform_or_reuse(TEXTS, cached) is not cached.rows
+
+
+@pytest.mark.parametrize("cache_size", [1, 3, 50_000])
+def test_remembered_rows_equal_a_fresh_vectorisation_whatever_the_cache_size(cache_size):
+    model = TextFit(cache_size=cache_size).fit(TEXTS)
+    asked = [TEXTS[2], TEXTS[0], TEXTS[2], "garden tools and soup", TEXTS[1], TEXTS[0]]
+    fresh = model.vectorizer_.transform(asked).toarray()
+    for _ in range(3):  # first call fills the cache, later ones read (or evict) it
+        np.testing.assert_allclose(model.transform(asked).toarray(), fresh)
+    assert len(model.rows_by_text_) <= cache_size
+    assert model.transform([]).shape == (0, len(model.terms_))
