@@ -6,15 +6,21 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from api.agencies.routes import router as agencies
+from api.audit.routes import router as audit
+from api.auth.cache import install as install_principal_cache
+from api.auth.last_used import LastUseRecorder, RecordLastUse
 from api.communities.routes import router as communities
 from api.db.engine import make_engine, make_sessionmaker
-from api.errors import install_error_handlers
+from api.errors import API_ERRORS, SERVICE_ERRORS, install_error_handlers
 from api.health import router as health
+from api.idempotency import install_replay_handler
+from api.keys.routes import router as keys
 from api.limits import BodySizeLimit
 from api.matching.routes import router as matching
 from api.matching.text_model import TextModelCache
 from api.members.routes import router as members
 from api.needs.routes import router as needs
+from api.ratelimit import RateLimitMiddleware, RateLimits
 from api.settings import Settings, get_settings
 from api.signups.routes import router as signups
 
@@ -39,8 +45,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = engine
     app.state.sessionmaker = make_sessionmaker(engine)
     app.state.text_models = TextModelCache(max_age_s=settings.text_model_max_age_s)
+    install_principal_cache(app.state, app.state.sessionmaker, ttl_s=settings.auth_cache_ttl_s)
+    app.state.rate_limits = RateLimits.from_settings(settings)
+    app.state.last_use = LastUseRecorder(engine)
     install_error_handlers(app)
+    install_replay_handler(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
-    for router in (health, communities, agencies, members, needs, matching, signups):
-        app.include_router(router)
+    app.add_middleware(RecordLastUse, recorder=app.state.last_use)
+    app.add_middleware(RateLimitMiddleware, limits=app.state.rate_limits)
+    # Errors any route may answer (bad input, body too large, rate limit, database down) are
+    # declared here once, so the OpenAPI contract is true without repeating them per route.
+    app.include_router(health, responses=SERVICE_ERRORS)
+    for router in (communities, agencies, members, needs, matching, signups, audit, keys):
+        app.include_router(router, responses=API_ERRORS)
     return app

@@ -7,8 +7,10 @@ only forks workers, and importing the whole stack (numpy, scikit-learn) there wo
 
 import json
 import os
+import signal
 from dataclasses import asdict
 from pathlib import Path
+from types import FrameType
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -32,9 +34,31 @@ def serve(
     host: str = "127.0.0.1",
     port: int = 8000,
     workers: Annotated[int, typer.Option(min=1)] = 1,
+    shutdown_timeout_s: Annotated[
+        int,
+        typer.Option(
+            min=0,
+            envvar="SERVEMATCH_SHUTDOWN_TIMEOUT_S",
+            help="On SIGTERM, seconds in-flight requests get to finish before being cut off.",
+        ),
+    ] = 30,
 ) -> None:
-    """Serve the HTTP API."""
-    uvicorn.run("api.main:app", host=host, port=port, workers=workers, log_level="info")
+    """Serve the HTTP API; SIGTERM stops taking connections and lets in-flight requests end."""
+    # uvicorn re-raises SIGTERM once its graceful shutdown is over, so the default action would
+    # report a clean stop as "killed by a signal" (status -15); it is a success: exit 0.
+    signal.signal(signal.SIGTERM, _exit_cleanly)
+    uvicorn.run(
+        "api.main:app",
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="info",
+        timeout_graceful_shutdown=shutdown_timeout_s,
+    )
+
+
+def _exit_cleanly(_signal: int, _frame: FrameType | None) -> None:
+    raise SystemExit(0)
 
 
 @db.command("upgrade")
@@ -52,15 +76,53 @@ def db_upgrade(revision: str = "head") -> None:
 def keys_create(
     name: Annotated[str, typer.Option(help="Who or what the key is for.")],
     role: Annotated[str, typer.Option(help="Only admin keys are made here.")] = "admin",
+    expires_in_days: Annotated[
+        int | None, typer.Option(min=1, max=3650, help="Days until the key stops working.")
+    ] = None,
 ) -> None:
     """Create an admin key and print it alone on stdout (other roles get keys via the API)."""
     if role != "admin":
         raise typer.BadParameter("only admin keys are created here; others come from the API")
+    from datetime import timedelta
+
     from api.auth.keys import issue_key
+    from api.db.types import utcnow
+
+    expires_at = utcnow() + timedelta(days=expires_in_days) if expires_in_days else None
+    with _sessions().begin() as session:
+        key = issue_key(session, role="admin", principal_id=None, name=name, expires_at=expires_at)
+    print(key)
+
+
+@keys.command("revoke")
+def keys_revoke(
+    prefix_or_id: Annotated[str, typer.Argument(help="The key's id, or its 10-character prefix.")],
+) -> None:
+    """Revoke a key now. A running server may accept it for up to auth_cache_ttl_s more."""
+    from sqlalchemy import or_, select
+
+    from api.db.models import ApiKey
+    from api.db.types import utcnow
 
     with _sessions().begin() as session:
-        key = issue_key(session, role="admin", principal_id=None, name=name)
-    print(key)
+        matches = list(
+            session.scalars(
+                select(ApiKey).where(
+                    or_(ApiKey.id == prefix_or_id, ApiKey.prefix == prefix_or_id[:10])
+                )
+            )
+        )
+        if len(matches) != 1:
+            found = ", ".join(f"{key.id} ({key.name})" for key in matches) or "none"
+            console.print(f"[red]not revoked:[/red] need exactly one key, found {found}")
+            raise typer.Exit(1)
+        [key] = matches
+        now = utcnow()
+        if key.revoked_at is not None and key.revoked_at <= now:
+            console.print(f"key {key.id} ({key.name}) was already revoked at {key.revoked_at}")
+            return
+        key.revoked_at = now
+    console.print(f"revoked key {key.id} ({key.name}, {key.role})")
 
 
 @app.command()

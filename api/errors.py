@@ -6,15 +6,17 @@ Nothing ever answers with a stack trace.
 """
 
 import logging
-from typing import Any
+from typing import Any, Union
 
 from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import iter_route_contexts
 from pydantic import BaseModel
 from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 logger = logging.getLogger("servematch")
 
@@ -29,6 +31,13 @@ class ServeMatchError(Exception):
         super().__init__(message)
         self.message = message
         self.violations = violations
+
+
+class BadRequest(ServeMatchError):
+    """The body could not be read at all (not JSON, or not UTF-8)."""
+
+    status_code = 400
+    code = "bad_request"
 
 
 class Unauthorized(ServeMatchError):
@@ -114,12 +123,52 @@ class ValidationErrorBody(BaseModel):
     code: str = "validation_error"
 
 
+def _body_model(error: type[ServeMatchError]) -> type[BaseModel]:
+    return ValidationErrorBody if issubclass(error, FieldError) else ErrorBody
+
+
 def responses(*errors: type[ServeMatchError]) -> dict[int | str, dict[str, Any]]:
-    """OpenAPI ``responses=`` for a route, so its documented errors match what it returns."""
+    """OpenAPI ``responses=`` for a route, so its documented errors match what it returns.
+
+    Errors sharing a status are documented together (their bodies as ``anyOf``). A 422 always
+    includes the validation body: any route with inputs answers it for a malformed request.
+    """
+    models: dict[int, list[type[BaseModel]]] = {}
+    descriptions: dict[int, list[str]] = {}
+    for error in errors:
+        status_models = models.setdefault(error.status_code, [])
+        if error.status_code == 422 and ValidationErrorBody not in status_models:
+            status_models.append(ValidationErrorBody)
+        if _body_model(error) not in status_models:
+            status_models.append(_body_model(error))
+        descriptions.setdefault(error.status_code, []).append(error.__doc__ or error.code)
     return {
-        error.status_code: {"model": ErrorBody, "description": error.__doc__ or error.code}
-        for error in errors
+        status: {
+            "model": status_models[0] if len(status_models) == 1 else Union[tuple(status_models)],  # noqa: UP007
+            "description": " Or: ".join(descriptions[status]),
+        }
+        for status, status_models in models.items()
     }
+
+
+class RateLimited(ServeMatchError):
+    """Too many requests for this key (or address); retry after ``Retry-After`` seconds."""
+
+    status_code = 429
+    code = "rate_limited"
+
+    def __init__(self, message: str, *, headers: dict[str, str]) -> None:
+        super().__init__(message)
+        self.headers = headers  # Retry-After and RateLimit-* (see api.ratelimit.Quota)
+
+
+API_ERRORS = responses(
+    BadRequest, Unauthorized, PayloadTooLarge, FieldError, RateLimited, ServiceUnavailable
+)
+"""What any authenticated route may answer besides its own errors (see ``create_app``)."""
+
+SERVICE_ERRORS = responses(PayloadTooLarge, RateLimited, ServiceUnavailable)
+"""What an unauthenticated route may answer besides its own errors."""
 
 
 def _location(loc: tuple[str | int, ...] | list[str | int]) -> str:
@@ -135,6 +184,17 @@ def _validation_response(errors: list[dict[str, Any]]) -> JSONResponse:
     return JSONResponse(status_code=422, content=jsonable_encoder(body))
 
 
+def _allowed_methods(request: Request) -> str:
+    # Starlette answers 405 from the first route whose path matches, so its ``Allow`` names
+    # only that route's methods; a path served by several routes (GET and POST) needs them all.
+    methods: set[str] = set()
+    for route in iter_route_contexts(request.app.routes):
+        match, _ = route.matches(request.scope)
+        if match != Match.NONE:
+            methods.update(route.methods or ())
+    return ", ".join(sorted(methods))
+
+
 def install_error_handlers(app: FastAPI) -> None:
     """Register one handler per error family; unknown failures become a bare 500."""
 
@@ -145,6 +205,8 @@ def install_error_handlers(app: FastAPI) -> None:
                 [{"loc": error.loc, "msg": error.message, "type": "value_error"}]
             )
         headers = {"WWW-Authenticate": "Bearer"} if isinstance(error, Unauthorized) else None
+        if isinstance(error, RateLimited):
+            headers = error.headers
         body = ErrorBody(detail=error.message, code=error.code, violations=error.violations)
         content = body.model_dump(exclude_none=True)
         return JSONResponse(status_code=error.status_code, content=content, headers=headers)
@@ -153,16 +215,21 @@ def install_error_handlers(app: FastAPI) -> None:
         assert isinstance(error, RequestValidationError)
         return _validation_response(list(error.errors()))
 
-    async def on_http_error(_request: Request, error: Exception) -> JSONResponse:
+    async def on_http_error(request: Request, error: Exception) -> JSONResponse:
         assert isinstance(error, StarletteHTTPException)
         body = ErrorBody(detail=str(error.detail), code="http_error").model_dump(exclude_none=True)
-        return JSONResponse(status_code=error.status_code, content=body, headers=error.headers)
+        headers = error.headers
+        if error.status_code == 405:
+            headers = {**(headers or {}), "Allow": _allowed_methods(request)}
+        return JSONResponse(status_code=error.status_code, content=body, headers=headers)
 
     async def on_database_down(_request: Request, error: Exception) -> JSONResponse:
         logger.warning("database unavailable: %s", error)
         body = ErrorBody(detail="database unavailable, retry shortly", code="service_unavailable")
         return JSONResponse(
-            status_code=503, content=body.model_dump(), headers={"Retry-After": "5"}
+            status_code=503,
+            content=body.model_dump(exclude_none=True),
+            headers={"Retry-After": "5"},
         )
 
     async def on_unexpected(_request: Request, error: Exception) -> JSONResponse:

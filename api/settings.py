@@ -31,6 +31,29 @@ class Settings(BaseSettings):
         default=1.0, gt=0, description="Grid size used to hide private need locations."
     )
 
+    auth_cache_ttl_s: float = Field(
+        default=5,
+        ge=0,
+        le=300,
+        description="Seconds a resolved key is trusted without SQL (0 disables); another "
+        "worker may accept a revoked key for at most this long.",
+    )
+    rate_limit_per_minute: int = Field(
+        default=600, ge=0, description="Requests per minute per key, per worker (0: no limit)."
+    )
+    rate_limit_burst: int = Field(
+        default=100, ge=1, description="Requests a key may make at once before the rate applies."
+    )
+    rate_limit_anonymous_per_minute: int = Field(
+        default=60,
+        ge=0,
+        description="Calls without a valid key (or with a bad one) per minute per client "
+        "address, per worker (0: no limit).",
+    )
+
+    idempotency_ttl_hours: float = Field(
+        default=24, gt=0, description="Hours an Idempotency-Key is remembered for replays."
+    )
     text_model_max_age_s: float = Field(
         default=600, gt=0, description="Seconds before the TF-IDF text model is refitted."
     )

@@ -5,7 +5,8 @@ from fastapi import APIRouter, status
 from api.agencies import service
 from api.agencies.schemas import AgencyCreate, AgencyOut
 from api.deps import Admin, DbSession
-from api.errors import Conflict, Forbidden, Unauthorized, responses
+from api.errors import Conflict, FieldError, Forbidden, Unauthorized, responses
+from api.idempotency import IdempotencyKey
 
 router = APIRouter(prefix="/v1/agencies", tags=["agencies"])
 
@@ -13,8 +14,12 @@ router = APIRouter(prefix="/v1/agencies", tags=["agencies"])
 @router.post(
     "",
     status_code=status.HTTP_201_CREATED,
-    responses=responses(Unauthorized, Forbidden, Conflict),
+    responses=responses(Unauthorized, Forbidden, Conflict, FieldError),
 )
-def create_agency(body: AgencyCreate, session: DbSession, _: Admin) -> AgencyOut:
+def create_agency(
+    body: AgencyCreate, session: DbSession, principal: Admin, idempotency: IdempotencyKey
+) -> AgencyOut:
     """Register a partner agency (admin). The key in the response is shown this once only."""
-    return service.create(session, data=body)
+    agency = service.create(session, data=body, actor=principal)
+    idempotency.save(status.HTTP_201_CREATED, agency)
+    return agency

@@ -2,6 +2,9 @@
 
 Keys carry 256 bits of randomness, so a fast hash is enough (no password stretching needed)
 and lookups stay a single indexed equality.
+
+A key is live until it is revoked or expires. ``revoked_at`` may lie in the future: a rotated
+key keeps working through its grace period and stops at that instant, with no further write.
 """
 
 import hashlib
@@ -21,26 +24,61 @@ def hash_key(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
-def issue_key(session: Session, *, role: str, principal_id: str | None, name: str) -> str:
-    """Create a key for a principal and return it in clear: the only time it exists so."""
+def issue(
+    session: Session,
+    *,
+    role: str,
+    principal_id: str | None,
+    name: str,
+    expires_at: datetime | None = None,
+) -> tuple[ApiKey, str]:
+    """Create a key for a principal: its record, and the key in clear (the only time it exists)."""
     key = KEY_PREFIX + secrets.token_urlsafe(32)
-    session.add(
-        ApiKey(
-            key_hash=hash_key(key),
-            prefix=key[:10],
-            role=role,
-            principal_id=principal_id,
-            name=name,
-        )
+    record = ApiKey(
+        key_hash=hash_key(key),
+        prefix=key[:10],
+        role=role,
+        principal_id=principal_id,
+        name=name,
+        expires_at=expires_at,
+    )
+    session.add(record)
+    return record, key
+
+
+def issue_key(
+    session: Session,
+    *,
+    role: str,
+    principal_id: str | None,
+    name: str,
+    expires_at: datetime | None = None,
+) -> str:
+    """Create a key for a principal and return it in clear: the only time it exists so."""
+    _record, key = issue(
+        session, role=role, principal_id=principal_id, name=name, expires_at=expires_at
     )
     return key
 
 
+def ends_at(record: ApiKey) -> datetime | None:
+    """When the key stops working: its expiry or its revocation, whichever comes first."""
+    ends = [instant for instant in (record.expires_at, record.revoked_at) if instant is not None]
+    return min(ends, default=None)
+
+
+def is_live(record: ApiKey, *, now: datetime) -> bool:
+    """Whether the key still authenticates at ``now``."""
+    end = ends_at(record)
+    return end is None or now < end
+
+
+def find_live_key(session: Session, key_hash: str, *, now: datetime) -> ApiKey | None:
+    """The live key record with digest ``key_hash``, or None if unknown, revoked or expired."""
+    record = session.scalar(select(ApiKey).where(ApiKey.key_hash == key_hash))
+    return record if record is not None and is_live(record, now=now) else None
+
+
 def find_active_key(session: Session, key: str, *, now: datetime) -> ApiKey | None:
-    """The live key record for ``key``, or None if unknown, revoked or expired."""
-    record = session.scalar(select(ApiKey).where(ApiKey.key_hash == hash_key(key)))
-    if record is None or record.revoked_at is not None:
-        return None
-    if record.expires_at is not None and record.expires_at <= now:
-        return None
-    return record
+    """The live key record for the clear ``key``, or None if unknown, revoked or expired."""
+    return find_live_key(session, hash_key(key), now=now)

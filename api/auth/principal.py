@@ -1,4 +1,9 @@
-"""Who is calling: the principal resolved from the bearer key, and role gates for routes."""
+"""Who is calling: the principal resolved from the bearer key, and role gates for routes.
+
+Resolving a key costs two queries (the key, then the principal's communities), so resolved
+keys are cached in the process for ``auth_cache_ttl_s`` (see :mod:`api.auth.cache`). Every
+request also passes the rate limits here, where the key is known (see :mod:`api.ratelimit`).
+"""
 
 from dataclasses import dataclass
 from typing import Literal
@@ -7,10 +12,13 @@ from fastapi import Request
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from api.auth.keys import find_active_key
+from api.auth import cache as principal_cache
+from api.auth.keys import ends_at, find_live_key, hash_key
+from api.auth.last_used import PENDING_STATE, LastUseRecorder
 from api.db.models import Member, coordinator_communities
 from api.db.types import utcnow
 from api.errors import Unauthorized
+from api.ratelimit import QUOTA_STATE, RateLimits, bearer_token, client_address
 
 Role = Literal["admin", "coordinator", "member", "agency"]
 
@@ -33,13 +41,9 @@ class Principal:
         """Admins see and manage everything."""
         return self.role == "admin"
 
-
-def _bearer_token(request: Request) -> str:
-    header = request.headers.get("authorization", "")
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        raise Unauthorized("missing bearer key: send 'Authorization: Bearer <api_key>'")
-    return token.strip()
+    def owns(self, *, role: str, principal_id: str | None) -> bool:
+        """Whether a key issued for ``role``/``principal_id`` is this caller's own."""
+        return self.role == role and self.id == principal_id
 
 
 def _communities_of(session: Session, role: str, principal_id: str | None) -> frozenset[str]:
@@ -57,13 +61,44 @@ def _communities_of(session: Session, role: str, principal_id: str | None) -> fr
 
 
 def authenticate(request: Request, session: Session) -> Principal:
-    """Resolve the request's key to a principal, or refuse with 401."""
-    record = find_active_key(session, _bearer_token(request), now=utcnow())
-    if record is None:
-        raise Unauthorized("unknown, revoked or expired API key")
-    role: Role = record.role  # type: ignore[assignment]  # CHECK constraint guarantees it
-    return Principal(
-        role=role,
-        id=record.principal_id,
-        community_ids=_communities_of(session, role, record.principal_id),
-    )
+    """Resolve the request's key to a principal, or refuse with 401 (429 when over a limit)."""
+    state = request.app.state
+    cache: principal_cache.PrincipalCache = state.principal_cache
+    limits: RateLimits = state.rate_limits
+    recorder: LastUseRecorder = state.last_use
+    address = client_address(request.scope)
+    key = bearer_token(request.headers.get("authorization", ""))
+    if key is None:
+        # Already charged to the address by the rate-limit middleware.
+        raise Unauthorized("missing bearer key: send 'Authorization: Bearer <api_key>'")
+    key_hash = hash_key(key)
+    now = utcnow()
+    refused = Unauthorized("unknown, revoked or expired API key")
+    entry = cache.get(key_hash)
+    last_used_at = None
+    if entry is None:
+        # An address that keeps failing is refused before its next guess is even looked up.
+        limits.refuse_if_spent(address)
+        generation = cache.generation
+        record = find_live_key(session, key_hash, now=now)
+        if record is None:
+            raise limits.fail(address, refused)
+        role: Role = record.role  # type: ignore[assignment]  # CHECK constraint guarantees it
+        principal = Principal(
+            role=role,
+            id=record.principal_id,
+            community_ids=_communities_of(session, role, record.principal_id),
+        )
+        entry = principal_cache.CachedKey(
+            key_id=record.id, principal=principal, ends_at=ends_at(record)
+        )
+        cache.put(key_hash, entry, generation=generation)
+        last_used_at = record.last_used_at
+    elif not entry.is_live(now):
+        raise limits.fail(address, refused)
+    quota = limits.charge_key(entry.key_id)
+    if quota is not None:
+        setattr(request.state, QUOTA_STATE, quota)
+    if recorder.is_due(entry.key_id, last_used_at=last_used_at, now=now):
+        setattr(request.state, PENDING_STATE, (entry.key_id, now))
+    return entry.principal

@@ -3,9 +3,12 @@
 from fastapi import APIRouter, Response, status
 
 from api.communities import repository, service
+from api.communities.health import CommunityHealth, health
 from api.communities.schemas import CommunityCreate, CommunityOut, CoordinatorCreate, CoordinatorOut
-from api.deps import Admin, CommunityPerson, DbSession
-from api.errors import FieldError, Forbidden, NotFound, Unauthorized, responses
+from api.db.types import utcnow
+from api.deps import Admin, CommunityPerson, DbSession, Manager
+from api.errors import Conflict, FieldError, Forbidden, NotFound, Unauthorized, responses
+from api.idempotency import IdempotencyKey
 from api.schemas import ResourceId
 
 router = APIRouter(prefix="/v1/communities", tags=["communities"])
@@ -16,11 +19,15 @@ router = APIRouter(prefix="/v1/communities", tags=["communities"])
 @router.post(
     "",
     status_code=status.HTTP_201_CREATED,
-    responses=responses(Unauthorized, Forbidden, FieldError),
+    responses=responses(Unauthorized, Forbidden, Conflict, FieldError),
 )
-def create_community(body: CommunityCreate, session: DbSession, _: Admin) -> CommunityOut:
+def create_community(
+    body: CommunityCreate, session: DbSession, principal: Admin, idempotency: IdempotencyKey
+) -> CommunityOut:
     """Create a community (admin)."""
-    return service.to_out(service.create(session, data=body))
+    out = service.to_out(service.create(session, data=body, actor=principal))
+    idempotency.save(status.HTTP_201_CREATED, out)
+    return out
 
 
 @router.get("", responses=responses(Unauthorized, Forbidden))
@@ -38,12 +45,24 @@ def get_community(
     return service.to_out(service.get(session, principal=principal, community_id=community_id))
 
 
+@router.get(
+    "/{community_id}/health", responses=responses(Unauthorized, Forbidden, NotFound, FieldError)
+)
+def community_health(
+    community_id: ResourceId, session: DbSession, principal: Manager
+) -> CommunityHealth:
+    """Members by stage, and confirmed sign-ups and service hours of the last 90 days
+    (admins, and the community's coordinators). Erased members' past hours still count."""
+    service.find(session, repository.managed(principal), community_id)
+    return health(session, community_id=community_id, now=utcnow())
+
+
 @router.post(
     "/{community_id}/coordinators",
     status_code=status.HTTP_201_CREATED,
     responses={
         200: {"model": CoordinatorOut, "description": "Existing coordinator attached; no key"},
-        **responses(Unauthorized, Forbidden, NotFound),
+        **responses(Unauthorized, Forbidden, NotFound, Conflict, FieldError),
     },
 )
 def add_coordinator(
@@ -51,10 +70,13 @@ def add_coordinator(
     body: CoordinatorCreate,
     session: DbSession,
     response: Response,
-    _: Admin,
+    principal: Admin,
+    idempotency: IdempotencyKey,
 ) -> CoordinatorOut:
     """Appoint a coordinator (admin). The key in the response is shown this once only."""
-    coordinator, created = service.add_coordinator(session, community_id=community_id, data=body)
-    if not created:
-        response.status_code = status.HTTP_200_OK
+    coordinator, created = service.add_coordinator(
+        session, community_id=community_id, data=body, actor=principal
+    )
+    response.status_code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
+    idempotency.save(response.status_code, coordinator)
     return coordinator

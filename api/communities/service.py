@@ -3,6 +3,7 @@
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
+from api.audit.service import record
 from api.auth.keys import issue_key
 from api.auth.principal import Principal
 from api.communities import repository
@@ -37,8 +38,8 @@ def find(session: Session, statement: Select[tuple[Community]], community_id: st
     return community
 
 
-def create(session: Session, *, data: CommunityCreate) -> Community:
-    """Create a community; its parent, if named, must exist."""
+def create(session: Session, *, data: CommunityCreate, actor: Principal | None = None) -> Community:
+    """Create a community; its parent, if named, must exist. ``actor`` None: the system."""
     if data.parent_id is not None and session.get(Community, data.parent_id) is None:
         raise FieldError(("body", "parent_id"), "parent community not found")
     community = Community(
@@ -50,6 +51,14 @@ def create(session: Session, *, data: CommunityCreate) -> Community:
     )
     session.add(community)
     session.flush()
+    record(
+        session,
+        actor=actor,
+        action="community.create",
+        object_type="community",
+        object_id=community.id,
+        fields=data.model_fields_set,
+    )
     return community
 
 
@@ -59,7 +68,11 @@ def get(session: Session, *, principal: Principal, community_id: str) -> Communi
 
 
 def add_coordinator(
-    session: Session, *, community_id: str, data: CoordinatorCreate
+    session: Session,
+    *,
+    community_id: str,
+    data: CoordinatorCreate,
+    actor: Principal | None = None,
 ) -> tuple[CoordinatorOut, bool]:
     """Appoint a coordinator; returns (coordinator, created). A new one gets a key, once."""
     community = session.get(Community, community_id)
@@ -75,6 +88,14 @@ def add_coordinator(
         api_key = issue_key(
             session, role="coordinator", principal_id=coordinator.id, name=coordinator.name
         )
+        record(
+            session,
+            actor=actor,
+            action="coordinator.create",
+            object_type="coordinator",
+            object_id=coordinator.id,
+            fields=data.model_fields_set,
+        )
     already = session.scalar(
         select(coordinator_communities.c.community_id).where(
             coordinator_communities.c.coordinator_id == coordinator.id,
@@ -86,6 +107,14 @@ def add_coordinator(
             coordinator_communities.insert().values(
                 coordinator_id=coordinator.id, community_id=community_id
             )
+        )
+        record(
+            session,
+            actor=actor,
+            action="community.appoint_coordinator",
+            object_type="community",
+            object_id=community_id,
+            fields=["coordinator_ids"],
         )
     community_ids = session.scalars(
         select(coordinator_communities.c.community_id)

@@ -5,6 +5,7 @@ from fastapi import APIRouter, Response, status
 from api.db.types import utcnow
 from api.deps import CommunityPerson, DbSession, Manager
 from api.errors import Conflict, FieldError, Forbidden, NotFound, Unauthorized, responses
+from api.idempotency import IdempotencyKey
 from api.members import service
 from api.members.schemas import MemberCreate, MemberCreated, MemberManagerUpdate, MemberOut
 from api.schemas import Cursor, Limit, Page, ResourceId
@@ -17,13 +18,22 @@ router = APIRouter(tags=["members"])
 @router.post(
     "/v1/communities/{community_id}/members",
     status_code=status.HTTP_201_CREATED,
-    responses=responses(Unauthorized, Forbidden, NotFound, Conflict),
+    responses=responses(Unauthorized, Forbidden, NotFound, Conflict, FieldError),
 )
 def create_member(
-    community_id: ResourceId, body: MemberCreate, session: DbSession, principal: Manager
+    community_id: ResourceId,
+    body: MemberCreate,
+    session: DbSession,
+    principal: Manager,
+    idempotency: IdempotencyKey,
 ) -> MemberCreated:
-    """Add a member (admin, or a coordinator of the community). The key is shown once."""
-    return service.create(session, principal=principal, community_id=community_id, data=body)
+    """Add a member (admin, or a coordinator of the community). The key is shown once.
+
+    A replay (same ``Idempotency-Key``) shows ``api_key: null``: keys are never stored in clear.
+    """
+    member = service.create(session, principal=principal, community_id=community_id, data=body)
+    idempotency.save(status.HTTP_201_CREATED, member)
+    return member
 
 
 @router.get(
@@ -45,7 +55,7 @@ def list_members(
 
 @router.get("/v1/members/{member_id}", responses=responses(Unauthorized, Forbidden, NotFound))
 def get_member(member_id: ResourceId, session: DbSession, principal: CommunityPerson) -> MemberOut:
-    """A member: themselves, their coordinators, or an admin."""
+    """A member: themselves, their coordinators, or an admin. An erased member is 404."""
     return service.to_out(service.get(session, principal=principal, member_id=member_id))
 
 
@@ -68,6 +78,8 @@ def update_member(
 def delete_member(
     member_id: ResourceId, session: DbSession, principal: CommunityPerson
 ) -> Response:
-    """Remove a member and their keys (the member, their coordinators, or an admin)."""
-    service.remove(session, principal=principal, member_id=member_id, now=utcnow())
+    """Erase a member's personal data and revoke their keys (the member, their coordinators,
+    or an admin). Past service stays, anonymous; places in future needs are given back.
+    Erasing again answers 204 and changes nothing; the erased member then reads as 404."""
+    service.erase(session, principal=principal, member_id=member_id, now=utcnow())
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -108,6 +108,6 @@ class MemberOut(BaseModel):
 
 
 class MemberCreated(MemberOut):
-    """The creation response: the member's key, shown this once only."""
+    """The creation response: the member's key, shown this once only (null in a replay)."""
 
-    api_key: str
+    api_key: str | None

@@ -1,17 +1,25 @@
-"""Member use cases: join, read, edit, remove."""
+"""Member use cases: join, read, edit, erase.
+
+Erasure (the GDPR right to erasure) keeps the row as an anonymous stub rather than deleting
+it: the member's past confirmed sign-ups are the community's service hours, and they must
+still add up after the person is gone.
+"""
 
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import func, select
+from sqlalchemy import update as update_rows
 from sqlalchemy.orm import Session
 
+from api.audit.service import record
+from api.auth.cache import forget_after_commit
 from api.auth.keys import issue_key
 from api.auth.principal import Principal
 from api.communities import repository as communities
 from api.communities.schemas import Point
 from api.communities.service import find as find_community
-from api.db.models import ApiKey, Member
+from api.db.models import ApiKey, Community, Member
 from api.errors import Conflict, Forbidden, NotFound
 from api.members import repository
 from api.members.schemas import (
@@ -22,9 +30,24 @@ from api.members.schemas import (
     MemberSelfUpdate,
 )
 from api.schemas import Page, decode_cursor, encode_cursor
+from api.signups import repository as signups
 from api.signups.service import release_member
 
 MANAGER_ONLY_FIELDS = set(MemberManagerUpdate.model_fields) - set(MemberSelfUpdate.model_fields)
+ERASED_NAME = "Erased member"
+ERASED_FIELDS = (
+    "name",
+    "email",
+    "home",
+    "skills",
+    "interests",
+    "availability",
+    "blackout_dates",
+    "stage",
+    "checks",
+    "active",
+)
+"""What erasure overwrites (names only: the audit event lists them)."""
 
 
 def to_out(member: Member) -> MemberOut:
@@ -81,6 +104,14 @@ def create(
     session.add(member)
     session.flush()
     api_key = issue_key(session, role="member", principal_id=member.id, name=member.name)
+    record(
+        session,
+        actor=principal,
+        action="member.create",
+        object_type="member",
+        object_id=member.id,
+        fields=data.model_fields_set,
+    )
     return MemberCreated(**to_out(member).model_dump(), api_key=api_key)
 
 
@@ -108,18 +139,64 @@ def update(
     for column, value in changes.items():
         setattr(member, column, value)
     session.flush()
+    record(
+        session,
+        actor=principal,
+        action="member.update",
+        object_type="member",
+        object_id=member.id,
+        fields=data.model_fields_set,
+    )
     return member
 
 
-def remove(session: Session, *, principal: Principal, member_id: str, now: datetime) -> None:
-    """Remove a member and their keys, first giving back the places they hold."""
-    member = session.scalar(repository.writable(principal).where(Member.id == member_id))
+def erase(session: Session, *, principal: Principal, member_id: str, now: datetime) -> None:
+    """Erase a member's personal data and revoke their keys; a second erasure does nothing.
+
+    Places in needs not yet over are given back; confirmed sign-ups of past needs stay, tied
+    to the anonymous stub, so the community's service hours are unchanged. The home moves to
+    the community's meeting point (public), the email to a unique placeholder built from the
+    random id, so the row keeps its constraints without saying anything about the person.
+    """
+    member = session.scalar(repository.erasable(principal).where(Member.id == member_id))
     if member is None:
         raise NotFound(f"member {member_id} not found")
-    release_member(session, member_id=member.id, now=now)
-    session.execute(delete(ApiKey).where(ApiKey.principal_id == member.id))
-    session.delete(member)
+    # The sign-up lock: no sign-up can slip in for the member while they are being erased.
+    signups.lock_member(session, member.id)
+    session.refresh(member)
+    if member.erased_at is not None:
+        return
+    released = release_member(session, member_id=member.id, now=now)
+    meeting = session.execute(
+        select(Community.meeting_lat, Community.meeting_lon).where(
+            Community.id == member.community_id
+        )
+    ).one()
+    member.name = ERASED_NAME
+    member.email = f"erased-{member.id}@erased.invalid"
+    member.home_lat, member.home_lon = meeting.meeting_lat, meeting.meeting_lon
+    member.skills, member.interests, member.availability = {}, "", []
+    member.blackout_dates, member.checks, member.stage = [], [], "new"
+    member.active = False
+    member.erased_at = now
+    # Keys were named after the member: revoke them and drop the name too.
+    session.execute(
+        update_rows(ApiKey)
+        .where(ApiKey.principal_id == member.id, ApiKey.role == "member")
+        .values(name=ERASED_NAME, revoked_at=func.coalesce(ApiKey.revoked_at, now))
+        .execution_options(synchronize_session=False)
+    )
     session.flush()
+    forget_after_commit(session, principal_id=member.id)
+    record(
+        session,
+        actor=principal,
+        action="member.erase",
+        object_type="member",
+        object_id=member.id,
+        fields=ERASED_FIELDS,
+        counts={"released_signups": released},
+    )
 
 
 def list_for_community(

@@ -7,6 +7,7 @@ from fastapi import APIRouter, Query, status
 from api.db.types import utcnow
 from api.deps import AppSettings, CurrentPrincipal, DbSession, NeedPoster
 from api.errors import Conflict, FieldError, Forbidden, NotFound, Unauthorized, responses
+from api.idempotency import IdempotencyKey
 from api.needs import service
 from api.needs.schemas import NeedCreate, NeedOut, NeedUpdate, Status
 from api.schemas import Cursor, Limit, Page, ResourceId
@@ -42,14 +43,20 @@ def _parse_near(near: str | None, radius_km: float | None) -> tuple[float, float
 @router.post(
     "",
     status_code=status.HTTP_201_CREATED,
-    responses=responses(Unauthorized, Forbidden, NotFound, FieldError),
+    responses=responses(Unauthorized, Forbidden, NotFound, Conflict, FieldError),
 )
 def create_need(
-    body: NeedCreate, session: DbSession, principal: NeedPoster, settings: AppSettings
+    body: NeedCreate,
+    session: DbSession,
+    principal: NeedPoster,
+    settings: AppSettings,
+    idempotency: IdempotencyKey,
 ) -> NeedOut:
     """Post a need: coordinators for their community, agencies as their own request."""
     need = service.create(session, principal=principal, data=body, now=utcnow())
-    return service.to_out(need, exact=True, coarsening_km=settings.location_coarsening_km)
+    out = service.to_out(need, exact=True, coarsening_km=settings.location_coarsening_km)
+    idempotency.save(status.HTTP_201_CREATED, out)
+    return out
 
 
 @router.get("", responses=responses(Unauthorized, FieldError))

@@ -6,6 +6,7 @@ from typing import Any
 from sqlalchemy import Select
 from sqlalchemy.orm import Session
 
+from api.audit.service import record
 from api.auth.principal import Principal
 from api.communities import repository as communities
 from api.communities.schemas import Point
@@ -119,6 +120,14 @@ def create(session: Session, *, principal: Principal, data: NeedCreate, now: dat
     )
     session.add(need)
     session.flush()
+    record(
+        session,
+        actor=principal,
+        action="need.create",
+        object_type="need",
+        object_id=need.id,
+        fields=data.model_fields_set,
+    )
     return need
 
 
@@ -188,6 +197,14 @@ def update(
         _replace_roles(need, data.roles)
     refresh_status(need)
     session.flush()
+    record(
+        session,
+        actor=principal,
+        action="need.update",
+        object_type="need",
+        object_id=need.id,
+        fields=data.model_fields_set,
+    )
     return need
 
 
@@ -196,8 +213,18 @@ def cancel(session: Session, *, principal: Principal, need_id: str) -> Need:
     need = _writable(session, principal, need_id)
     if need.status == "done":
         raise Conflict("need is done and cannot be cancelled")
+    if need.status == "cancelled":
+        return need
     need.status = "cancelled"
     session.flush()
+    record(
+        session,
+        actor=principal,
+        action="need.cancel",
+        object_type="need",
+        object_id=need.id,
+        fields=["status"],
+    )
     return need
 
 

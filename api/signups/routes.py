@@ -5,6 +5,7 @@ from fastapi import APIRouter, Response, status
 from api.db.types import utcnow
 from api.deps import CommunityPerson, CurrentPrincipal, DbSession
 from api.errors import Conflict, Forbidden, NotEligible, NotFound, Unauthorized, responses
+from api.idempotency import IdempotencyKey
 from api.schemas import ResourceId
 from api.signups import service
 from api.signups.schemas import SignupCreate, SignupOut
@@ -18,7 +19,11 @@ router = APIRouter(prefix="/v1/needs/{need_id}/signups", tags=["signups"])
     responses=responses(Unauthorized, Forbidden, NotFound, Conflict, NotEligible),
 )
 def sign_up(
-    need_id: ResourceId, body: SignupCreate, session: DbSession, principal: CommunityPerson
+    need_id: ResourceId,
+    body: SignupCreate,
+    session: DbSession,
+    principal: CommunityPerson,
+    idempotency: IdempotencyKey,
 ) -> SignupOut:
     """Take a place: the member themselves, or their coordinator for them.
 
@@ -26,7 +31,9 @@ def sign_up(
     reached their monthly limit; 422 when they lack a required check or skill level, live
     beyond their radius, or are not free then.
     """
-    return service.sign_up(session, principal=principal, need_id=need_id, data=body, now=utcnow())
+    signup = service.sign_up(session, principal=principal, need_id=need_id, data=body, now=utcnow())
+    idempotency.save(status.HTTP_201_CREATED, signup)
+    return signup
 
 
 @router.get("", responses=responses(Unauthorized))

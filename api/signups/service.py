@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from api.audit.service import record
 from api.auth.principal import Principal
 from api.db.models import Member, Need, Signup
 from api.errors import Conflict, NotEligible, NotFound, Violation
@@ -46,6 +47,9 @@ def sign_up(
     if member is None:
         raise NotFound(f"member {data.member_id} not found")
     repository.lock_member(session, member.id)
+    session.refresh(member)  # as of the lock: an erasure may have committed meanwhile
+    if member.erased_at is not None:
+        raise NotFound(f"member {data.member_id} not found")
     need = repository.lock_need(session, need_id)
     as_member = Principal.acting_as(member)
     visible = session.scalar(select(Need.id).where(Need.id == need_id, needs.visible_to(as_member)))
@@ -77,6 +81,9 @@ def sign_up(
     session.refresh(role, ["filled"])
     refresh_status(need)
     session.flush()
+    record(
+        session, actor=principal, action="signup.create", object_type="signup", object_id=signup.id
+    )
     return _out(signup, member.name, role.name)
 
 
@@ -98,6 +105,14 @@ def withdraw(
     if need.ends_at <= now:
         raise Conflict("need is over; its sign-ups are history")
     _release(session, need, signup, now)
+    record(
+        session,
+        actor=principal,
+        action="signup.withdraw",
+        object_type="signup",
+        object_id=signup.id,
+        fields=["status"],
+    )
 
 
 def _release(session: Session, need: Need, signup: Signup, now: datetime) -> None:
@@ -111,8 +126,11 @@ def _release(session: Session, need: Need, signup: Signup, now: datetime) -> Non
     session.flush()
 
 
-def release_member(session: Session, *, member_id: str, now: datetime) -> None:
-    """Free the places a member holds in needs not yet over (before the member is removed)."""
+def release_member(session: Session, *, member_id: str, now: datetime) -> int:
+    """Free the places a member holds in needs not yet over; returns how many were freed.
+
+    Sign-ups of needs already over stay confirmed: they are the community's service hours.
+    """
     rows = session.execute(
         select(Signup, Need)
         .join(Need, Need.id == Signup.need_id)
@@ -121,6 +139,7 @@ def release_member(session: Session, *, member_id: str, now: datetime) -> None:
     for signup, need in rows:
         repository.lock_need(session, need.id)
         _release(session, need, signup, now)
+    return len(rows)
 
 
 def list_for_need(session: Session, *, principal: Principal, need_id: str) -> list[SignupOut]:

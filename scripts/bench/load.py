@@ -83,6 +83,10 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+RATE_LIMIT_FOR_LOAD = 100_000_000
+"""Per-key requests per minute (and burst) the bench server allows."""
+
+
 class Server:
     """``servematch serve`` in its own process group, so it can be stopped as a whole."""
 
@@ -112,7 +116,14 @@ class Server:
                     "--workers",
                     str(self.workers),
                 ],
-                env=dict(os.environ, SERVEMATCH_DATABASE_URL=self.database_url),
+                env=dict(
+                    os.environ,
+                    SERVEMATCH_DATABASE_URL=self.database_url,
+                    # A handful of sampled keys stand in for thousands of users: keep the
+                    # limiter running (its cost is part of every request) but never refusing.
+                    SERVEMATCH_RATE_LIMIT_PER_MINUTE=str(RATE_LIMIT_FOR_LOAD),
+                    SERVEMATCH_RATE_LIMIT_BURST=str(RATE_LIMIT_FOR_LOAD),
+                ),
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,

@@ -1,5 +1,6 @@
 """Radius queries: both backends return exactly the geodesic truth, and PostGIS uses its index."""
 
+import itertools
 import json
 import random
 
@@ -172,7 +173,7 @@ def test_nearest_within_returns_the_nearest_points_inside_the_radius_in_order(
     assert all(distances[need_id] <= radius_km for need_id in found)
     # PostGIS orders by spherical distance, up to 0.6% off the spheroid's: allow 1%.
     found_distances = [distances[need_id] for need_id in found]
-    assert all(b >= a * 0.99 for a, b in zip(found_distances, found_distances[1:]))
+    assert all(b >= a * 0.99 for a, b in itertools.pairwise(found_distances))
     assert max(found_distances) <= inside[len(found) - 1][0] * 1.01
 
 

@@ -1,0 +1,62 @@
+"""HTTP routes for the audit log."""
+
+import re
+from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from pydantic import BeforeValidator
+
+from api.audit import service
+from api.audit.schemas import AuditEventOut, ObjectType
+from api.deps import DbSession, Manager
+from api.errors import FieldError, Forbidden, Unauthorized, responses
+from api.schemas import Cursor, Limit, Page
+
+router = APIRouter(prefix="/v1/audit", tags=["audit"])
+
+Id = Annotated[str | None, Query(max_length=36, pattern=r"^[A-Za-z0-9-]+$")]
+
+ISO_INSTANT = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}")
+
+
+def _iso_instant(value: object) -> object:
+    # pydantic would read "0.5" or "1700000000" as Unix seconds; the contract says ISO 8601.
+    if isinstance(value, str) and not ISO_INSTANT.match(value):
+        raise ValueError("must be an ISO 8601 date-time, e.g. 2030-06-01T10:00:00Z")
+    return value
+
+
+@router.get("", responses=responses(Unauthorized, Forbidden, FieldError))
+def list_audit_events(
+    session: DbSession,
+    principal: Manager,
+    object_type: ObjectType | None = None,
+    object_id: Id = None,
+    actor_id: Id = None,
+    since: Annotated[
+        datetime | None,
+        BeforeValidator(_iso_instant),
+        Query(description="Only events at or after this instant (with zone)."),
+    ] = None,
+    limit: Limit = 50,
+    cursor: Cursor = None,
+) -> Page[AuditEventOut]:
+    """Who wrote what, newest first: all of it for admins, their communities' for coordinators."""
+    if since is not None:
+        if since.tzinfo is None:
+            raise FieldError(("query", "since"), "since must carry a time zone, e.g. Z or +01:00")
+        try:
+            since = since.astimezone(UTC)
+        except OverflowError as error:  # year 1 or 9999 shifted out of range by its offset
+            raise FieldError(("query", "since"), "since is out of range") from error
+    return service.list_events(
+        session,
+        principal=principal,
+        object_type=object_type,
+        object_id=object_id,
+        actor_id=actor_id,
+        since=since,
+        limit=limit,
+        cursor=cursor,
+    )

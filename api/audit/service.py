@@ -1,0 +1,110 @@
+"""Recording writes in the audit log, and reading it back a page at a time.
+
+``record`` is called by each domain's service inside the request's transaction, so an event
+exists exactly when its write was committed: a failed write rolls both back. Events hold ids
+and field *names* only, never values, so erasing a member needs no audit rewrite.
+"""
+
+from collections.abc import Iterable
+from datetime import UTC, datetime
+
+from sqlalchemy.orm import Session
+
+from api.audit import repository
+from api.audit.schemas import AuditEventOut, ObjectType
+from api.auth.principal import Principal
+from api.db.models import AuditEvent
+from api.errors import FieldError
+from api.schemas import Page, decode_cursor, encode_cursor
+
+SYSTEM_ROLE = "system"
+"""The actor of writes made outside a request (the CLI, the demo loader)."""
+
+
+def record(
+    session: Session,
+    *,
+    actor: Principal | None,
+    action: str,
+    object_type: ObjectType,
+    object_id: str | None,
+    fields: Iterable[str] = (),
+    counts: dict[str, int] | None = None,
+) -> None:
+    """Add one audit event to the current transaction.
+
+    ``action`` is ``<object>.<verb>`` (``need.create``, ``key.revoke``); ``fields`` are the
+    names of the fields written, ``counts`` numbers such as released sign-ups. Pass values of
+    neither kind that could identify a person: the log must stay free of personal data.
+    """
+    detail: dict[str, object] = {}
+    names = sorted(set(fields))
+    if names:
+        detail["fields"] = names
+    if counts:
+        detail.update(counts)
+    session.add(
+        AuditEvent(
+            actor_role=actor.role if actor is not None else SYSTEM_ROLE,
+            actor_id=actor.id if actor is not None else None,
+            action=action,
+            object_type=object_type,
+            object_id=object_id,
+            detail=detail,
+        )
+    )
+
+
+def to_out(event: AuditEvent) -> AuditEventOut:
+    """The public shape of an event."""
+    return AuditEventOut(
+        id=event.id,
+        at=event.at,
+        actor_role=event.actor_role,
+        actor_id=event.actor_id,
+        action=event.action,
+        object_type=event.object_type,  # type: ignore[arg-type]  # written from ObjectType only
+        object_id=event.object_id,
+        detail=event.detail,
+    )
+
+
+def list_events(
+    session: Session,
+    *,
+    principal: Principal,
+    object_type: ObjectType | None,
+    object_id: str | None,
+    actor_id: str | None,
+    since: datetime | None,
+    limit: int,
+    cursor: str | None,
+) -> Page[AuditEventOut]:
+    """Events the caller may read, newest first, optionally filtered."""
+    statement = repository.readable(principal)
+    if object_type is not None:
+        statement = statement.where(AuditEvent.object_type == object_type)
+    if object_id is not None:
+        statement = statement.where(AuditEvent.object_id == object_id)
+    if actor_id is not None:
+        statement = statement.where(AuditEvent.actor_id == actor_id)
+    if since is not None:
+        statement = statement.where(AuditEvent.at >= since)
+    if cursor is not None:
+        at_text, event_id = decode_cursor(cursor, 2)
+        try:
+            at = datetime.fromisoformat(at_text)
+            if at.tzinfo is None:
+                raise ValueError("naive instant")
+            at = at.astimezone(UTC)
+        except (ValueError, OverflowError) as error:
+            raise FieldError(("query", "cursor"), "invalid cursor") from error
+        statement = statement.where(
+            (AuditEvent.at < at) | ((AuditEvent.at == at) & (AuditEvent.id < event_id))
+        )
+    statement = statement.order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(limit + 1)
+    events = list(session.scalars(statement))
+    more = len(events) > limit
+    events = events[:limit]
+    next_cursor = encode_cursor(events[-1].at.isoformat(), events[-1].id) if more else None
+    return Page[AuditEventOut](items=[to_out(event) for event in events], next_cursor=next_cursor)

@@ -1,0 +1,1 @@
+"""API keys: list, issue, rotate and revoke (metadata only; the key itself once)."""
