@@ -5,7 +5,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test lint bench bench-quick clean
+.PHONY: install run test lint bench bench-quick soak clean
 
 install: $(STAMP)
 
@@ -41,6 +41,12 @@ bench: install
 
 bench-quick: install
 	@$(MAKE) --no-print-directory bench BENCH_ARGS="--quick $(BENCH_ARGS)"
+
+# Mixed read/write load against `servematch serve --workers 2` on a throwaway PostGIS database
+# (servematch_soak, regenerated: 20k members, 2k needs), then invariants; ~12 minutes. Writes
+# bench/soak.json and docs/soak.md. Pass options with SOAK_ARGS, e.g. SOAK_ARGS="--minutes 1".
+soak: install
+	$(PY) scripts/soak.py $(SOAK_ARGS)
 
 clean:
 	rm -rf $(VENV) servematch.db .pytest_cache .mypy_cache .ruff_cache

@@ -32,8 +32,10 @@ def healthz(request: Request) -> JSONResponse:
         health = Health(status="ok", database="ok", backend=engine.dialect.name)
         return JSONResponse(health.model_dump())
     except SQLAlchemyError:
+        # The pool drops dead connections (pre-ping), so this answers 200 again as soon as
+        # the database is back, with no restart; API routes answer 503 meanwhile.
         health = Health(status="degraded", database="unreachable", backend=engine.dialect.name)
-        return JSONResponse(health.model_dump(), status_code=503)
+        return JSONResponse(health.model_dump(), status_code=503, headers={"Retry-After": "5"})
 
 
 class Me(BaseModel):
