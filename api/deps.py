@@ -5,13 +5,14 @@ response is sent (``scope="function"``), and rolls back on any error, so a respo
 confirms a write that was not committed.
 """
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
-from api.auth.principal import Principal, Role, authenticate
+from api.auth.principal import Principal, Role, authenticate, is_cached
 from api.db.engine import WRITE_OPTION
 from api.errors import Forbidden
 from api.matching.text_model import TextModelCache
@@ -20,13 +21,26 @@ from api.settings import Settings
 READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
-def get_db_session(request: Request) -> Iterator[Session]:
-    """One session and transaction per request."""
+async def get_db_session(request: Request) -> AsyncIterator[Session]:
+    """One session and transaction per request.
+
+    Async so that only the steps that touch the database leave the event loop: each hop to
+    a worker thread waits for the GIL behind whatever request is computing (up to the 5 ms
+    switch interval), so a read request makes one hop for its route and one to commit.
+    """
     session: Session = request.app.state.sessionmaker()
     try:
         if request.method not in READ_ONLY_METHODS:
-            session.connection(execution_options={WRITE_OPTION: True})
+            await run_in_threadpool(session.connection, execution_options={WRITE_OPTION: True})
         yield session
+        await run_in_threadpool(_commit_and_close, session)
+    except BaseException:
+        await run_in_threadpool(_roll_back_and_close, session)
+        raise
+
+
+def _commit_and_close(session: Session) -> None:
+    try:
         session.commit()
     except BaseException:
         session.rollback()
@@ -35,13 +49,20 @@ def get_db_session(request: Request) -> Iterator[Session]:
         session.close()
 
 
-def get_settings(request: Request) -> Settings:
+def _roll_back_and_close(session: Session) -> None:
+    try:
+        session.rollback()
+    finally:
+        session.close()
+
+
+async def get_settings(request: Request) -> Settings:
     """The settings the app was built with (tests build apps with their own)."""
     settings: Settings = request.app.state.settings
     return settings
 
 
-def get_text_models(request: Request) -> TextModelCache:
+async def get_text_models(request: Request) -> TextModelCache:
     """The process's cached text model for matching."""
     cache: TextModelCache = request.app.state.text_models
     return cache
@@ -52,9 +73,11 @@ AppSettings = Annotated[Settings, Depends(get_settings)]
 TextModels = Annotated[TextModelCache, Depends(get_text_models)]
 
 
-def get_principal(request: Request, session: DbSession) -> Principal:
-    """The authenticated caller of this request."""
-    return authenticate(request, session)
+async def get_principal(request: Request, session: DbSession) -> Principal:
+    """The authenticated caller of this request; a cached key costs no thread hop."""
+    if is_cached(request):
+        return authenticate(request, session)
+    return await run_in_threadpool(authenticate, request, session)
 
 
 CurrentPrincipal = Annotated[Principal, Depends(get_principal)]
@@ -63,7 +86,7 @@ CurrentPrincipal = Annotated[Principal, Depends(get_principal)]
 def roles(*allowed: Role) -> type[Principal]:
     """A principal limited to ``allowed`` roles; others get 403 (the route exists, not for them)."""
 
-    def gate(principal: CurrentPrincipal) -> Principal:
+    async def gate(principal: CurrentPrincipal) -> Principal:
         if principal.role not in allowed:
             names = ", ".join(allowed)
             raise Forbidden(f"role '{principal.role}' may not do this; allowed: {names}")

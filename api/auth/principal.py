@@ -60,6 +60,13 @@ def _communities_of(session: Session, role: str, principal_id: str | None) -> fr
     return frozenset()
 
 
+def is_cached(request: Request) -> bool:
+    """Whether the request's key is in the principal cache, so authenticating needs no SQL."""
+    key = bearer_token(request.headers.get("authorization", ""))
+    cache: principal_cache.PrincipalCache = request.app.state.principal_cache
+    return key is not None and cache.get(hash_key(key)) is not None
+
+
 def authenticate(request: Request, session: Session) -> Principal:
     """Resolve the request's key to a principal, or refuse with 401 (429 when over a limit)."""
     state = request.app.state

@@ -5,6 +5,7 @@ SQLite gets the pragmas a service needs (foreign keys, WAL, a busy timeout) and 
 radius query returns the same rows on either backend.
 """
 
+import math
 import sqlite3
 from typing import Any
 
@@ -28,6 +29,11 @@ def _prepare_sqlite(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
     dbapi_connection.isolation_level = None
     dbapi_connection.create_function("geodesic_km", 4, geodesic_km_exact, deterministic=True)
     cursor = dbapi_connection.cursor()
+    try:  # built-in math functions (SQLite >= 3.35 built with them, as Debian's is)
+        cursor.execute("SELECT sin(0), cos(0), radians(0)")
+    except sqlite3.OperationalError:  # a build without them: same results, in Python
+        for name, function in (("sin", math.sin), ("cos", math.cos), ("radians", math.radians)):
+            dbapi_connection.create_function(name, 1, function, deterministic=True)
     cursor.execute("PRAGMA foreign_keys = ON")
     cursor.execute("PRAGMA journal_mode = WAL")
     cursor.execute("PRAGMA busy_timeout = 10000")

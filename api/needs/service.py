@@ -140,7 +140,14 @@ def get(session: Session, *, principal: Principal, need_id: str) -> tuple[Need, 
 
 
 def _writable(session: Session, principal: Principal, need_id: str) -> Need:
-    need = session.scalar(repository.writable(principal).where(Need.id == need_id))
+    """The need, locked like a sign-up locks it: edits and sign-ups on it take turns, so a
+    count lowered to the places taken cannot race a sign-up past the CHECK (a 500)."""
+    need = session.scalar(
+        repository.writable(principal)
+        .where(Need.id == need_id)
+        .with_for_update(of=Need)
+        .execution_options(populate_existing=True)
+    )
     if need is None:
         raise NotFound(f"need {need_id} not found")
     return need

@@ -784,3 +784,55 @@ def test_cancelling_an_unknown_need_is_404(client: TestClient, admin_key: str) -
     response = client.post(f"/v1/needs/{UNKNOWN_ID}/cancel", headers=auth(admin_key))
 
     assert response.status_code == 404
+
+
+def test_lowering_a_count_waits_for_a_sign_up_in_flight_and_then_says_409(
+    client: TestClient, network: Network, backend: str, database_url: str
+) -> None:
+    """A sign-up holds the need's lock while it takes a place; an edit must wait for it and
+    then see the place taken, instead of racing it into the filled <= count CHECK (a 500)."""
+    if backend != "postgresql":
+        pytest.skip("SQLite serialises writers with BEGIN IMMEDIATE; no row locks to race")
+    import threading
+
+    from sqlalchemy import create_engine, text
+
+    staffed = network.staffed_community()
+    need = network.need(
+        staffed.coordinator_key, community_id=staffed.id, roles=[{"name": "cook", "count": 2}]
+    )
+    taken = client.post(
+        f"/v1/needs/{need['id']}/signups",
+        json={"member_id": staffed.member["id"], "role": "cook"},
+        headers=auth(staffed.member_key),
+    )
+    assert taken.status_code == 201, taken.text
+    engine = create_engine(database_url)
+    answers: list[Any] = []
+    with engine.connect() as in_flight:  # a second sign-up, mid-transaction
+        in_flight.execute(
+            text("SELECT id FROM needs WHERE id = :id FOR UPDATE"), {"id": need["id"]}
+        )
+        in_flight.execute(
+            text("UPDATE need_roles SET filled = filled + 1 WHERE need_id = :id"),
+            {"id": need["id"]},
+        )
+        edit = threading.Thread(
+            target=lambda: answers.append(
+                client.patch(
+                    f"/v1/needs/{need['id']}",
+                    json={"roles": [{"name": "cook", "count": 1}]},
+                    headers=auth(staffed.coordinator_key),
+                )
+            )
+        )
+        edit.start()
+        edit.join(timeout=1.0)
+        assert edit.is_alive(), "the edit went ahead while a sign-up held the need"
+        in_flight.commit()
+    edit.join(timeout=30)
+    engine.dispose()
+    assert answers[0].status_code == 409, answers[0].text
+    assert "2 sign-ups" in answers[0].json()["detail"]
+    roles = client.get(f"/v1/needs/{need['id']}", headers=auth(staffed.coordinator_key)).json()
+    assert roles["roles"][0]["count"] == 2
