@@ -3,8 +3,9 @@
 PostGIS: ``ST_DWithin`` on geography (spheroidal, GiST-backed). The column is compared as it
 is stored: a cast or ``ST_Distance`` in the WHERE clause would defeat the index.
 SQLite: an indexed lat/lon bounding-box prefilter (split at the antimeridian, widened at the
-poles), then the exact geodesic distance via the ``geodesic_km`` SQL function, which uses the
-same geodesic algorithm as PostGIS so both backends return the same rows.
+poles), then a spherical test in SQLite's native math that settles every row except those
+within 1% of the radius, which get the exact ``geodesic_km`` SQL function (the geodesic
+algorithm PostGIS uses), so both backends return the same rows.
 """
 
 import math
@@ -51,7 +52,32 @@ def within_km(
         )
         for box in radius_bounding_boxes(lat, lon, radius_km)
     ]
-    return and_(or_(*boxes), func.geodesic_km(lat_column, lon_column, lat, lon) <= exact_radius)
+    # The sphere is within 0.6% of the spheroid: well inside or outside a 1% band around the
+    # radius, SQLite's native math decides; only the band calls the exact geodesic (Python).
+    nearness = _haversine_term(lat_column, lon_column, lat, lon)
+    return and_(
+        or_(*boxes),
+        or_(
+            nearness <= _haversine_of(exact_radius, 1 - SPHERE_MARGIN),
+            and_(
+                nearness <= _haversine_of(exact_radius, 1 + SPHERE_MARGIN),
+                func.geodesic_km(lat_column, lon_column, lat, lon) <= exact_radius,
+            ),
+        ),
+    )
+
+
+SPHERE_MARGIN = 0.01
+"""Relative band around a radius where sphere and spheroid distances may disagree (< 0.6%)."""
+MEAN_EARTH_RADIUS_KM = 6371.0088
+
+
+def _haversine_of(radius_km: Any, factor: float) -> Any:
+    """The haversine term of a distance of ``radius_km × factor`` (a number or a column)."""
+    half_angle = radius_km * factor / (2 * MEAN_EARTH_RADIUS_KM)
+    if isinstance(radius_km, int | float):
+        return math.sin(half_angle) ** 2
+    return func.sin(half_angle) * func.sin(half_angle)
 
 
 def nearest_within(
