@@ -43,7 +43,17 @@ def serve(
         ),
     ] = 30,
 ) -> None:
-    """Serve the HTTP API; SIGTERM stops taking connections and lets in-flight requests end."""
+    """Serve the HTTP API; SIGTERM stops taking connections and lets in-flight requests end.
+
+    Several workers each get their own socket on the port (see ``api.workers``).
+    """
+    if workers > 1:
+        from api import workers as supervisor
+
+        status = supervisor.serve(
+            host=host, port=port, workers=workers, shutdown_timeout_s=shutdown_timeout_s
+        )
+        raise typer.Exit(status)
     # uvicorn re-raises SIGTERM once its graceful shutdown is over, so the default action would
     # report a clean stop as "killed by a signal" (status -15); it is a success: exit 0.
     signal.signal(signal.SIGTERM, _exit_cleanly)
@@ -51,7 +61,6 @@ def serve(
         "api.main:app",
         host=host,
         port=port,
-        workers=workers,
         log_level="info",
         timeout_graceful_shutdown=shutdown_timeout_s,
     )

@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
@@ -73,7 +74,19 @@ AppSettings = Annotated[Settings, Depends(get_settings)]
 TextModels = Annotated[TextModelCache, Depends(get_text_models)]
 
 
-async def get_principal(request: Request, session: DbSession) -> Principal:
+BEARER = HTTPBearer(
+    auto_error=False,
+    scheme_name="ApiKey",
+    description="An API key: `Authorization: Bearer sm_…` (shown once when issued).",
+)
+"""Declares the key in OpenAPI; the checking itself is ``authenticate``'s (401, not 403)."""
+
+
+async def get_principal(
+    request: Request,
+    session: DbSession,
+    _key: Annotated[HTTPAuthorizationCredentials | None, Depends(BEARER)],
+) -> Principal:
     """The authenticated caller of this request; a cached key costs no thread hop."""
     if is_cached(request):
         return authenticate(request, session)
