@@ -120,6 +120,13 @@ class Verdict:
     status: str  # met | missed | not measured
 
 
+MISSES_NOTE = (
+    "Why a missed target is missed — the profile behind it, the arithmetic of what two cores"
+    " can do, and the next step — is in [performance.md](performance.md), written by hand from"
+    " these figures."
+)
+
+
 def verdicts(results: Sequence[Result]) -> list[Verdict]:
     """Each target judged on its own dataset; elsewhere only indicative, never met or missed."""
     found = []
@@ -248,6 +255,7 @@ def markdown(run: Run) -> str:
             f" | {_value(verdict.target, verdict.value)} | {status} |"
         )
 
+    lines += ["", MISSES_NOTE]
     lines += ["", "## Results", ""]
     header = ["dataset", "operation", "p50 ms", "p95 ms", "throughput req/s", "memory MB"]
     header += [BASELINE_TITLES[name] for name in baselines] + ["notes"]

@@ -168,7 +168,7 @@ class Profile:
         ("service.candidates", "api/matching/service.py", "candidates"),
         ("  SQL: candidate rows (radius query)", "api/matching/repository.py", "candidate_rows"),
         ("  SQL: member history -> records", "api/matching/records.py", "member_records"),
-        ("  SQL: need spec + roles", "api/matching/records.py", "need_spec"),
+        ("  SQL: need spec + roles", "api/matching/records.py", "need_specs_from_rows"),
         ("  text model (cached)", "api/matching/text_model.py", "get"),
         ("  engine: build_pool (columns + TF-IDF)", "matcher/pool.py", "build_pool"),
         ("  engine: rank_candidates", "matcher/ranking.py", "rank_candidates"),
