@@ -1,15 +1,12 @@
 """Idempotency-Key: a client's retry of a creating POST returns the first result, never a twin."""
 
 import threading
-import time
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from typing import Any
 
 import httpx2 as httpx
 import pytest
-import uvicorn
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select, update
@@ -222,24 +219,6 @@ def test_every_creating_post_declares_the_header(app: FastAPI) -> None:
     for path in creating:
         names = {p["name"] for p in schema["paths"][path]["post"].get("parameters", [])}
         assert "Idempotency-Key" in names, path
-
-
-@pytest.fixture
-def live_server(app: FastAPI) -> Iterator[str]:
-    """The app served by uvicorn on a free loopback port, in a background thread."""
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="off")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert time.monotonic() < deadline, "server did not start"
-        time.sleep(0.01)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
 
 
 RACERS = 8

@@ -1,15 +1,11 @@
 """No overbooking under concurrency: real HTTP requests racing on separate connections."""
 
 import threading
-import time
 from collections import Counter
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import httpx2 as httpx
-import pytest
-import uvicorn
 from fastapi import FastAPI
 from sqlalchemy import func, select
 
@@ -18,24 +14,6 @@ from tests.factories import Network, auth, soon
 
 RACERS = 24
 PLACES = 3
-
-
-@pytest.fixture
-def live_server(app: FastAPI) -> Iterator[str]:
-    """The app served by uvicorn on a free loopback port, in a background thread."""
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="off")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert time.monotonic() < deadline, "server did not start"
-        time.sleep(0.01)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
 
 
 def _race(base_url: str, requests: list[tuple[str, dict[str, str], str]]) -> list[int]:
