@@ -5,8 +5,8 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from api.db.types import utcnow
-from api.deps import AppSettings, CurrentPrincipal, DbSession, TextModels
-from api.errors import NotFound, Unauthorized, responses
+from api.deps import AppSettings, CommunityPerson, DbSession, Manager, TextModels
+from api.errors import Forbidden, NotFound, Unauthorized, responses
 from api.matching import service
 from api.matching.schemas import Candidates, Suggestions
 from api.schemas import ResourceId
@@ -14,11 +14,13 @@ from api.schemas import ResourceId
 router = APIRouter(tags=["matching"])
 
 
-@router.get("/v1/needs/{need_id}/candidates", responses=responses(Unauthorized, NotFound))
+@router.get(
+    "/v1/needs/{need_id}/candidates", responses=responses(Unauthorized, Forbidden, NotFound)
+)
 def need_candidates(
     need_id: ResourceId,
     session: DbSession,
-    principal: CurrentPrincipal,
+    principal: Manager,
     settings: AppSettings,
     text_models: TextModels,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
@@ -35,11 +37,13 @@ def need_candidates(
     )
 
 
-@router.get("/v1/members/{member_id}/suggestions", responses=responses(Unauthorized, NotFound))
+@router.get(
+    "/v1/members/{member_id}/suggestions", responses=responses(Unauthorized, Forbidden, NotFound)
+)
 def member_suggestions(
     member_id: ResourceId,
     session: DbSession,
-    principal: CurrentPrincipal,
+    principal: CommunityPerson,
     settings: AppSettings,
     text_models: TextModels,
     limit: Annotated[int, Query(ge=1, le=50)] = 10,

@@ -42,14 +42,12 @@ def candidates(
     weights: Weights,
     text_models: TextModelCache,
 ) -> Candidates:
-    """Ranked members for a need; coordinators only ever see their own members."""
-    row = None
-    if principal.role in ("admin", "coordinator"):
-        row = session.execute(
-            select(*records.NEED_COLUMNS, Need.status).where(
-                Need.id == need_id, needs.visible_to(principal)
-            )
-        ).first()
+    """Ranked members for a need (admins, coordinators); coordinators see only their own members."""
+    row = session.execute(
+        select(*records.NEED_COLUMNS, Need.status).where(
+            Need.id == need_id, needs.visible_to(principal)
+        )
+    ).first()
     if row is None:
         raise NotFound(f"need {need_id} not found")
     if row.status != "open":

@@ -37,8 +37,8 @@ Objects (the "obj" column), built fresh for every write so callers do not interf
 Cells worth a second look: an agency posting with a community_id (and anyone else posting
 without one) gets 422 naming ``community_id``: the body, not the caller, is wrong. Listing a
 need's sign-ups answers 200 with only what the caller may see (possibly nothing) for any id.
-Candidates answer 404, not 403, to members and agencies (even for the agency's own request):
-the matching service scopes needs to managers before looking, so the need is "not found".
+Candidates are for admins and coordinators only: members and agencies get 403 (even for the
+agency's own request), as for suggestions, which agencies never ask for.
 """
 
 CALLERS = ("adm", "crd", "ocd", "mem", "nbr", "out", "agy", "oag", "nok", "rev")
@@ -59,7 +59,7 @@ GET    /v1/communities/{community_id}/members      home  200 200 404 403 403 403
 GET    /v1/members/{member_id}                     self  200 200 404 200 404 404 403 403 401 401
 PATCH  /v1/members/{member_id}                     self  200 200 404 200 404 404 403 403 401 401
 DELETE /v1/members/{member_id}                     self  204 204 404 204 404 404 403 403 401 401
-GET    /v1/members/{member_id}/suggestions         self  200 200 404 200 404 404 404 404 401 401
+GET    /v1/members/{member_id}/suggestions         self  200 200 404 200 404 404 403 403 401 401
 POST   /v1/needs                                   home  201 201 404 403 403 403 422 422 401 401
 POST   /v1/needs                                   -     422 422 422 403 403 403 201 201 401 401
 GET    /v1/needs                                   -     200 200 200 200 200 200 200 200 401 401
@@ -69,8 +69,8 @@ PATCH  /v1/needs/{need_id}                         need  200 200 404 403 403 403
 PATCH  /v1/needs/{need_id}                         areq  200 404 404 403 403 403 200 404 401 401
 POST   /v1/needs/{need_id}/cancel                  need  200 200 404 403 403 403 404 404 401 401
 POST   /v1/needs/{need_id}/cancel                  areq  200 404 404 403 403 403 200 404 401 401
-GET    /v1/needs/{need_id}/candidates              need  200 200 404 404 404 404 404 404 401 401
-GET    /v1/needs/{need_id}/candidates              areq  200 200 200 404 404 404 404 404 401 401
+GET    /v1/needs/{need_id}/candidates              need  200 200 404 403 403 403 403 403 401 401
+GET    /v1/needs/{need_id}/candidates              areq  200 200 200 403 403 403 403 403 401 401
 POST   /v1/needs/{need_id}/signups                 need  201 201 404 201 404 404 403 403 401 401
 GET    /v1/needs/{need_id}/signups                 sign  200 200 200 200 200 200 200 200 401 401
 DELETE /v1/needs/{need_id}/signups/{signup_id}     sign  204 204 404 204 404 404 403 403 401 401
