@@ -3,7 +3,7 @@
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 
 from api.agencies.routes import router as agencies
 from api.audit.routes import router as audit
@@ -20,6 +20,7 @@ from api.matching.routes import router as matching
 from api.matching.text_model import TextModelCache
 from api.members.routes import router as members
 from api.needs.routes import router as needs
+from api.query import reject_unknown_query
 from api.ratelimit import RateLimitMiddleware, RateLimits
 from api.settings import Settings, get_settings
 from api.signups.routes import router as signups
@@ -40,6 +41,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version="1.0.0",
         summary="Matches volunteers of missional communities to local needs.",
         lifespan=lifespan,
+        dependencies=[Depends(reject_unknown_query)],
     )
     app.state.settings = settings
     app.state.engine = engine

@@ -566,3 +566,17 @@ def test_the_need_window_is_checked_against_the_stored_one_when_only_one_end_mov
     )
 
     assert_names_the_field(response, ["body", "ends_at"], "ends_at")
+
+
+@pytest.mark.parametrize(
+    ("path", "misspelt"),
+    [("/v1/needs?stauts=open", "stauts"), ("/v1/needs?status=open&limt=5", "limt")],
+)
+def test_an_unknown_query_parameter_is_refused_by_name_not_ignored(
+    client: TestClient, admin_key: str, path: str, misspelt: str
+) -> None:
+    response = client.get(path, headers=auth(admin_key))
+    assert response.status_code == 422
+    body = response.json()
+    assert body["detail"][0]["loc"] == ["query", misspelt]
+    assert "status" in body["detail"][0]["msg"]  # says what the operation does take
