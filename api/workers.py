@@ -11,9 +11,11 @@ and on SIGTERM or SIGINT passes the signal on and waits for the workers' gracefu
 """
 
 import multiprocessing
+import os
 import signal
 import socket
 import sys
+import threading
 import time
 from multiprocessing.process import BaseProcess
 from types import FrameType
@@ -36,7 +38,15 @@ def _listening_socket(host: str, port: int) -> socket.socket:
     return sock
 
 
+def _stop_when_orphaned(parent: int) -> None:
+    """A worker whose supervisor died (SIGKILL, OOM) stops gracefully instead of lingering."""
+    while os.getppid() == parent:
+        time.sleep(1.0)
+    os.kill(os.getpid(), signal.SIGTERM)
+
+
 def _work(host: str, port: int, shutdown_timeout_s: int) -> None:
+    threading.Thread(target=_stop_when_orphaned, args=(os.getppid(),), daemon=True).start()
     config = uvicorn.Config(
         "api.main:app",
         host=host,

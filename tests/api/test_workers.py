@@ -65,11 +65,16 @@ def two_workers(database_url: str, tmp_path: Path) -> Iterator[tuple[subprocess.
     _eventually(lambda: _healthy(f"http://127.0.0.1:{port}") or process.poll() is not None, "start")
     assert process.poll() is None, (tmp_path / "server.log").read_text()
     yield process, port
-    if process.poll() is None:
-        process.kill()
-        process.wait()
-    for child in _children(process.pid) if process.poll() is None else ():
-        os.kill(child, signal.SIGKILL)
+    if process.poll() is None:  # SIGTERM: the supervisor stops its workers, then itself
+        workers = _children(process.pid)
+        process.terminate()
+        try:
+            process.wait(timeout=BOUND_S)
+        except subprocess.TimeoutExpired:
+            for worker in workers:
+                os.kill(worker, signal.SIGKILL)
+            process.kill()
+            process.wait()
     log.close()
 
 
@@ -121,3 +126,15 @@ def test_a_port_already_taken_stops_the_supervisor_with_an_error(
         )
     assert finished.returncode == 1
     assert b"exited at start-up" in finished.stderr
+
+
+def test_workers_stop_by_themselves_when_the_supervisor_is_killed(
+    two_workers: tuple[subprocess.Popen[bytes], int],
+) -> None:
+    process, port = two_workers
+    _eventually(lambda: len(_children(process.pid)) == 2, "two workers")
+    workers = _children(process.pid)
+    process.kill()
+    process.wait()
+    _eventually(lambda: not any(Path(f"/proc/{pid}").exists() for pid in workers), "orphans gone")
+    assert _listening_sockets(port) == 0
