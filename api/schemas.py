@@ -3,6 +3,7 @@
 import base64
 import binascii
 import json
+from datetime import UTC, datetime
 from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Path, Query
@@ -121,3 +122,15 @@ def decode_cursor(cursor: str, size: int) -> list[Any]:
     if not all(isinstance(value, str) and "\x00" not in value for value in values):
         raise FieldError(("query", "cursor"), "invalid cursor")
     return values
+
+
+def decode_instant_cursor(cursor: str) -> tuple[datetime, str]:
+    """A cursor of (aware instant, id), the sort key of every time-ordered list; else 422."""
+    instant_text, row_id = decode_cursor(cursor, 2)
+    try:
+        instant = datetime.fromisoformat(instant_text)
+        if instant.tzinfo is None:
+            raise ValueError("naive instant")
+        return instant.astimezone(UTC), row_id
+    except (ValueError, OverflowError) as error:
+        raise FieldError(("query", "cursor"), "invalid cursor") from error

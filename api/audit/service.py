@@ -6,7 +6,7 @@ and field *names* only, never values, so erasing a member needs no audit rewrite
 """
 
 from collections.abc import Iterable
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy.orm import Session
 
@@ -14,8 +14,7 @@ from api.audit import repository
 from api.audit.schemas import AuditEventOut, ObjectType
 from api.auth.principal import Principal
 from api.db.models import AuditEvent
-from api.errors import FieldError
-from api.schemas import Page, decode_cursor, encode_cursor
+from api.schemas import Page, decode_instant_cursor, encode_cursor
 
 SYSTEM_ROLE = "system"
 """The actor of writes made outside a request (the CLI, the demo loader)."""
@@ -91,14 +90,7 @@ def list_events(
     if since is not None:
         statement = statement.where(AuditEvent.at >= since)
     if cursor is not None:
-        at_text, event_id = decode_cursor(cursor, 2)
-        try:
-            at = datetime.fromisoformat(at_text)
-            if at.tzinfo is None:
-                raise ValueError("naive instant")
-            at = at.astimezone(UTC)
-        except (ValueError, OverflowError) as error:
-            raise FieldError(("query", "cursor"), "invalid cursor") from error
+        at, event_id = decode_instant_cursor(cursor)
         statement = statement.where(
             (AuditEvent.at < at) | ((AuditEvent.at == at) & (AuditEvent.id < event_id))
         )

@@ -18,7 +18,7 @@ from api.db.models import Agency, ApiKey, Coordinator, Member
 from api.errors import Conflict, FieldError, Forbidden, NotFound
 from api.keys import repository
 from api.keys.schemas import KeyCreate, KeyIssued, KeyOut, KeyRotate, KeyRotated
-from api.schemas import Page, decode_cursor, encode_cursor
+from api.schemas import Page, decode_instant_cursor, encode_cursor
 
 
 def to_out(record: ApiKey) -> KeyOut:
@@ -46,13 +46,7 @@ def list_keys(
     if principal_id is not None:
         statement = statement.where(ApiKey.principal_id == principal_id)
     if cursor is not None:
-        created, key_id = decode_cursor(cursor, 2)
-        try:
-            created_at = datetime.fromisoformat(created)
-        except ValueError as error:
-            raise FieldError(("query", "cursor"), "invalid cursor") from error
-        if created_at.tzinfo is None:
-            raise FieldError(("query", "cursor"), "invalid cursor")
+        created_at, key_id = decode_instant_cursor(cursor)
         statement = statement.where(
             (ApiKey.created_at < created_at)
             | ((ApiKey.created_at == created_at) & (ApiKey.id < key_id))

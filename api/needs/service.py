@@ -16,7 +16,7 @@ from api.db.spatial import within_km
 from api.errors import Conflict, FieldError, NotFound
 from api.needs import repository
 from api.needs.schemas import NeedCreate, NeedOut, NeedUpdate, RoleIn, RoleOut, Status
-from api.schemas import Page, decode_cursor, encode_cursor
+from api.schemas import Page, decode_instant_cursor, encode_cursor
 from geo.privacy import coarsen
 
 EDITABLE_STATUSES = ("open", "filled")
@@ -276,13 +276,7 @@ def list_needs(
         session, repository.readable(principal), status=status, near=near, radius_km=radius_km
     )
     if cursor is not None:
-        starts_at_text, need_id = decode_cursor(cursor, 2)
-        try:
-            starts_at = datetime.fromisoformat(starts_at_text)
-        except ValueError as error:
-            raise FieldError(("query", "cursor"), "invalid cursor") from error
-        if starts_at.tzinfo is None:
-            raise FieldError(("query", "cursor"), "invalid cursor")
+        starts_at, need_id = decode_instant_cursor(cursor)
         statement = statement.where(
             (Need.starts_at > starts_at) | ((Need.starts_at == starts_at) & (Need.id > need_id))
         )
