@@ -12,10 +12,12 @@ from api.auth.last_used import LastUseRecorder, RecordLastUse
 from api.communities.routes import router as communities
 from api.db.engine import make_engine, make_sessionmaker
 from api.errors import API_ERRORS, SERVICE_ERRORS, install_error_handlers
+from api.geocoding.service import configured_geocoder
 from api.health import router as health
 from api.idempotency import install_replay_handler
 from api.keys.routes import router as keys
 from api.limits import BodySizeLimit
+from api.maps.routes import router as maps
 from api.matching.routes import router as matching
 from api.matching.text_model import TextModelCache
 from api.members.routes import router as members
@@ -47,6 +49,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = engine
     app.state.sessionmaker = make_sessionmaker(engine)
     app.state.text_models = TextModelCache(max_age_s=settings.text_model_max_age_s)
+    # One geocoder per process, so its rate limit (Nominatim: 1 request/s) and cache hold.
+    app.state.geocoder = configured_geocoder(settings)
     install_principal_cache(app.state, app.state.sessionmaker, ttl_s=settings.auth_cache_ttl_s)
     app.state.rate_limits = RateLimits.from_settings(settings)
     app.state.last_use = LastUseRecorder(engine)
@@ -58,6 +62,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Errors any route may answer (bad input, body too large, rate limit, database down) are
     # declared here once, so the OpenAPI contract is true without repeating them per route.
     app.include_router(health, responses=SERVICE_ERRORS)
-    for router in (communities, agencies, members, needs, matching, signups, audit, keys):
+    for router in (communities, agencies, members, needs, maps, matching, signups, audit, keys):
         app.include_router(router, responses=API_ERRORS)
     return app

@@ -23,8 +23,10 @@ if TYPE_CHECKING:
 app = typer.Typer(help="ServeMatch: volunteer-needs matching for missional communities.")
 db = typer.Typer(help="Database schema.")
 keys = typer.Typer(help="API keys.")
+privacy = typer.Typer(help="How private places are shown.")
 app.add_typer(db, name="db")
 app.add_typer(keys, name="keys")
+app.add_typer(privacy, name="privacy")
 console = Console(stderr=True)
 DEMO_KEYS_FILE = Path("servematch-demo-keys.json")
 
@@ -79,6 +81,18 @@ def db_upgrade(revision: str = "head") -> None:
     url = get_settings().database_url
     migrate.upgrade(url, revision)
     console.print(f"[green]database at {_safe(url)} is at {revision}[/green]")
+
+
+@privacy.command("recoarsen")
+def privacy_recoarsen() -> None:
+    """Show every private place at the current SERVEMATCH_LOCATION_COARSENING_KM cell size."""
+    from api.privacy import recoarsen
+    from api.settings import get_settings
+
+    cell_km = get_settings().location_coarsening_km
+    with _sessions().begin() as session:
+        moved = recoarsen(session, cell_km=cell_km)
+    console.print(f"{moved} private places now shown as {cell_km:g} km cells")
 
 
 @keys.command("create")
@@ -141,6 +155,8 @@ def demo(
     """Load the demo network (Bristol) and print keys to try it with."""
     from api import demo as demo_network
     from api.db.types import utcnow
+    from api.geocoding.service import configured_geocoder
+    from api.settings import get_settings
 
     with _sessions().begin() as session:
         if demo_network.is_loaded(session):
@@ -148,7 +164,13 @@ def demo(
                 raise typer.BadParameter("the database already has data; demo not loaded")
             console.print(f"demo already loaded; its keys are in {DEMO_KEYS_FILE}")
             return
-        loaded = demo_network.load(session, now=utcnow())
+        settings = get_settings()
+        loaded = demo_network.load(
+            session,
+            now=utcnow(),
+            cell_km=settings.location_coarsening_km,
+            geocoder=configured_geocoder(settings),
+        )
     DEMO_KEYS_FILE.write_text(json.dumps(asdict(loaded), indent=2) + "\n")
     os.chmod(DEMO_KEYS_FILE, 0o600)
     console.print("[bold]Demo network loaded.[/bold] Keys (also saved to", DEMO_KEYS_FILE, "):")
@@ -201,7 +223,8 @@ def generate(
     from api.generate.synthesis import UnknownCountry
     from api.settings import get_settings
 
-    url = database_url or get_settings().database_url
+    settings = get_settings()
+    url = database_url or settings.database_url
     try:
         as_of = date.fromisoformat(start) if start else datetime.now(UTC).date()
     except ValueError as error:
@@ -216,6 +239,7 @@ def generate(
                 start=as_of,
                 country=country,
                 keys_out=keys_out,
+                cell_km=settings.location_coarsening_km,
                 reporter=reporter,
             )
     except (NetworkExists, UnknownCountry) as error:

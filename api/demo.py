@@ -25,6 +25,7 @@ from api.members.schemas import MemberCreate
 from api.needs import service as needs
 from api.needs.schemas import NeedCreate
 from geo.cities import find_city
+from geo.geocoding import Geocoder
 
 CITY = ("Bristol", "GB")
 # Neighbourhood offsets from the city centre (km north, km east), roughly Bristol's layout.
@@ -179,7 +180,9 @@ def _offset(lat: float, lon: float, north_km: float, east_km: float) -> tuple[fl
     return lat + north_km / 111.2, lon + east_km / (111.2 * 0.62)
 
 
-def load(session: Session, *, now: datetime, seed: int = 7) -> DemoKeys:
+def load(
+    session: Session, *, now: datetime, cell_km: float, geocoder: Geocoder, seed: int = 7
+) -> DemoKeys:
     """Load the demo network and return keys for each role."""
     rng = random.Random(seed)
     city = find_city(*CITY)
@@ -200,6 +203,7 @@ def load(session: Session, *, now: datetime, seed: int = 7) -> DemoKeys:
                         "parent_id": parent,
                     }
                 ),
+                geocoder=geocoder,
             )
         )
     ruth = CoordinatorCreate(name="Ruth Adeyemi", email="ruth@easton.example")
@@ -235,6 +239,7 @@ def load(session: Session, *, now: datetime, seed: int = 7) -> DemoKeys:
             session,
             principal=admin,
             community_id=community.id,
+            geocoder=geocoder,
             data=MemberCreate.model_validate(
                 {
                     "name": f"{first_name} {rng.choice(SURNAMES)}",
@@ -271,6 +276,8 @@ def load(session: Session, *, now: datetime, seed: int = 7) -> DemoKeys:
             session,
             principal=agency_principal if by_agency else coordinator_principal,
             now=now,
+            cell_km=cell_km,
+            geocoder=geocoder,
             data=NeedCreate.model_validate(
                 {
                     "community_id": None if by_agency else community.id,

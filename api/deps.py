@@ -18,6 +18,7 @@ from api.db.engine import WRITE_OPTION
 from api.errors import Forbidden
 from api.matching.text_model import TextModelCache
 from api.settings import Settings
+from geo.geocoding import Geocoder
 
 READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -69,9 +70,16 @@ async def get_text_models(request: Request) -> TextModelCache:
     return cache
 
 
+async def get_geocoder(request: Request) -> Geocoder:
+    """The process's geocoder for ``address`` inputs (one, so its rate limit holds)."""
+    geocoder: Geocoder = request.app.state.geocoder
+    return geocoder
+
+
 DbSession = Annotated[Session, Depends(get_db_session, scope="function")]
 AppSettings = Annotated[Settings, Depends(get_settings)]
 TextModels = Annotated[TextModelCache, Depends(get_text_models)]
+AppGeocoder = Annotated[Geocoder, Depends(get_geocoder)]
 
 
 BEARER = HTTPBearer(

@@ -89,6 +89,12 @@ class ServiceUnavailable(ServeMatchError):
     code = "service_unavailable"
 
 
+class GeocoderUnavailable(ServiceUnavailable):
+    """The address could not be looked up just now; retry, or give coordinates."""
+
+    code = "geocoder_unavailable"
+
+
 class FieldError(ServeMatchError):
     """A value that passed the schema but not a business rule; names the field like a 422."""
 
@@ -98,6 +104,34 @@ class FieldError(ServeMatchError):
     def __init__(self, loc: tuple[str | int, ...], message: str) -> None:
         super().__init__(message)
         self.loc = loc
+
+
+class AddressCandidate(BaseModel):
+    """One place an ambiguous address could mean."""
+
+    name: str
+    region: str | None
+    country: str | None
+    lat: float
+    lon: float
+
+
+class AddressNotFound(FieldError):
+    """No place fits the address given."""
+
+    code = "unknown_address"
+
+
+class AddressAmbiguous(FieldError):
+    """Several places fit the address; ``candidates`` lists them to choose from."""
+
+    code = "ambiguous_address"
+
+    def __init__(
+        self, loc: tuple[str | int, ...], message: str, candidates: list[AddressCandidate]
+    ) -> None:
+        super().__init__(loc, message)
+        self.candidates = candidates
 
 
 class Violation(BaseModel):
@@ -121,6 +155,7 @@ class ValidationErrorBody(BaseModel):
     detail: list[dict[str, Any]]
     message: str
     code: str = "validation_error"
+    candidates: list[AddressCandidate] | None = None
 
 
 def _body_model(error: type[ServeMatchError]) -> type[BaseModel]:
@@ -162,6 +197,9 @@ class RateLimited(ServeMatchError):
         self.headers = headers  # Retry-After and RateLimit-* (see api.ratelimit.Quota)
 
 
+ADDRESS_ERRORS = (AddressNotFound, AddressAmbiguous, GeocoderUnavailable)
+"""What a write that takes an ``address`` may answer on its account."""
+
 API_ERRORS = responses(
     BadRequest, Unauthorized, PayloadTooLarge, FieldError, RateLimited, ServiceUnavailable
 )
@@ -175,13 +213,19 @@ def _location(loc: tuple[str | int, ...] | list[str | int]) -> str:
     return ".".join(str(part) for part in loc)
 
 
-def _validation_response(errors: list[dict[str, Any]]) -> JSONResponse:
+def _validation_response(
+    errors: list[dict[str, Any]],
+    *,
+    code: str = FieldError.code,
+    candidates: list[AddressCandidate] | None = None,
+) -> JSONResponse:
     detail = [
         {"loc": list(error["loc"]), "msg": error["msg"], "type": error["type"]} for error in errors
     ]
     message = "; ".join(f"{_location(error['loc'])}: {error['msg']}" for error in detail)
-    body = ValidationErrorBody(detail=detail, message=message)
-    return JSONResponse(status_code=422, content=jsonable_encoder(body))
+    body = ValidationErrorBody(detail=detail, message=message, code=code, candidates=candidates)
+    content = jsonable_encoder(body, exclude={"candidates"} if candidates is None else None)
+    return JSONResponse(status_code=422, content=content)
 
 
 def _allowed_methods(request: Request) -> str:
@@ -202,11 +246,15 @@ def install_error_handlers(app: FastAPI) -> None:
         assert isinstance(error, ServeMatchError)
         if isinstance(error, FieldError):
             return _validation_response(
-                [{"loc": error.loc, "msg": error.message, "type": "value_error"}]
+                [{"loc": error.loc, "msg": error.message, "type": "value_error"}],
+                code=error.code,
+                candidates=error.candidates if isinstance(error, AddressAmbiguous) else None,
             )
         headers = {"WWW-Authenticate": "Bearer"} if isinstance(error, Unauthorized) else None
         if isinstance(error, RateLimited):
             headers = error.headers
+        if isinstance(error, GeocoderUnavailable):
+            headers = {"Retry-After": "5"}
         body = ErrorBody(detail=error.message, code=error.code, violations=error.violations)
         content = body.model_dump(exclude_none=True)
         return JSONResponse(status_code=error.status_code, content=content, headers=headers)

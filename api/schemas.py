@@ -91,11 +91,29 @@ class Patch(Input):
         return value
 
 
+Address = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=2, max_length=300),
+    Field(
+        description="Where it is, as words: 'Bristol, United Kingdom' or 'Springfield, "
+        "Illinois, US' (the geocoder in settings decides how detailed it may be). Give this "
+        "or the coordinates, not both."
+    ),
+]
+
+
 class LatLon(Input):
     """A WGS84 point."""
 
     lat: float = Field(ge=-90, le=90, allow_inf_nan=False)
     lon: float = Field(ge=-180, le=180, allow_inf_nan=False)
+
+
+class Point(BaseModel):
+    """A point as returned to clients."""
+
+    lat: float
+    lon: float
 
 
 class Page(BaseModel, Generic[T]):

@@ -5,6 +5,7 @@ configuration table.
 """
 
 from functools import lru_cache
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -28,7 +29,32 @@ class Settings(BaseSettings):
     )
     db_pool_size: int = Field(default=10, ge=1, description="PostgreSQL connections per worker.")
     location_coarsening_km: float = Field(
-        default=1.0, gt=0, description="Grid size used to hide private need locations."
+        default=1.0,
+        gt=0,
+        le=100,
+        description="Side of the fixed grid cell a private place or a home is shown as to "
+        "those not entitled to it; distances to it are rounded to this. Changing it applies "
+        "to places written afterwards: run `servematch privacy recoarsen` for the rest.",
+    )
+    geocoder: Literal["offline", "nominatim", "photon", "pelias"] = Field(
+        default="offline",
+        description="Turns `address` inputs into points: `offline` resolves 'City, Country' "
+        "from shipped GeoNames data; the others are OpenStreetMap geocoders (via geopy).",
+    )
+    geocoder_url: str | None = Field(
+        default=None,
+        max_length=300,
+        description="Base URL of the geocoder (e.g. your own Nominatim); unset: its public "
+        "server (Pelias has none).",
+    )
+    geocoder_user_agent: str = Field(
+        default="ServeMatch/1.0 (self-hosted volunteer matching)",
+        min_length=1,
+        description="Identifies this install to the geocoder; Nominatim's policy asks for an "
+        "application name and a contact.",
+    )
+    geocoder_timeout_s: float = Field(
+        default=5, gt=0, le=60, description="Seconds a write waits for the geocoder."
     )
 
     auth_cache_ttl_s: float = Field(

@@ -64,11 +64,36 @@ def short_moment(moment: datetime) -> str:
     return f"{DAY_NAMES[moment.weekday()][:3]} {moment.hour}:{moment.minute:02d}"
 
 
-def from_home(distance_km: float) -> str:
-    """Distance as a reason, to 0.1 km: "1.2 km from home"."""
+DISTANCE_DECIMALS = 1
+"""Enough to tell 0.4 km from 0.6 km, without pinpointing anyone's front door."""
+
+
+def shown_distance_km(distance_km: float, precision_km: float) -> float:
+    """A distance as it may be shown: to 0.1 km, or to the nearest ``precision_km`` step.
+
+    A private place is known to the viewer only as a grid cell; a finer distance would say
+    more about where it is than the cell does.
+    """
+    if precision_km > 0:
+        distance_km = round(distance_km / precision_km) * precision_km
+    return round(distance_km, DISTANCE_DECIMALS)
+
+
+def from_home(distance_km: float, precision_km: float = 0.0) -> str:
+    """Distance as a reason: "1.2 km from home", or "about 2 km from home" for an area."""
+    if precision_km > 0:
+        shown = shown_distance_km(distance_km, precision_km)
+        if shown == 0:
+            return f"within about {precision_km:g} km of home"
+        return f"about {shown:g} km from home"
     if distance_km < 0.05:
         return "under 0.1 km from home"
     return f"{distance_km:.1f} km from home"
+
+
+def _away(distance_km: float, precision_km: float) -> str:
+    shown = shown_distance_km(distance_km, precision_km)
+    return f"about {shown:g} km away" if precision_km > 0 else f"{shown:.1f} km away"
 
 
 def _pair_rows(start: int, stop: int) -> range:
@@ -95,10 +120,10 @@ def violation_messages(
         if code == "not_in_network":
             return "this need is only open to its own community"
         if code == "outside_radius":
-            return (
-                f"{feasibility.distance_km[pair]:.1f} km away, beyond the "
-                f"{pool.max_travel_km[member]:g} km travel radius"
+            away = _away(
+                float(feasibility.distance_km[pair]), float(table.location_precision_km[need])
             )
+            return f"{away}, beyond the {pool.max_travel_km[member]:g} km travel radius"
         if code == "unavailable":
             gaps = [
                 weekly_interval(
@@ -172,7 +197,10 @@ def reasons(
     member = int(feasibility.pair_member[pair])
     need = int(feasibility.pair_need[pair])
     role = int(feasibility.row_role[row])
-    said: list[tuple[str, str]] = [("distance", from_home(float(feasibility.distance_km[pair])))]
+    distance = from_home(
+        float(feasibility.distance_km[pair]), float(table.location_precision_km[need])
+    )
+    said: list[tuple[str, str]] = [("distance", distance)]
 
     skill = str(table.role_skills[role])
     level = int(feasibility.member_level[row])

@@ -45,6 +45,7 @@ class NeedTable:
     open_to_network: BoolArray  # (M,)
     lat: FloatArray  # (M,)
     lon: FloatArray  # (M,)
+    location_precision_km: FloatArray  # (M,) 0 = exact; else distances shown to this step
     starts_s: IntArray  # (M,) epoch seconds
     ends_s: IntArray  # (M,) epoch seconds
     urgencies: StrArray  # (M,) low | normal | high | critical
@@ -73,6 +74,7 @@ class NeedTable:
                 "open_to_network": np.bool_,
                 "lat": np.float64,
                 "lon": np.float64,
+                "location_precision_km": np.float64,
                 "starts_s": np.int64,
                 "ends_s": np.int64,
                 "urgencies": np.str_,
@@ -94,6 +96,7 @@ class NeedTable:
             "open_to_network",
             "lat",
             "lon",
+            "location_precision_km",
             "starts_s",
             "ends_s",
             "urgencies",
@@ -154,6 +157,7 @@ def build_need_table(needs: Sequence[NeedSpec], *, text_model: TextFit | None = 
                 need.open_to_network,
                 need.lat,
                 need.lon,
+                need.location_precision_km,
                 epoch_seconds(need.starts_at),
                 epoch_seconds(need.ends_at, round_up=True),
                 need.urgency,
@@ -177,7 +181,7 @@ def build_need_table(needs: Sequence[NeedSpec], *, text_model: TextFit | None = 
         role_offsets.append(len(roles))
 
     count = len(scalars)
-    columns = transpose(scalars, 10)
+    columns = transpose(scalars, 11)
     requires = np.zeros((count, len(requirement_columns)), dtype=np.bool_)
     if requirement_cells:
         rows, cells = transpose(requirement_cells, 2)
@@ -190,10 +194,11 @@ def build_need_table(needs: Sequence[NeedSpec], *, text_model: TextFit | None = 
         open_to_network=np.array(columns[3], dtype=np.bool_),
         lat=np.array(columns[4], dtype=np.float64),
         lon=np.array(columns[5], dtype=np.float64),
-        starts_s=np.array(columns[6], dtype=np.int64),
-        ends_s=np.array(columns[7], dtype=np.int64),
-        urgencies=np.array(columns[8], dtype=np.str_),
-        texts=np.array(columns[9], dtype=np.object_),
+        location_precision_km=np.array(columns[6], dtype=np.float64),
+        starts_s=np.array(columns[7], dtype=np.int64),
+        ends_s=np.array(columns[8], dtype=np.int64),
+        urgencies=np.array(columns[9], dtype=np.str_),
+        texts=np.array(columns[10], dtype=np.object_),
         requirement_names=tuple(requirement_columns),
         requires=requires,
         role_offsets=np.array(role_offsets, dtype=np.int64),

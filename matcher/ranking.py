@@ -14,7 +14,7 @@ import numpy as np
 import numpy.typing as npt
 
 from matcher.constraints import Feasibility, evaluate_constraints
-from matcher.explain import Audience, reasons
+from matcher.explain import Audience, reasons, shown_distance_km
 from matcher.local_time import epoch_seconds
 from matcher.need_table import NeedTable, build_need_table
 from matcher.pool import MemberPool, build_pool
@@ -26,9 +26,6 @@ from matcher.weights import Weights
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
-
-# Enough to tell 0.4 km from 0.6 km, without pinpointing anyone's front door.
-DISTANCE_DECIMALS = 1
 
 
 def rank_candidates(
@@ -199,7 +196,11 @@ class _Explainer:
 
     def distance_km(self, row: int) -> float:
         pair = self.feasibility.row_pair[row]
-        return round(float(self.feasibility.distance_km[pair]), DISTANCE_DECIMALS)
+        need = self.feasibility.pair_need[pair]
+        return shown_distance_km(
+            float(self.feasibility.distance_km[pair]),
+            float(self.table.location_precision_km[need]),
+        )
 
     def components(self, row: int) -> dict[str, float]:
         return {name: float(values[row]) for name, values in self.scores.components.items()}

@@ -132,12 +132,17 @@ class NeedSpec:
     requirements: frozenset[str] = field(default_factory=frozenset)
     urgency: str = "normal"  # low | normal | high | critical
     open_to_network: bool = False
+    # 0 when (lat, lon) is the place itself; for a private place seen only as its coarse
+    # cell, the cell size: distances to it are then shown no finer than this.
+    location_precision_km: float = 0.0
 
     def __post_init__(self) -> None:
         _require_aware(self.starts_at, "starts_at")
         _require_aware(self.ends_at, "ends_at")
         if self.ends_at <= self.starts_at:
             raise ValueError("a need must end after it starts")
+        if not self.location_precision_km >= 0:  # written this way so NaN fails too
+            raise ValueError("location_precision_km must be >= 0")
         if self.urgency not in URGENCIES:
             raise ValueError(f"urgency must be one of {', '.join(URGENCIES)}")
         names = [role.name for role in self.roles]

@@ -27,6 +27,9 @@ from api.db.migrate import upgrade
 from api.db.models import Base
 from api.settings import Settings
 from tests.factories import Network
+from tests.privacy_scan import PrivacyScanner
+
+pytest_plugins = ["tests.fake_geocoders"]
 
 POSTGRES_ADMIN_URL = os.environ.get(
     "SERVEMATCH_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -111,10 +114,25 @@ def app(database_url: str) -> Iterator[FastAPI]:
     app.state.engine.dispose()
 
 
+SCANNED = {"responses": 0}
+
+
 @pytest.fixture
 def client(app: FastAPI) -> Iterator[TestClient]:
+    """The app over HTTP; every JSON answer it gives is checked for leaked places."""
+    scanner = PrivacyScanner(app.state.engine, cell_km=app.state.settings.location_coarsening_km)
     with TestClient(app, raise_server_exceptions=False) as client:
+        client.event_hooks["response"].append(scanner)
         yield client
+    SCANNED["responses"] += scanner.scanned
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if SCANNED["responses"]:
+        terminalreporter.write_line(
+            f"privacy scan: {SCANNED['responses']} JSON answers to non-admin callers checked "
+            "for exact homes and private places"
+        )
 
 
 @pytest.fixture

@@ -6,8 +6,16 @@ from api.communities import repository, service
 from api.communities.health import CommunityHealth, health
 from api.communities.schemas import CommunityCreate, CommunityOut, CoordinatorCreate, CoordinatorOut
 from api.db.types import utcnow
-from api.deps import Admin, CommunityPerson, DbSession, Manager
-from api.errors import Conflict, FieldError, Forbidden, NotFound, Unauthorized, responses
+from api.deps import Admin, AppGeocoder, CommunityPerson, DbSession, Manager
+from api.errors import (
+    ADDRESS_ERRORS,
+    Conflict,
+    FieldError,
+    Forbidden,
+    NotFound,
+    Unauthorized,
+    responses,
+)
 from api.idempotency import IdempotencyKey
 from api.schemas import ResourceId
 
@@ -19,13 +27,18 @@ router = APIRouter(prefix="/v1/communities", tags=["communities"])
 @router.post(
     "",
     status_code=status.HTTP_201_CREATED,
-    responses=responses(Unauthorized, Forbidden, Conflict, FieldError),
+    responses=responses(Unauthorized, Forbidden, Conflict, FieldError, *ADDRESS_ERRORS),
 )
 def create_community(
-    body: CommunityCreate, session: DbSession, principal: Admin, idempotency: IdempotencyKey
+    body: CommunityCreate,
+    session: DbSession,
+    principal: Admin,
+    geocoder: AppGeocoder,
+    idempotency: IdempotencyKey,
 ) -> CommunityOut:
-    """Create a community (admin)."""
-    out = service.to_out(service.create(session, data=body, actor=principal))
+    """Create a community (admin), at a meeting point or an address."""
+    community = service.create(session, data=body, geocoder=geocoder, actor=principal)
+    out = service.to_out(community)
     idempotency.save(status.HTTP_201_CREATED, out)
     return out
 

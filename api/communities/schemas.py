@@ -6,7 +6,7 @@ from zoneinfo import available_timezones
 
 from pydantic import AfterValidator, BaseModel, Field
 
-from api.schemas import Email, Input, LatLon, Name
+from api.schemas import Address, Email, Input, LatLon, Name, Point
 
 _ZONES = frozenset(available_timezones())  # read once: listing the tz database scans files
 
@@ -21,19 +21,16 @@ TimeZoneName = Annotated[str, Field(max_length=64), AfterValidator(_known_timezo
 
 
 class CommunityCreate(Input):
-    """A new community (admin)."""
+    """A new community (admin): where it meets as ``meeting_point`` or as ``address``.
+
+    Without ``timezone``, the community gets the time zone of its meeting point.
+    """
 
     name: Name
-    meeting_point: LatLon
-    timezone: TimeZoneName
+    meeting_point: LatLon | None = None
+    address: Address | None = None
+    timezone: TimeZoneName | None = None
     parent_id: str | None = Field(default=None, max_length=36)
-
-
-class Point(BaseModel):
-    """A point as returned to clients."""
-
-    lat: float
-    lon: float
 
 
 class CommunityOut(BaseModel):
@@ -42,6 +39,7 @@ class CommunityOut(BaseModel):
     id: str
     name: str
     meeting_point: Point
+    address: str | None = Field(description="The address given for the meeting point, if any.")
     timezone: str
     parent_id: str | None
     created_at: datetime

@@ -16,6 +16,9 @@ from api.communities.schemas import (
 )
 from api.db.models import Community, Coordinator, coordinator_communities
 from api.errors import FieldError, NotFound
+from api.geocoding.service import located
+from geo.geocoding import Geocoder
+from geo.timezones import timezone_at
 
 
 def to_out(community: Community) -> CommunityOut:
@@ -24,6 +27,7 @@ def to_out(community: Community) -> CommunityOut:
         id=community.id,
         name=community.name,
         meeting_point=Point(lat=community.meeting_lat, lon=community.meeting_lon),
+        address=community.address,
         timezone=community.timezone,
         parent_id=community.parent_id,
         created_at=community.created_at,
@@ -38,15 +42,37 @@ def find(session: Session, statement: Select[tuple[Community]], community_id: st
     return community
 
 
-def create(session: Session, *, data: CommunityCreate, actor: Principal | None = None) -> Community:
+def create(
+    session: Session,
+    *,
+    data: CommunityCreate,
+    geocoder: Geocoder,
+    actor: Principal | None = None,
+) -> Community:
     """Create a community; its parent, if named, must exist. ``actor`` None: the system."""
     if data.parent_id is not None and session.get(Community, data.parent_id) is None:
         raise FieldError(("body", "parent_id"), "parent community not found")
+    place = located(
+        session,
+        geocoder,
+        point=data.meeting_point,
+        address=data.address,
+        point_field="meeting_point",
+        required=True,
+    )
+    assert place is not None  # required=True: refused above otherwise
+    zone = data.timezone or timezone_at(place.lat, place.lon)
+    if zone is None:
+        raise FieldError(
+            ("body", "timezone"),
+            "no time zone is known at the meeting point; give timezone (e.g. 'Europe/London')",
+        )
     community = Community(
         name=data.name,
-        meeting_lat=data.meeting_point.lat,
-        meeting_lon=data.meeting_point.lon,
-        timezone=data.timezone,
+        meeting_lat=place.lat,
+        meeting_lon=place.lon,
+        address=place.address,
+        timezone=zone,
         parent_id=data.parent_id,
     )
     session.add(community)

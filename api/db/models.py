@@ -103,6 +103,8 @@ class Community(Base):
     meeting_lat: Mapped[float] = mapped_column(Float)
     meeting_lon: Mapped[float] = mapped_column(Float)
     meeting_geog: Mapped[Any] = _geography_of("meeting_lat", "meeting_lon")
+    # The address the meeting point was geocoded from, as given (None: given as coordinates).
+    address: Mapped[str | None] = mapped_column(String(300))
     timezone: Mapped[str] = mapped_column(String(64))
     parent_id: Mapped[str | None] = mapped_column(
         ForeignKey("communities.id", ondelete="SET NULL"), index=True
@@ -159,6 +161,7 @@ class Member(Base):
     home_lat: Mapped[float] = mapped_column(Float)
     home_lon: Mapped[float] = mapped_column(Float)
     home_geog: Mapped[Any] = _geography_of("home_lat", "home_lon")
+    address: Mapped[str | None] = mapped_column(String(300))
     max_travel_km: Mapped[float] = mapped_column(Float)
     skills: Mapped[dict[str, int]] = mapped_column(JSONDocument, default=dict)
     interests: Mapped[str] = mapped_column(Text, default="")
@@ -191,6 +194,8 @@ class Need(Base):
         Index(
             "ix_needs_location_geog", "location_geog", postgresql_using="gist", info=POSTGIS_ONLY
         ),
+        Index("ix_needs_shown_lat_lon", "shown_lat", "shown_lon"),
+        Index("ix_needs_shown_geog", "shown_geog", postgresql_using="gist", info=POSTGIS_ONLY),
         Index("ix_needs_status_starts_at", "status", "starts_at"),
     )
 
@@ -208,6 +213,17 @@ class Need(Base):
     location_lon: Mapped[float] = mapped_column(Float)
     location_geog: Mapped[Any] = _geography_of("location_lat", "location_lon")
     private_location: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Where everyone not entitled to the place sees it: the place itself, or for a private
+    # one the centre of its coarse grid cell. Matching, distances and radius filters for
+    # those viewers read these columns, never location_*, so no answer can reveal more than
+    # the cell (see api/privacy.py).
+    shown_lat: Mapped[float] = mapped_column(Float)
+    shown_lon: Mapped[float] = mapped_column(Float)
+    shown_geog: Mapped[Any] = _geography_of("shown_lat", "shown_lon")
+    # 0 for a place shown as it is; else the cell size it was coarsened with, so distances
+    # to it are shown no finer than the cell.
+    shown_precision_km: Mapped[float] = mapped_column(Float, default=0.0)
+    address: Mapped[str | None] = mapped_column(String(300))
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
     requirements: Mapped[list[str]] = mapped_column(JSONDocument, default=list)
@@ -289,6 +305,21 @@ class ApiKey(Base):
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class GeocodedAddress(Base):
+    """A geocoder's answer for one normalised address, so each is asked once per provider."""
+
+    __tablename__ = "geocoded_addresses"
+
+    provider: Mapped[str] = mapped_column(String(16), primary_key=True)
+    query: Mapped[str] = mapped_column(String(300), primary_key=True)
+    name: Mapped[str] = mapped_column(String(300))
+    lat: Mapped[float] = mapped_column(Float)
+    lon: Mapped[float] = mapped_column(Float)
+    region: Mapped[str | None] = mapped_column(String(120))
+    country_code: Mapped[str | None] = mapped_column(String(2))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class IdempotencyRecord(Base):

@@ -49,9 +49,13 @@ def generate(
     start: date,
     country: str = "GB",
     keys_out: Path,
+    cell_km: float,
     reporter: Reporter | None = None,
 ) -> Generated:
-    """Load a synthetic network into the empty database at ``url``; write its keys file."""
+    """Load a synthetic network into the empty database at ``url``; write its keys file.
+
+    ``cell_km`` is the coarsening cell of private places (``location_coarsening_km``).
+    """
     reporter = reporter or Silent()
     migrate.upgrade(url)
     check_empty(url)
@@ -61,7 +65,7 @@ def generate(
     keys = bench_keys(network)
     synthesized = time.perf_counter()
     timestamps = timestamps_for(url)
-    tables = network_tables(network, timestamps=timestamps)
+    tables = network_tables(network, timestamps=timestamps, cell_km=cell_km)
     tables.append(keys.table(now_s=int(time.time()), timestamps=timestamps))
     load(url, tables, reporter=reporter)
     write_keys_file(keys_out, keys.document)

@@ -20,6 +20,7 @@ from api.generate.members import BLACKOUT_WINDOW_DAYS, CHECK_DOCUMENTS, INTEREST
 from api.generate.needs import ROLE_TEMPLATES, TEMPLATES
 from api.generate.sampling import IntArray
 from api.generate.synthesis import Network
+from api.privacy import shown_place
 
 Row = tuple[Any, ...]
 Timestamps = Callable[[IntArray], list[str]]
@@ -163,7 +164,22 @@ def _members(network: Network, timestamps: Timestamps) -> Table:
     return Table("members", columns, len(members), render)
 
 
-def _needs(network: Network, timestamps: Timestamps) -> Table:
+def _shown_points(
+    lat: list[float], lon: list[float], private: list[bool], cell_km: float
+) -> tuple[list[float], list[float], list[float]]:
+    """Where outsiders see each need, as columns (the rule ``place_need`` applies to one)."""
+    shown = [
+        shown_place(y, x, private=hidden, cell_km=cell_km)
+        for y, x, hidden in zip(lat, lon, private, strict=True)
+    ]
+    return (
+        [point.lat for point, _ in shown],
+        [point.lon for point, _ in shown],
+        [precision for _, precision in shown],
+    )
+
+
+def _needs(network: Network, timestamps: Timestamps, cell_km: float) -> Table:
     needs = network.needs
     categories = np.array([template.category for template in TEMPLATES], dtype=object)
     private = np.array([template.private_location for template in TEMPLATES])
@@ -175,6 +191,8 @@ def _needs(network: Network, timestamps: Timestamps) -> Table:
         count = template.size
         created = timestamps(needs.created_at[rows])
         requirements = np.where(needs.background_check[rows], '["background_check"]', "[]")
+        lat, lon, hidden = needs.lat[rows].tolist(), needs.lon[rows].tolist(), private[template]
+        shown_lat, shown_lon, precision = _shown_points(lat, lon, hidden.tolist(), cell_km)
         return list(
             zip(
                 _text(needs.id[rows]),
@@ -183,9 +201,12 @@ def _needs(network: Network, timestamps: Timestamps) -> Table:
                 needs.title[rows].tolist(),
                 needs.description[rows].tolist(),
                 categories[template].tolist(),
-                needs.lat[rows].tolist(),
-                needs.lon[rows].tolist(),
-                private[template].tolist(),
+                lat,
+                lon,
+                hidden.tolist(),
+                shown_lat,
+                shown_lon,
+                precision,
                 timestamps(needs.starts_at[rows]),
                 timestamps(needs.ends_at[rows]),
                 requirements.tolist(),
@@ -200,7 +221,8 @@ def _needs(network: Network, timestamps: Timestamps) -> Table:
 
     columns = (
         "id", "community_id", "agency_id", "title", "description", "category", "location_lat",
-        "location_lon", "private_location", "starts_at", "ends_at", "requirements", "urgency",
+        "location_lon", "private_location", "shown_lat", "shown_lon", "shown_precision_km",
+        "starts_at", "ends_at", "requirements", "urgency",
         "open_to_network", "status", "created_at", "updated_at",
     )  # fmt: skip
     return Table("needs", columns, int(needs.id.size), render)
@@ -286,7 +308,7 @@ def _leadership(network: Network) -> Table:
     return Table("coordinator_communities", columns, int(communities.id.size), render)
 
 
-def network_tables(network: Network, *, timestamps: Timestamps) -> list[Table]:
+def network_tables(network: Network, *, timestamps: Timestamps, cell_km: float) -> list[Table]:
     """Every table of the network, parents before children (foreign-key order)."""
     return [
         _people("agencies", network.agencies, timestamps),
@@ -294,6 +316,6 @@ def network_tables(network: Network, *, timestamps: Timestamps) -> list[Table]:
         _people("coordinators", network.coordinators, timestamps),
         _leadership(network),
         _members(network, timestamps),
-        _needs(network, timestamps),
+        _needs(network, timestamps, cell_km),
         _roles(network),
     ]

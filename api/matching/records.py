@@ -165,15 +165,21 @@ NEED_COLUMNS = (
     Need.title,
     Need.description,
     Need.category,
-    Need.location_lat,
-    Need.location_lon,
+    Need.shown_lat,
+    Need.shown_lon,
+    Need.shown_precision_km,
     Need.starts_at,
     Need.ends_at,
     Need.requirements,
     Need.urgency,
     Need.open_to_network,
 )
-"""What the engine needs of a need, selected as plain columns (no ORM objects per row)."""
+"""What the engine needs of a need, selected as plain columns (no ORM objects per row).
+
+Matching sees every need at its *shown* point, whoever asks (see ``api.privacy``): a private
+place is ranked, filtered and explained from its coarse cell, so no candidate list,
+suggestion or refused sign-up can reveal more of it than the cell.
+"""
 
 
 def _roles_of(session: Session, need_ids: Sequence[str]) -> dict[str, list[RoleSpec]]:
@@ -218,24 +224,25 @@ def member_record(
 
 
 def need_specs_from_rows(session: Session, rows: Sequence[Row[Any]]) -> list[NeedSpec]:
-    """Engine specs for rows selected with ``NEED_COLUMNS`` (in that order, first)."""
-    roles = _roles_of(session, [row[0] for row in rows])
+    """Engine specs for rows selected with ``NEED_COLUMNS`` (read by name)."""
+    roles = _roles_of(session, [row.id for row in rows])
     return [
         NeedSpec(
-            id=row[0],
-            community_id=row[1],
-            agency_id=row[2],
-            title=row[3],
-            description=row[4],
-            category=row[5],
-            lat=row[6],
-            lon=row[7],
-            starts_at=row[8],
-            ends_at=row[9],
-            roles=tuple(roles[row[0]]),
-            requirements=frozenset(row[10]),
-            urgency=row[11],
-            open_to_network=row[12],
+            id=row.id,
+            community_id=row.community_id,
+            agency_id=row.agency_id,
+            title=row.title,
+            description=row.description,
+            category=row.category,
+            lat=row.shown_lat,
+            lon=row.shown_lon,
+            location_precision_km=row.shown_precision_km,
+            starts_at=row.starts_at,
+            ends_at=row.ends_at,
+            roles=tuple(roles[row.id]),
+            requirements=frozenset(row.requirements),
+            urgency=row.urgency,
+            open_to_network=row.open_to_network,
         )
         for row in rows
     ]

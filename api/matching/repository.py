@@ -70,13 +70,13 @@ def candidate_rows(
 def suggestable_needs(session: Session, *, member: Row[Any], now: datetime) -> Sequence[Row[Any]]:
     """Open, future needs the member may see, within their radius, not yet signed up for.
 
-    ``member`` is a ``records.member_select`` row. Rows of ``records.NEED_COLUMNS`` followed
-    by ``private_location``, nearest first.
+    ``member`` is a ``records.member_select`` row. Rows of ``records.NEED_COLUMNS``, nearest
+    first, measured to each need's shown point (a private place's cell, see ``api.privacy``).
     """
     signed_up = select(Signup.need_id).where(
         Signup.member_id == member.id, Signup.status == "confirmed"
     )
-    open_needs = select(*NEED_COLUMNS, Need.private_location).where(
+    open_needs = select(*NEED_COLUMNS).where(
         needs.visible_to(Principal.acting_as(member)),
         Need.status == "open",
         Need.starts_at > now,
@@ -85,9 +85,9 @@ def suggestable_needs(session: Session, *, member: Row[Any], now: datetime) -> S
     statement = nearest_within(
         _dialect(session),
         open_needs,
-        lat_column=Need.location_lat,
-        lon_column=Need.location_lon,
-        geography_column=Need.location_geog,
+        lat_column=Need.shown_lat,
+        lon_column=Need.shown_lon,
+        geography_column=Need.shown_geog,
         lat=member.home_lat,
         lon=member.home_lon,
         radius_km=member.max_travel_km,

@@ -57,5 +57,4 @@ def member_suggestions(
         now=utcnow(),
         weights=settings.weights(),
         text_models=text_models,
-        coarsening_km=settings.location_coarsening_km,
     )

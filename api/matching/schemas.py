@@ -4,8 +4,8 @@ from datetime import datetime
 
 from pydantic import BaseModel
 
-from api.communities.schemas import Point
 from api.needs.schemas import Urgency
+from api.schemas import Point
 
 
 class CandidateOut(BaseModel):

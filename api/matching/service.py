@@ -13,7 +13,7 @@ from api.matching.schemas import CandidateOut, Candidates, SuggestionOut, Sugges
 from api.matching.text_model import TextModelCache
 from api.members import repository as member_scope
 from api.needs import repository as needs
-from api.needs.service import shown_location
+from api.schemas import Point
 from matcher import (
     NeedSpec,
     Suggestion,
@@ -94,7 +94,6 @@ def suggestions(
     now: datetime,
     weights: Weights,
     text_models: TextModelCache,
-    coarsening_km: float,
 ) -> Suggestions:
     """Ranked open needs for a member; private places are shown as a coarse area."""
     member = session.execute(
@@ -117,27 +116,14 @@ def suggestions(
         record, table, weights=weights, text_model=text_model, now=now, limit=limit
     )
     by_id = {spec.id: spec for spec in specs}
-    private = {row.id for row in found if row.private_location}
     return Suggestions(
         member_id=member.id,
-        suggestions=[
-            _suggestion(
-                by_id[suggestion.need_id],
-                suggestion,
-                private=suggestion.need_id in private,
-                coarsening_km=coarsening_km,
-            )
-            for suggestion in ranked
-        ],
+        suggestions=[_suggestion(by_id[suggestion.need_id], suggestion) for suggestion in ranked],
     )
 
 
-def _suggestion(
-    need: NeedSpec, suggestion: Suggestion, *, private: bool, coarsening_km: float
-) -> SuggestionOut:
-    location, approximate = shown_location(
-        need.lat, need.lon, private=private, exact=False, coarsening_km=coarsening_km
-    )
+def _suggestion(need: NeedSpec, suggestion: Suggestion) -> SuggestionOut:
+    """A suggestion at the need's shown point: a private place's cell, flagged approximate."""
     return SuggestionOut(
         need_id=need.id,
         title=need.title,
@@ -147,8 +133,8 @@ def _suggestion(
         starts_at=need.starts_at,
         ends_at=need.ends_at,
         urgency=need.urgency,  # type: ignore[arg-type]  # CHECK constraint guarantees it
-        location=location,
-        location_approximate=approximate,
+        location=Point(lat=need.lat, lon=need.lon),
+        location_approximate=need.location_precision_km > 0,
         components=_rounded(suggestion.components),
         reasons=suggestion.reasons,
     )

@@ -3,8 +3,16 @@
 from fastapi import APIRouter, Response, status
 
 from api.db.types import utcnow
-from api.deps import CommunityPerson, DbSession, Manager
-from api.errors import Conflict, FieldError, Forbidden, NotFound, Unauthorized, responses
+from api.deps import AppGeocoder, CommunityPerson, DbSession, Manager
+from api.errors import (
+    ADDRESS_ERRORS,
+    Conflict,
+    FieldError,
+    Forbidden,
+    NotFound,
+    Unauthorized,
+    responses,
+)
 from api.idempotency import IdempotencyKey
 from api.members import service
 from api.members.schemas import MemberCreate, MemberCreated, MemberManagerUpdate, MemberOut
@@ -18,20 +26,23 @@ router = APIRouter(tags=["members"])
 @router.post(
     "/v1/communities/{community_id}/members",
     status_code=status.HTTP_201_CREATED,
-    responses=responses(Unauthorized, Forbidden, NotFound, Conflict, FieldError),
+    responses=responses(Unauthorized, Forbidden, NotFound, Conflict, FieldError, *ADDRESS_ERRORS),
 )
 def create_member(
     community_id: ResourceId,
     body: MemberCreate,
     session: DbSession,
     principal: Manager,
+    geocoder: AppGeocoder,
     idempotency: IdempotencyKey,
 ) -> MemberCreated:
     """Add a member (admin, or a coordinator of the community). The key is shown once.
 
     A replay (same ``Idempotency-Key``) shows ``api_key: null``: keys are never stored in clear.
     """
-    member = service.create(session, principal=principal, community_id=community_id, data=body)
+    member = service.create(
+        session, principal=principal, community_id=community_id, data=body, geocoder=geocoder
+    )
     idempotency.save(status.HTTP_201_CREATED, member)
     return member
 
@@ -60,13 +71,20 @@ def get_member(member_id: ResourceId, session: DbSession, principal: CommunityPe
 
 
 @router.patch(
-    "/v1/members/{member_id}", responses=responses(Unauthorized, Forbidden, NotFound, Conflict)
+    "/v1/members/{member_id}",
+    responses=responses(Unauthorized, Forbidden, NotFound, Conflict, *ADDRESS_ERRORS),
 )
 def update_member(
-    member_id: ResourceId, body: MemberManagerUpdate, session: DbSession, principal: CommunityPerson
+    member_id: ResourceId,
+    body: MemberManagerUpdate,
+    session: DbSession,
+    principal: CommunityPerson,
+    geocoder: AppGeocoder,
 ) -> MemberOut:
     """Edit a member. ``stage`` and ``checks`` are for coordinators and admins only."""
-    member = service.update(session, principal=principal, member_id=member_id, data=body)
+    member = service.update(
+        session, principal=principal, member_id=member_id, data=body, geocoder=geocoder
+    )
     return service.to_out(member)
 
 

@@ -9,8 +9,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, StringConstraints, ValidationInfo, field_validator
 
-from api.communities.schemas import Point
-from api.schemas import Email, Input, LatLon, Name, Patch, Slug, UniqueSlugs
+from api.schemas import Address, Email, Input, LatLon, Name, Patch, Point, Slug, UniqueSlugs
 
 Day = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 Stage = Literal["new", "growing", "mature", "leader"]
@@ -48,6 +47,7 @@ class MemberSelfUpdate(Patch):
     name: Name | None = None
     email: Email | None = None
     home: LatLon | None = None
+    address: Address | None = None
     max_travel_km: TravelKm | None = None
     skills: Skills | None = None
     interests: Interests | None = None
@@ -69,7 +69,8 @@ class MemberCreate(Input):
 
     name: Name
     email: Email
-    home: LatLon
+    home: LatLon | None = Field(default=None, description="Where they live: this or `address`.")
+    address: Address | None = None
     max_travel_km: TravelKm = 10.0
     skills: Skills = Field(default_factory=dict)
     interests: Interests = ""
@@ -94,6 +95,7 @@ class MemberOut(BaseModel):
     name: str
     email: str
     home: Point
+    address: str | None = Field(description="The home address given, if any.")
     max_travel_km: float
     skills: dict[str, int]
     interests: str

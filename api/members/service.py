@@ -17,10 +17,10 @@ from api.auth.cache import forget_after_commit
 from api.auth.keys import issue_key
 from api.auth.principal import Principal
 from api.communities import repository as communities
-from api.communities.schemas import Point
 from api.communities.service import find as find_community
 from api.db.models import ApiKey, Community, Member
 from api.errors import Conflict, Forbidden, NotFound
+from api.geocoding.service import Located, located
 from api.members import repository
 from api.members.schemas import (
     MemberCreate,
@@ -29,9 +29,10 @@ from api.members.schemas import (
     MemberOut,
     MemberSelfUpdate,
 )
-from api.schemas import Page, decode_cursor, encode_cursor
+from api.schemas import Page, Point, decode_cursor, encode_cursor
 from api.signups import repository as signups
 from api.signups.service import release_member
+from geo.geocoding import Geocoder
 
 MANAGER_ONLY_FIELDS = set(MemberManagerUpdate.model_fields) - set(MemberSelfUpdate.model_fields)
 ERASED_NAME = "Erased member"
@@ -39,6 +40,7 @@ ERASED_FIELDS = (
     "name",
     "email",
     "home",
+    "address",
     "skills",
     "interests",
     "availability",
@@ -58,6 +60,7 @@ def to_out(member: Member) -> MemberOut:
         name=member.name,
         email=member.email,
         home=Point(lat=member.home_lat, lon=member.home_lon),
+        address=member.address,
         max_travel_km=member.max_travel_km,
         skills=member.skills,
         interests=member.interests,
@@ -72,12 +75,12 @@ def to_out(member: Member) -> MemberOut:
     )
 
 
-def _columns(data: dict[str, Any]) -> dict[str, Any]:
-    """Schema fields to column values (the home point is two columns, dates are ISO text)."""
-    values = dict(data)
-    if "home" in values:
-        home = values.pop("home")
-        values["home_lat"], values["home_lon"] = home["lat"], home["lon"]
+def _columns(data: dict[str, Any], home: Located | None) -> dict[str, Any]:
+    """Schema fields to column values (the home is a point and the address it was given as;
+    dates are ISO text)."""
+    values = {name: value for name, value in data.items() if name not in ("home", "address")}
+    if home is not None:
+        values["home_lat"], values["home_lon"], values["address"] = home.lat, home.lon, home.address
     if "blackout_dates" in values:
         # Already ISO strings (the data was dumped in JSON mode), so they sort by date.
         values["blackout_dates"] = sorted(set(values["blackout_dates"]))
@@ -94,13 +97,32 @@ def _ensure_email_free(session: Session, community_id: str, email: str, member_i
         raise Conflict(f"another member of this community already uses {email}")
 
 
+def _home(
+    session: Session, geocoder: Geocoder, data: MemberSelfUpdate | MemberCreate, *, required: bool
+) -> Located | None:
+    return located(
+        session,
+        geocoder,
+        point=data.home,
+        address=data.address,
+        point_field="home",
+        required=required,
+    )
+
+
 def create(
-    session: Session, *, principal: Principal, community_id: str, data: MemberCreate
+    session: Session,
+    *,
+    principal: Principal,
+    community_id: str,
+    data: MemberCreate,
+    geocoder: Geocoder,
 ) -> MemberCreated:
     """Add a member to a community the caller manages, and issue the member's key."""
     find_community(session, communities.managed(principal), community_id)
     _ensure_email_free(session, community_id, data.email, member_id="")
-    member = Member(community_id=community_id, **_columns(data.model_dump(mode="json")))
+    home = _home(session, geocoder, data, required=True)
+    member = Member(community_id=community_id, **_columns(data.model_dump(mode="json"), home))
     session.add(member)
     session.flush()
     api_key = issue_key(session, role="member", principal_id=member.id, name=member.name)
@@ -124,7 +146,12 @@ def get(session: Session, *, principal: Principal, member_id: str) -> Member:
 
 
 def update(
-    session: Session, *, principal: Principal, member_id: str, data: MemberManagerUpdate
+    session: Session,
+    *,
+    principal: Principal,
+    member_id: str,
+    data: MemberManagerUpdate,
+    geocoder: Geocoder,
 ) -> Member:
     """Apply the fields the caller sent; members may not vouch for themselves."""
     member = session.scalar(repository.writable(principal).where(Member.id == member_id))
@@ -133,7 +160,8 @@ def update(
     vouched = sorted(data.model_fields_set & MANAGER_ONLY_FIELDS)
     if principal.role == "member" and vouched:
         raise Forbidden(f"only a coordinator may change {', '.join(vouched)}")
-    changes = _columns(data.model_dump(mode="json", exclude_unset=True))
+    home = _home(session, geocoder, data, required=False)
+    changes = _columns(data.model_dump(mode="json", exclude_unset=True), home)
     if "email" in changes:
         _ensure_email_free(session, member.community_id, changes["email"], member.id)
     for column, value in changes.items():
@@ -175,6 +203,7 @@ def erase(session: Session, *, principal: Principal, member_id: str, now: dateti
     member.name = ERASED_NAME
     member.email = f"erased-{member.id}@erased.invalid"
     member.home_lat, member.home_lon = meeting.meeting_lat, meeting.meeting_lon
+    member.address = None
     member.skills, member.interests, member.availability = {}, "", []
     member.blackout_dates, member.checks, member.stage = [], [], "new"
     member.active = False

@@ -5,8 +5,16 @@ from typing import Annotated
 from fastapi import APIRouter, Query, status
 
 from api.db.types import utcnow
-from api.deps import AppSettings, CurrentPrincipal, DbSession, NeedPoster
-from api.errors import Conflict, FieldError, Forbidden, NotFound, Unauthorized, responses
+from api.deps import AppGeocoder, AppSettings, CurrentPrincipal, DbSession, NeedPoster
+from api.errors import (
+    ADDRESS_ERRORS,
+    Conflict,
+    FieldError,
+    Forbidden,
+    NotFound,
+    Unauthorized,
+    responses,
+)
 from api.idempotency import IdempotencyKey
 from api.needs import service
 from api.needs.schemas import NeedCreate, NeedOut, NeedUpdate, Status
@@ -26,7 +34,8 @@ RadiusKm = Annotated[float | None, Query(gt=0, le=500, description="Search radiu
 DEFAULT_RADIUS_KM = 25.0
 
 
-def _parse_near(near: str | None, radius_km: float | None) -> tuple[float, float] | None:
+def parse_near(near: str | None, radius_km: float | None) -> tuple[float, float] | None:
+    """The `near` point as (lat, lon), checked; `radius_km` without `near` is refused."""
     if near is None:
         if radius_km is not None:
             raise FieldError(("query", "radius_km"), "radius_km needs near=lat,lon")
@@ -43,18 +52,26 @@ def _parse_near(near: str | None, radius_km: float | None) -> tuple[float, float
 @router.post(
     "",
     status_code=status.HTTP_201_CREATED,
-    responses=responses(Unauthorized, Forbidden, NotFound, Conflict, FieldError),
+    responses=responses(Unauthorized, Forbidden, NotFound, Conflict, FieldError, *ADDRESS_ERRORS),
 )
 def create_need(
     body: NeedCreate,
     session: DbSession,
     principal: NeedPoster,
     settings: AppSettings,
+    geocoder: AppGeocoder,
     idempotency: IdempotencyKey,
 ) -> NeedOut:
     """Post a need: coordinators for their community, agencies as their own request."""
-    need = service.create(session, principal=principal, data=body, now=utcnow())
-    out = service.to_out(need, exact=True, coarsening_km=settings.location_coarsening_km)
+    need = service.create(
+        session,
+        principal=principal,
+        data=body,
+        now=utcnow(),
+        cell_km=settings.location_coarsening_km,
+        geocoder=geocoder,
+    )
+    out = service.to_out(need, exact=True)
     idempotency.save(status.HTTP_201_CREATED, out)
     return out
 
@@ -63,7 +80,6 @@ def create_need(
 def list_needs(
     session: DbSession,
     principal: CurrentPrincipal,
-    settings: AppSettings,
     status: Status | None = None,
     near: Near = None,
     radius_km: RadiusKm = None,
@@ -75,25 +91,23 @@ def list_needs(
         session,
         principal=principal,
         status=status,
-        near=_parse_near(near, radius_km),
+        near=parse_near(near, radius_km),
         radius_km=radius_km or DEFAULT_RADIUS_KM,
         limit=limit,
         cursor=cursor,
-        coarsening_km=settings.location_coarsening_km,
     )
 
 
 @router.get("/{need_id}", responses=responses(Unauthorized, NotFound))
-def get_need(
-    need_id: ResourceId, session: DbSession, principal: CurrentPrincipal, settings: AppSettings
-) -> NeedOut:
+def get_need(need_id: ResourceId, session: DbSession, principal: CurrentPrincipal) -> NeedOut:
     """One need the caller may see."""
     need, exact = service.get(session, principal=principal, need_id=need_id)
-    return service.to_out(need, exact=exact, coarsening_km=settings.location_coarsening_km)
+    return service.to_out(need, exact=exact)
 
 
 @router.patch(
-    "/{need_id}", responses=responses(Unauthorized, Forbidden, NotFound, Conflict, FieldError)
+    "/{need_id}",
+    responses=responses(Unauthorized, Forbidden, NotFound, Conflict, FieldError, *ADDRESS_ERRORS),
 )
 def update_need(
     need_id: ResourceId,
@@ -101,16 +115,23 @@ def update_need(
     session: DbSession,
     principal: NeedPoster,
     settings: AppSettings,
+    geocoder: AppGeocoder,
 ) -> NeedOut:
     """Edit a need you manage (still open or filled)."""
-    need = service.update(session, principal=principal, need_id=need_id, data=body, now=utcnow())
-    return service.to_out(need, exact=True, coarsening_km=settings.location_coarsening_km)
+    need = service.update(
+        session,
+        principal=principal,
+        need_id=need_id,
+        data=body,
+        now=utcnow(),
+        cell_km=settings.location_coarsening_km,
+        geocoder=geocoder,
+    )
+    return service.to_out(need, exact=True)
 
 
 @router.post("/{need_id}/cancel", responses=responses(Unauthorized, Forbidden, NotFound, Conflict))
-def cancel_need(
-    need_id: ResourceId, session: DbSession, principal: NeedPoster, settings: AppSettings
-) -> NeedOut:
+def cancel_need(need_id: ResourceId, session: DbSession, principal: NeedPoster) -> NeedOut:
     """Cancel a need you manage."""
     need = service.cancel(session, principal=principal, need_id=need_id)
-    return service.to_out(need, exact=True, coarsening_km=settings.location_coarsening_km)
+    return service.to_out(need, exact=True)

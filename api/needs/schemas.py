@@ -12,8 +12,7 @@ from pydantic import (
     field_validator,
 )
 
-from api.communities.schemas import Point
-from api.schemas import Input, LatLon, Patch, Slug, UniqueSlugs
+from api.schemas import Address, Input, LatLon, Patch, Point, Slug, UniqueSlugs
 
 Category = Literal[
     "meals", "tutoring", "visiting", "cleanup", "transport", "repair", "prayer", "other"
@@ -67,7 +66,8 @@ class NeedCreate(Input):
     title: Title
     description: Description = ""
     category: Category
-    location: LatLon
+    location: LatLon | None = Field(default=None, description="Where: this or `address`.")
+    address: Address | None = None
     private_location: bool = Field(
         default=False, description="At a private home: others see only a coarse area."
     )
@@ -88,6 +88,7 @@ class NeedUpdate(Patch):
     description: Description | None = None
     category: Category | None = None
     location: LatLon | None = None
+    address: Address | None = None
     private_location: bool | None = None
     starts_at: Instant | None = None
     ends_at: Instant | None = None
@@ -120,6 +121,10 @@ class NeedOut(BaseModel):
     category: Category
     location: Point
     location_approximate: bool
+    address: str | None = Field(
+        description="The address the need was placed by, as given; only for those who see "
+        "its location exactly."
+    )
     private_location: bool
     starts_at: datetime
     ends_at: datetime

@@ -9,41 +9,22 @@ from sqlalchemy.orm import Session
 from api.audit.service import record
 from api.auth.principal import Principal
 from api.communities import repository as communities
-from api.communities.schemas import Point
 from api.communities.service import find as find_community
 from api.db.models import Need, NeedRole
-from api.db.spatial import within_km
 from api.errors import Conflict, FieldError, NotFound
+from api.geocoding.service import Located, located
 from api.needs import repository
 from api.needs.schemas import NeedCreate, NeedOut, NeedUpdate, RoleIn, RoleOut, Status
+from api.privacy import need_location, needs_within_km, place_need
 from api.schemas import Page, decode_instant_cursor, encode_cursor
-from geo.privacy import coarsen
+from geo.geocoding import Geocoder
 
 EDITABLE_STATUSES = ("open", "filled")
 
 
-def shown_location(
-    lat: float, lon: float, *, private: bool, exact: bool, coarsening_km: float
-) -> tuple[Point, bool]:
-    """Where a need is, as a viewer may see it, and whether that is only a coarse area.
-
-    A private home is revealed exactly only to the need's owners and signed-up volunteers.
-    """
-    if private and not exact:
-        coarse = coarsen(lat, lon, cell_km=coarsening_km)
-        return Point(lat=coarse.lat, lon=coarse.lon), True
-    return Point(lat=lat, lon=lon), False
-
-
-def to_out(need: Need, *, exact: bool, coarsening_km: float) -> NeedOut:
+def to_out(need: Need, *, exact: bool) -> NeedOut:
     """A need as the caller may see it; ``exact`` is False for outsiders of a private place."""
-    location, approximate = shown_location(
-        need.location_lat,
-        need.location_lon,
-        private=need.private_location,
-        exact=exact,
-        coarsening_km=coarsening_km,
-    )
+    location, approximate = need_location(need, exact=exact)
     return NeedOut(
         id=need.id,
         community_id=need.community_id,
@@ -53,6 +34,8 @@ def to_out(need: Need, *, exact: bool, coarsening_km: float) -> NeedOut:
         category=need.category,  # type: ignore[arg-type]  # CHECK constraint guarantees it
         location=location,
         location_approximate=approximate,
+        # An address says where the place is as surely as its coordinates do.
+        address=None if approximate else need.address,
         private_location=need.private_location,
         starts_at=need.starts_at,
         ends_at=need.ends_at,
@@ -106,17 +89,43 @@ def refresh_status(need: Need) -> None:
         need.status = "filled" if full else "open"
 
 
-def create(session: Session, *, principal: Principal, data: NeedCreate, now: datetime) -> Need:
+def create(
+    session: Session,
+    *,
+    principal: Principal,
+    data: NeedCreate,
+    now: datetime,
+    cell_km: float,
+    geocoder: Geocoder,
+) -> Need:
     """Post a need for a community the caller coordinates, or as an agency."""
     _ensure_not_over(data.ends_at, now)
-    fields = data.model_dump(exclude={"community_id", "location", "roles"})
+    source = _source(session, principal, data.community_id)
+    place = located(
+        session,
+        geocoder,
+        point=data.location,
+        address=data.address,
+        point_field="location",
+        required=True,
+    )
+    assert place is not None  # required=True: refused above otherwise
+    fields = data.model_dump(
+        exclude={"community_id", "location", "address", "private_location", "roles"}
+    )
     need = Need(
         **fields,
-        **_source(session, principal, data.community_id),
-        location_lat=data.location.lat,
-        location_lon=data.location.lon,
+        **source,
         status="open",
         roles=[_role(position, role) for position, role in enumerate(data.roles)],
+    )
+    place_need(
+        need,
+        lat=place.lat,
+        lon=place.lon,
+        address=place.address,
+        private=data.private_location,
+        cell_km=cell_km,
     )
     session.add(need)
     session.flush()
@@ -182,13 +191,31 @@ def _replace_roles(need: Need, roles: list[RoleIn]) -> None:
 
 
 def update(
-    session: Session, *, principal: Principal, need_id: str, data: NeedUpdate, now: datetime
+    session: Session,
+    *,
+    principal: Principal,
+    need_id: str,
+    data: NeedUpdate,
+    now: datetime,
+    cell_km: float,
+    geocoder: Geocoder,
 ) -> Need:
     """Edit a need that is still open or filled."""
+    # Geocoded before the need is locked: a slow geocoder must not hold up its sign-ups.
+    place = located(
+        session,
+        geocoder,
+        point=data.location,
+        address=data.address,
+        point_field="location",
+        required=False,
+    )
     need = _writable(session, principal, need_id)
     if need.status not in EDITABLE_STATUSES:
         raise Conflict(f"need is {need.status} and can no longer be edited")
-    changes = data.model_dump(exclude_unset=True, exclude={"roles", "location"})
+    changes = data.model_dump(
+        exclude_unset=True, exclude={"roles", "location", "address", "private_location"}
+    )
     starts_at = changes.get("starts_at", need.starts_at)
     ends_at = changes.get("ends_at", need.ends_at)
     if ends_at <= starts_at:
@@ -198,8 +225,12 @@ def update(
         _ensure_not_over(ends_at, now)
     for column, value in changes.items():
         setattr(need, column, value)
-    if data.location is not None:
-        need.location_lat, need.location_lon = data.location.lat, data.location.lon
+    if place is None:
+        place = Located(lat=need.location_lat, lon=need.location_lon, address=need.address)
+    private = need.private_location if data.private_location is None else data.private_location
+    place_need(
+        need, lat=place.lat, lon=place.lon, address=place.address, private=private, cell_km=cell_km
+    )
     if data.roles is not None:
         _replace_roles(need, data.roles)
     refresh_status(need)
@@ -239,6 +270,7 @@ def _page_statement(
     session: Session,
     statement: Select[tuple[Need, bool]],
     *,
+    principal: Principal,
     status: Status | None,
     near: tuple[float, float] | None,
     radius_km: float,
@@ -246,16 +278,10 @@ def _page_statement(
     if status is not None:
         statement = statement.where(Need.status == status)
     if near is not None:
+        dialect = session.get_bind().dialect.name
+        lat, lon = near
         statement = statement.where(
-            within_km(
-                session.get_bind().dialect.name,
-                lat_column=Need.location_lat,
-                lon_column=Need.location_lon,
-                geography_column=Need.location_geog,
-                lat=near[0],
-                lon=near[1],
-                radius_km=radius_km,
-            )
+            needs_within_km(dialect, principal, lat=lat, lon=lon, radius_km=radius_km)
         )
     return statement
 
@@ -269,11 +295,15 @@ def list_needs(
     radius_km: float,
     limit: int,
     cursor: str | None,
-    coarsening_km: float,
 ) -> Page[NeedOut]:
     """Needs the caller may read, soonest first, optionally within a radius of a point."""
     statement = _page_statement(
-        session, repository.readable(principal), status=status, near=near, radius_km=radius_km
+        session,
+        repository.readable(principal),
+        principal=principal,
+        status=status,
+        near=near,
+        radius_km=radius_km,
     )
     if cursor is not None:
         starts_at, need_id = decode_instant_cursor(cursor)
@@ -283,6 +313,6 @@ def list_needs(
     rows = session.execute(statement.order_by(Need.starts_at, Need.id).limit(limit + 1)).all()
     more = len(rows) > limit
     rows = rows[:limit]
-    items = [to_out(need, exact=bool(exact), coarsening_km=coarsening_km) for need, exact in rows]
+    items = [to_out(need, exact=bool(exact)) for need, exact in rows]
     next_cursor = encode_cursor(rows[-1][0].starts_at.isoformat(), rows[-1][0].id) if more else None
     return Page[NeedOut](items=items, next_cursor=next_cursor)

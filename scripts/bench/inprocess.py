@@ -132,7 +132,6 @@ class InProcess:
                 now=utcnow(),
                 weights=self.weights,
                 text_models=self.text_models,
-                coarsening_km=self.settings.location_coarsening_km,
             )
             return len(found.suggestions)
 

@@ -62,3 +62,26 @@ def test_demo_loads_once_and_its_keys_see_the_bristol_network(tmp_path: Path) ->
         assert client.get("/v1/needs", headers=auth(keys["agency"])).json()["items"]
         me = client.get(f"/v1/members/{keys['member_id']}", headers=auth(keys["member"]))
         assert me.status_code == 200
+
+
+def test_recoarsen_shows_older_private_places_at_a_new_cell_size(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'demo.db'}"
+    _run("db", "upgrade", cwd=tmp_path, url=url)
+    _run("demo", "--if-empty", cwd=tmp_path, url=url)
+    keys = json.loads((tmp_path / "servematch-demo-keys.json").read_text())
+
+    def shown_to_member() -> dict[str, dict[str, float]]:
+        with TestClient(create_app(Settings(database_url=url))) as client:
+            needs = client.get("/v1/needs?limit=200", headers=auth(keys["member"])).json()
+        return {need["id"]: need["location"] for need in needs["items"]}
+
+    before = shown_to_member()
+    env = {**os.environ, "SERVEMATCH_DATABASE_URL": url, "SERVEMATCH_LOCATION_COARSENING_KM": "5"}
+    done = subprocess.run(
+        [*SERVEMATCH, "privacy", "recoarsen"], cwd=tmp_path, env=env, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    moved = int(done.stderr.split()[0])
+    after = shown_to_member()
+    assert moved > 0
+    assert 0 < sum(before[need] != after[need] for need in before) <= moved

@@ -35,7 +35,7 @@ def _today() -> date:
 
 def _generate(url: str, tmp_path: Path, *, seed: int = 3) -> dict[str, Any]:
     keys_path = tmp_path / "keys.json"
-    generate(url, seed=seed, start=_today(), keys_out=keys_path, **SMALL)
+    generate(url, seed=seed, start=_today(), keys_out=keys_path, cell_km=1.0, **SMALL)
     keys: dict[str, Any] = json.loads(keys_path.read_text())
     return keys
 

@@ -1,6 +1,14 @@
 import pytest
 
-from geo.cities import City, find_city, largest_cities
+from geo.cities import (
+    City,
+    cities_named,
+    country_code_for,
+    country_name,
+    find_city,
+    largest_cities,
+    region_name,
+)
 from geo.distance import geodesic_km
 
 
@@ -55,3 +63,29 @@ def test_every_shipped_city_has_a_valid_position() -> None:
     for city in largest_cities(100_000):
         assert -90 <= city.lat <= 90
         assert -180 <= city.lon <= 180
+
+
+def test_all_namesakes_in_a_country_come_most_populous_first() -> None:
+    springfields = cities_named("springfield", "us")
+    assert len(springfields) > 2
+    assert {city.country_code for city in springfields} == {"US"}
+    populations = [city.population for city in springfields]
+    assert populations == sorted(populations, reverse=True)
+    assert cities_named("Springfield", "FR") == []
+
+
+def test_countries_are_found_by_code_name_or_everyday_alias() -> None:
+    for spelling in ("GB", "gbr", "United Kingdom", "UK", "u.k.", "Great Britain"):
+        assert country_code_for(spelling) == "GB"
+    for spelling in ("us", "USA", "U.S.A.", "United States", "united states of america"):
+        assert country_code_for(spelling) == "US"
+    assert country_code_for("Atlantis") is None
+    assert country_name("gb") == "United Kingdom"
+
+
+def test_region_names_are_known_for_us_states_and_uk_nations_only() -> None:
+    assert region_name(find_city("Springfield", "US")) in {"Missouri", "Illinois", "Massachusetts"}
+    assert region_name(find_city("Chicago", "US")) == "Illinois"
+    assert region_name(find_city("Cardiff", "GB")) == "Wales"
+    assert region_name(find_city("Toronto", "CA")) is None
+    assert find_city("Toronto", "CA").admin1_code == "08"

@@ -1,187 +1,241 @@
 import contextlib
-import json
 import socket
-import threading
-from collections.abc import Iterator
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs, urlsplit
+import traceback
+from typing import Any
 
 import pytest
-from geopy.exc import GeocoderNotFound
 
-from geo.geocoding import Geocoder, GeocodingError, Place, make_geocoder
+from geo.geocoding import (
+    ATTRIBUTION,
+    PROVIDERS,
+    AmbiguousAddress,
+    Geocoder,
+    GeocodingError,
+    Place,
+    UnknownAddress,
+    make_geocoder,
+)
+from tests.fake_geocoders import FakeGeocoders
 
 USER_AGENT = "servematch-tests"
 
 
-@dataclass
-class FakeNominatim:
-    """A local stand-in for nominatim.openstreetmap.org, so the real geopy path runs offline."""
+# --- the offline provider -------------------------------------------------------------
 
-    domain: str
-    requests: list[tuple[str, dict[str, list[str]], str]] = field(default_factory=list)
-    release_slow_requests: threading.Event = field(default_factory=threading.Event)
+
+@pytest.fixture(scope="module")
+def offline() -> Geocoder:
+    return make_geocoder("offline", user_agent=USER_AGENT)
+
+
+def test_offline_finds_a_city_by_name_and_country_code(offline: Geocoder) -> None:
+    chicago = offline.geocode("Chicago, US")
+    assert (chicago.region, chicago.country_code) == ("Illinois", "US")
+    assert chicago.lat == pytest.approx(41.85, abs=0.1)
+    assert chicago.lon == pytest.approx(-87.65, abs=0.1)
+
+
+def test_offline_understands_country_names_and_everyday_aliases_in_any_case(
+    offline: Geocoder,
+) -> None:
+    bristol = offline.geocode("Bristol, United Kingdom")
+    assert bristol == Place("Bristol, England, United Kingdom", 51.45523, -2.59665, "England", "GB")
+    assert offline.geocode("bristol, UK") == bristol
+    assert offline.geocode("  Bristol ,  united   kingdom ") == bristol
+    assert offline.geocode("Bristol, GBR") == bristol
+    assert offline.geocode("St. Louis, U.S.A.").region == "Missouri"
+
+
+def test_a_region_by_name_or_code_picks_one_of_several_namesakes(offline: Geocoder) -> None:
+    springfield = offline.geocode("Springfield, Illinois, US")
+    assert (springfield.region, springfield.country_code) == ("Illinois", "US")
+    assert springfield.lat == pytest.approx(39.80, abs=0.1)
+    assert offline.geocode("Springfield, il, United States") == springfield
+    assert offline.geocode("Glasgow, Scotland, GB").region == "Scotland"
+
+
+def test_namesakes_in_one_country_without_a_region_are_ambiguous(offline: Geocoder) -> None:
+    with pytest.raises(AmbiguousAddress) as raised:
+        offline.geocode("Springfield, US")
+    candidates = raised.value.candidates
+    assert 2 <= len(candidates) <= 10
+    assert {"Illinois", "Missouri", "Massachusetts", "Oregon", "Ohio"} <= {
+        candidate.region for candidate in candidates
+    }
+    assert all(candidate.country_code == "US" for candidate in candidates)
+    assert len({(candidate.lat, candidate.lon) for candidate in candidates}) == len(candidates)
+
+
+def test_a_place_the_gazetteer_does_not_know_is_an_unknown_address(offline: Geocoder) -> None:
+    with pytest.raises(UnknownAddress):
+        offline.geocode("Nowhere Town, US")
+    with pytest.raises(UnknownAddress, match="country"):
+        offline.geocode("Chicago, Atlantis")
+    with pytest.raises(UnknownAddress, match="region"):
+        offline.geocode("Chicago, Texas, US")
+
+
+def test_a_bare_city_name_is_refused_with_the_form_to_use(offline: Geocoder) -> None:
+    with pytest.raises(UnknownAddress, match="'City, Country'"):
+        offline.geocode("Chicago")
+
+
+def test_street_addresses_are_beyond_the_offline_provider(offline: Geocoder) -> None:
+    with pytest.raises(UnknownAddress, match="street"):
+        offline.geocode("1 Main Street, Springfield, IL, US")
+
+
+def test_a_blank_query_is_refused_before_any_lookup(offline: Geocoder) -> None:
+    with pytest.raises(ValueError, match="blank"):
+        offline.geocode("   ")
+
+
+# --- building a geocoder --------------------------------------------------------------
+
+
+def test_every_provider_has_an_attribution_to_show() -> None:
+    assert set(ATTRIBUTION) == set(PROVIDERS)
+    assert "OpenStreetMap" in ATTRIBUTION["nominatim"]
+    assert "GeoNames" in ATTRIBUTION["offline"]
+
+
+@pytest.mark.parametrize(
+    ("provider", "options", "message"),
+    [
+        ("google", {}, "unknown geocoding provider"),
+        ("pelias", {}, "no public server"),
+        ("offline", {"url": "http://127.0.0.1:1"}, "no url"),
+        ("nominatim", {"url": "127.0.0.1:8089"}, "base URL"),
+        ("nominatim", {"min_delay_s": 0.5}, "one request per second"),
+        (
+            "nominatim",
+            {"url": "https://nominatim.openstreetmap.org/", "min_delay_s": 0.0},
+            "one request per second",
+        ),
+    ],
+)
+def test_a_configuration_that_cannot_work_is_refused_when_built(
+    provider: str, options: dict[str, Any], message: str
+) -> None:
+    with pytest.raises(ValueError, match=message):
+        make_geocoder(provider, user_agent=USER_AGENT, **options)
+
+
+def test_public_servers_need_no_url() -> None:
+    for provider in ("nominatim", "photon"):
+        assert make_geocoder(provider, user_agent=USER_AGENT).provider == provider
+
+
+# --- online providers, against a local server speaking their formats ----------------
 
 
 @pytest.fixture
-def fake_nominatim() -> Iterator[FakeNominatim]:
-    fake: FakeNominatim
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            url = urlsplit(self.path)
-            params = parse_qs(url.query)
-            fake.requests.append((url.path, params, self.headers.get("User-Agent", "")))
-            query = params.get("q", [""])[0]
-            if query == "fail":
-                self._reply(500, b"internal error")
-            elif query == "slow":
-                fake.release_slow_requests.wait(timeout=5)
-                self._reply(200, b"[]")
-            elif query == "London":
-                body = [{"lat": "51.5", "lon": "-0.12", "display_name": "London, England"}]
-                self._reply(200, json.dumps(body).encode())
-            else:
-                self._reply(200, b"[]")
-
-        def _reply(self, status: int, body: bytes) -> None:
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            # The timeout test's client has already gone; nothing to report.
-            with contextlib.suppress(OSError):
-                self.wfile.write(body)
-
-        def log_message(self, format: str, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    fake = FakeNominatim(domain=f"127.0.0.1:{server.server_address[1]}")
-    # A short poll interval keeps shutdown (and so each test) quick.
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    try:
-        yield fake
-    finally:
-        fake.release_slow_requests.set()
-        server.shutdown()
-        server.server_close()
-        thread.join()
+def fake(fake_geocoders: FakeGeocoders) -> FakeGeocoders:
+    return fake_geocoders
 
 
-def _local_nominatim(fake: FakeNominatim, **options: float) -> Geocoder:
-    return make_geocoder(
-        "nominatim",
-        user_agent=USER_AGENT,
-        domain=fake.domain,
-        scheme="http",
-        max_retries=0,
-        **options,  # type: ignore[arg-type]
-    )
+def local(fake: FakeGeocoders, provider: str = "nominatim", **options: Any) -> Geocoder:
+    return make_geocoder(provider, url=fake.url, user_agent=USER_AGENT, **options)
 
 
-def test_nominatim_answer_becomes_a_place(fake_nominatim: FakeNominatim) -> None:
-    place = _local_nominatim(fake_nominatim).geocode("London")
-    assert place == Place(name="London, England", lat=51.5, lon=-0.12)
+@pytest.mark.parametrize("provider", ["nominatim", "photon", "pelias"])
+def test_an_online_answer_becomes_a_place_with_its_region_and_country(
+    fake: FakeGeocoders, provider: str
+) -> None:
+    bristol = local(fake, provider).geocode("Bristol")
+    assert bristol.name.startswith("Bristol, ")
+    assert (bristol.lat, bristol.lon) == (51.4538, -2.5973)
+    assert (bristol.region, bristol.country_code) == ("England", "GB")
 
 
-def test_nominatim_is_asked_for_json_with_our_user_agent(fake_nominatim: FakeNominatim) -> None:
-    _local_nominatim(fake_nominatim).geocode("London")
-    ((path, params, user_agent),) = fake_nominatim.requests
-    assert path == "/search"
-    assert params["q"] == ["London"]
-    assert params["format"] == ["json"]
-    assert user_agent == USER_AGENT
+def test_nominatim_is_asked_for_json_with_address_details_and_our_user_agent(
+    fake: FakeGeocoders,
+) -> None:
+    local(fake).geocode("Bristol")
+    (request,) = fake.requests
+    assert request.path == "/search"
+    assert request.params["q"] == ["Bristol"]
+    assert request.params["format"] == ["json"]
+    assert request.params["addressdetails"] == ["1"]
+    assert request.user_agent == USER_AGENT
 
 
-def test_no_match_is_none_not_an_error(fake_nominatim: FakeNominatim) -> None:
-    assert _local_nominatim(fake_nominatim).geocode("Atlantis") is None
+def test_a_path_in_the_url_prefixes_the_providers_own(fake: FakeGeocoders) -> None:
+    geocoder = make_geocoder("nominatim", url=f"{fake.url}/osm/", user_agent=USER_AGENT)
+    geocoder.geocode("Bristol")
+    assert [request.path for request in fake.requests] == ["/osm/search"]
 
 
-def test_a_server_error_becomes_a_geocoding_error(fake_nominatim: FakeNominatim) -> None:
-    with pytest.raises(GeocodingError, match="nominatim"):
-        _local_nominatim(fake_nominatim).geocode("fail")
+def test_the_providers_best_answer_is_taken_when_several_come_back(fake: FakeGeocoders) -> None:
+    assert local(fake, "photon").geocode("Springfield").region == "Illinois"
 
 
-def test_a_slow_server_becomes_a_geocoding_error(fake_nominatim: FakeNominatim) -> None:
-    with pytest.raises(GeocodingError):
-        _local_nominatim(fake_nominatim, timeout_s=0.05).geocode("slow")
+def test_no_online_answer_is_an_unknown_address(fake: FakeGeocoders) -> None:
+    with pytest.raises(UnknownAddress):
+        local(fake).geocode("Atlantis")
 
 
-def test_an_unreachable_server_becomes_a_geocoding_error() -> None:
+def test_a_repeated_query_is_answered_from_the_cache(fake: FakeGeocoders) -> None:
+    geocoder = local(fake)
+    assert geocoder.geocode("Bristol") == geocoder.geocode("  Bristol ")
+    for _ in range(2):
+        with pytest.raises(UnknownAddress):
+            geocoder.geocode("Atlantis")
+    assert [request.params["q"] for request in fake.requests] == [["Bristol"], ["Atlantis"]]
+
+
+def test_failures_are_neither_retried_nor_cached(fake: FakeGeocoders) -> None:
+    geocoder = local(fake)
+    for _ in range(2):
+        with pytest.raises(GeocodingError, match="nominatim"):
+            geocoder.geocode("fail")
+    assert len(fake.requests) == 2
+
+
+class FakeClock:
+    """Stands in for geopy's timer and sleep, so waits are counted, not waited for."""
+
+    def __init__(self) -> None:
+        self.now_s = 0.0
+        self.sleeps_s: list[float] = []
+
+    def timer(self) -> float:
+        return self.now_s
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps_s.append(seconds)
+        self.now_s += seconds
+
+
+def test_every_request_after_the_first_waits_its_turn_at_the_rate_limiter(
+    fake: FakeGeocoders, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clock = FakeClock()
+    monkeypatch.setattr("geopy.extra.rate_limiter.default_timer", clock.timer)
+    monkeypatch.setattr("geopy.extra.rate_limiter.sleep", clock.sleep)
+    geocoder = local(fake, min_delay_s=30.0)
+    for query in ("Bristol", "Springfield", "Bristol", "Atlantis"):
+        with contextlib.suppress(UnknownAddress):
+            geocoder.geocode(query)
+    assert len(fake.requests) == 3  # the second "Bristol" came from the cache
+    assert clock.sleeps_s == [30.0, 30.0]
+
+
+def test_a_slow_server_is_a_geocoding_error(fake: FakeGeocoders) -> None:
+    with pytest.raises(GeocodingError, match="GeocoderTimedOut"):
+        local(fake, timeout_s=0.05).geocode("slow")
+
+
+def test_an_unreachable_server_is_a_geocoding_error_that_never_quotes_the_query() -> None:
     # Bind and close a socket to get a local port nobody is listening on.
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    geocoder = make_geocoder(
-        "nominatim",
-        user_agent=USER_AGENT,
-        domain=f"127.0.0.1:{port}",
-        scheme="http",
-        max_retries=0,
-    )
-    with pytest.raises(GeocodingError):
-        geocoder.geocode("London")
-
-
-def test_failed_requests_are_retried_before_giving_up(
-    fake_nominatim: FakeNominatim, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # Retry at once rather than after geopy's usual 5 s pause.
-    monkeypatch.setattr("geo.geocoding._ERROR_WAIT_S", 0.0)
-    geocoder = _local_nominatim(fake_nominatim, min_delay_s=0.0)
-    geocoder_with_one_retry = make_geocoder(
-        "nominatim",
-        user_agent=USER_AGENT,
-        domain=fake_nominatim.domain,
-        scheme="http",
-        min_delay_s=0.0,
-        max_retries=1,
-    )
-    with pytest.raises(GeocodingError):
-        geocoder_with_one_retry.geocode("fail")
-    assert len(fake_nominatim.requests) == 2
-    with pytest.raises(GeocodingError):
-        geocoder.geocode("fail")
-    assert len(fake_nominatim.requests) == 3
-
-
-def test_error_messages_leave_out_the_query_because_it_may_be_a_home_address(
-    fake_nominatim: FakeNominatim,
-) -> None:
+    geocoder = make_geocoder("nominatim", url=f"http://127.0.0.1:{port}", user_agent=USER_AGENT)
+    home = "221B Baker Street, London"
     with pytest.raises(GeocodingError) as raised:
-        _local_nominatim(fake_nominatim).geocode("fail")
-    assert "fail" not in str(raised.value).replace("failed", "")
-
-
-def test_the_public_nominatim_server_cannot_be_configured_faster_than_its_policy() -> None:
-    with pytest.raises(ValueError, match="one request per second"):
-        make_geocoder("nominatim", user_agent=USER_AGENT, min_delay_s=0.5)
-    assert make_geocoder("nominatim", user_agent=USER_AGENT).provider == "nominatim"
-
-
-def test_an_unknown_provider_is_refused() -> None:
-    with pytest.raises(GeocoderNotFound):
-        make_geocoder("no-such-service", user_agent=USER_AGENT)
-
-
-def test_an_option_the_provider_does_not_take_is_refused() -> None:
-    with pytest.raises(ValueError, match="api_key"):
-        make_geocoder("nominatim", user_agent=USER_AGENT, api_key="secret")
-
-
-def test_a_blank_query_is_refused_before_any_request() -> None:
-    with pytest.raises(ValueError, match="blank"):
-        make_geocoder("gazetteer", user_agent=USER_AGENT).geocode("   ")
-
-
-def test_the_gazetteer_answers_offline_from_the_city_list() -> None:
-    gazetteer = make_geocoder("gazetteer", user_agent=USER_AGENT)
-    london = gazetteer.geocode("London")
-    assert london is not None
-    assert london.name == "London, GB"
-    assert gazetteer.geocode("London, CA") == Place("London, CA", 42.98339, -81.23304)
-    assert gazetteer.geocode("Nowhereville") is None
+        geocoder.geocode(home)
+    # What a logger would print, chained exceptions included: a home address stays out.
+    logged = "".join(traceback.format_exception(raised.value))
+    assert "nominatim geocoding failed" in logged
+    assert "Baker" not in logged

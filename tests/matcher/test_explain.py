@@ -1,7 +1,7 @@
 from datetime import timedelta
 
-from matcher import TextFit, Weights, rank_candidates, rank_suggestions
-from matcher.explain import clock_time, from_home, weekly_interval
+from matcher import TextFit, Weights, check_member_for_role, rank_candidates, rank_suggestions
+from matcher.explain import clock_time, from_home, shown_distance_km, weekly_interval
 from tests.matcher.factories import NOW, km_north, member, need, role, slot
 
 
@@ -19,6 +19,34 @@ def test_clock_times_read_like_a_timetable():
 def test_distance_is_given_to_a_tenth_of_a_kilometre():
     assert from_home(1.234) == "1.2 km from home"
     assert from_home(0.01) == "under 0.1 km from home"
+
+
+def test_a_distance_to_a_coarse_area_is_said_no_finer_than_its_cell():
+    assert shown_distance_km(2.34, 1.0) == 2.0
+    assert shown_distance_km(2.34, 0.5) == 2.5
+    assert from_home(2.6, 1.0) == "about 3 km from home"
+    assert from_home(0.4, 1.0) == "within about 1 km of home"
+
+
+def test_reasons_and_distances_to_a_private_place_are_rounded_to_its_cell():
+    lat, lon = km_north(2.3)
+    private = need(roles=(role(),), location_precision_km=1.0)
+    [candidate] = rank_candidates(
+        private, [member(lat=lat, lon=lon)], weights=Weights(), text_model=None, now=NOW, limit=1
+    )
+    assert candidate.distance_km == 2.0
+    assert "about 2 km from home" in candidate.reasons
+
+
+def test_a_refusal_for_distance_names_the_cell_rounded_distance():
+    lat, lon = km_north(12.3)
+    private = need(roles=(role(),), location_precision_km=1.0)
+    violations = check_member_for_role(
+        member(lat=lat, lon=lon, max_travel_km=10), private, "cook", now=NOW
+    )
+    assert [v.message for v in violations if v.code == "outside_radius"] == [
+        "about 12 km away, beyond the 10 km travel radius"
+    ]
 
 
 def test_reasons_name_distance_skill_and_free_time():

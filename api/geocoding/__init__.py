@@ -1,0 +1,1 @@
+"""Addresses in: what people type turned into points, asked once per provider and cached."""

@@ -1,0 +1,115 @@
+"""GeoJSON (RFC 7946) shapes of the maps, typed per kind of feature so OpenAPI documents them.
+
+Built on geojson-pydantic's ``Feature``/``FeatureCollection``/``Point``: a GIS client can rely
+on the geometry part being plain GeoJSON, and the ``properties`` of each kind are named models.
+GeoJSON orders a position ``[lon, lat]`` (the reverse of our ``Point``); ``geometry`` is the one
+place that order is decided.
+"""
+
+from datetime import datetime
+from typing import Literal
+
+import geojson_pydantic
+from geojson_pydantic import Feature, FeatureCollection
+from geojson_pydantic.types import Position2D
+from pydantic import BaseModel, Field
+
+from api.members.schemas import Stage
+from api.needs.schemas import Category, Status, Urgency
+
+
+# Named apart from our ``Point`` (lat/lon): two models called Point would both be renamed in
+# OpenAPI (``api__schemas__Point``), changing the contract of every route that returns one.
+class PointGeometry(geojson_pydantic.Point):
+    """A GeoJSON Point geometry: ``coordinates`` are ``[longitude, latitude]``."""
+
+
+def geometry(*, lat: float, lon: float) -> PointGeometry:
+    """A GeoJSON point: longitude first, as RFC 7946 (§3.1.1) orders a position."""
+    return PointGeometry(type="Point", coordinates=Position2D(longitude=lon, latitude=lat))
+
+
+class NeedProperties(BaseModel):
+    """What a map shows of a need; where it is lies in the feature's geometry."""
+
+    id: str
+    title: str
+    category: Category
+    urgency: Urgency
+    status: Status
+    starts_at: datetime
+    ends_at: datetime
+    places: int = Field(description="Places in all its roles together.")
+    filled: int = Field(description="Places taken, in all its roles together.")
+    source: Literal["community", "agency"]
+    approximate: bool = Field(
+        description="True: a private place, shown only as the centre of its coarse grid cell."
+    )
+
+
+class NeedFeature(Feature[PointGeometry, NeedProperties]):
+    """A need on the map; the feature's ``id`` is the need's."""
+
+
+class NeedFeatureCollection(FeatureCollection[NeedFeature]):
+    """A page of needs as GeoJSON; ``next_cursor`` (a foreign member) continues it."""
+
+    next_cursor: str | None = Field(
+        description="Pass as `cursor` for the next page (also in the `Link: rel=next` header)."
+    )
+
+
+class MeetingPointProperties(BaseModel):
+    """Where the community meets."""
+
+    kind: Literal["meeting_point"] = "meeting_point"
+    name: str
+
+
+class CommunityNeedProperties(NeedProperties):
+    """One of the community's open needs, coarse if private whoever asks (an export)."""
+
+    kind: Literal["need"] = "need"
+
+
+class MemberProperties(BaseModel):
+    """A member, anonymous: their stage at the centre of their home's coarse cell."""
+
+    kind: Literal["member"] = "member"
+    stage: Stage
+
+
+class NamedMemberProperties(BaseModel):
+    """A member with their name (``names=true``), still at their home's coarse cell."""
+
+    kind: Literal["member"] = "member"
+    stage: Stage
+    name: str
+    member_id: str
+
+
+class MeetingPointFeature(Feature[PointGeometry, MeetingPointProperties]):
+    """The meeting point; the feature's ``id`` is the community's."""
+
+
+class CommunityNeedFeature(Feature[PointGeometry, CommunityNeedProperties]):
+    """An open need of the community; the feature's ``id`` is the need's."""
+
+
+class MemberFeature(Feature[PointGeometry, MemberProperties]):
+    """An anonymous member: no ``id``, which would name them."""
+
+
+class NamedMemberFeature(Feature[PointGeometry, NamedMemberProperties]):
+    """A named member; the feature's ``id`` is the member's."""
+
+
+CommunityFeature = MeetingPointFeature | CommunityNeedFeature | NamedMemberFeature | MemberFeature
+
+
+class CommunityMap(FeatureCollection[CommunityFeature]):
+    """A community's map: meeting point, open needs, and members at coarse points only."""
+
+    truncated: bool = Field(
+        description="True if a kind of feature had more than the map's limit and was cut."
+    )

@@ -1,0 +1,174 @@
+"""Map use cases: needs as GeoJSON, and a community's map for its coordinators.
+
+Nothing here decides how exactly a place is shown: needs come through the needs domain,
+already placed as the caller may see them (``NeedOut.location``), and homes leave only as the
+centre of their coarse cell (``api.privacy.coarse_point``). A community map
+is an export, meant to be shared beyond the coordinator, so it is coarse by default: private
+needs at their cell even for the coordinator, and never an exact home.
+"""
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from api.auth.principal import Principal
+from api.communities import repository as communities
+from api.communities.service import find as find_community
+from api.db.models import Member, Need
+from api.maps.schemas import (
+    CommunityFeature,
+    CommunityMap,
+    CommunityNeedFeature,
+    CommunityNeedProperties,
+    MeetingPointFeature,
+    MeetingPointProperties,
+    MemberFeature,
+    MemberProperties,
+    NamedMemberFeature,
+    NamedMemberProperties,
+    NeedFeature,
+    NeedFeatureCollection,
+    NeedProperties,
+    geometry,
+)
+from api.members import repository as members
+from api.members.schemas import Stage
+from api.needs import repository as needs
+from api.needs import service as need_service
+from api.needs.schemas import NeedOut, Status
+from api.privacy import coarse_point
+
+MAP_FEATURES_PER_KIND = 1000
+"""Communities are 8–25 people; the bound keeps one request's work finite whatever is stored."""
+
+
+def _need_properties(need: NeedOut) -> dict[str, Any]:
+    return {
+        "id": need.id,
+        "title": need.title,
+        "category": need.category,
+        "urgency": need.urgency,
+        "status": need.status,
+        "starts_at": need.starts_at,
+        "ends_at": need.ends_at,
+        "places": sum(role.count for role in need.roles),
+        "filled": sum(role.filled for role in need.roles),
+        "source": "agency" if need.agency_id is not None else "community",
+        "approximate": need.location_approximate,
+    }
+
+
+def need_features(
+    session: Session,
+    *,
+    principal: Principal,
+    status: Status | None,
+    near: tuple[float, float] | None,
+    radius_km: float,
+    limit: int,
+    cursor: str | None,
+) -> NeedFeatureCollection:
+    """``GET /v1/needs`` as GeoJSON: the same page of the same list, so filters, scope,
+    order and cursors cannot drift apart between the two."""
+    page = need_service.list_needs(
+        session,
+        principal=principal,
+        status=status,
+        near=near,
+        radius_km=radius_km,
+        limit=limit,
+        cursor=cursor,
+    )
+    features = [
+        NeedFeature(
+            type="Feature",
+            id=need.id,
+            geometry=geometry(lat=need.location.lat, lon=need.location.lon),
+            properties=NeedProperties(**_need_properties(need)),
+        )
+        for need in page.items
+    ]
+    return NeedFeatureCollection(
+        type="FeatureCollection", features=features, next_cursor=page.next_cursor
+    )
+
+
+def _member_features(
+    rows: Sequence[Member], *, names: bool, cell_km: float
+) -> list[CommunityFeature]:
+    placed = [
+        (member, coarse_point(member.home_lat, member.home_lon, cell_km=cell_km)) for member in rows
+    ]
+    if not names:
+        # By cell and stage, never by name or id: an anonymous export's order must not be a key
+        # to it (members alike in both are alike in everything the export shows).
+        placed.sort(key=lambda pair: (pair[1].lat, pair[1].lon, pair[0].stage))
+    features: list[CommunityFeature] = []
+    for member, home in placed:
+        where = geometry(lat=home.lat, lon=home.lon)
+        stage: Stage = member.stage  # type: ignore[assignment]  # CHECK constraint guarantees it
+        if names:
+            features.append(
+                NamedMemberFeature(
+                    type="Feature",
+                    id=member.id,
+                    geometry=where,
+                    properties=NamedMemberProperties(
+                        stage=stage, name=member.name, member_id=member.id
+                    ),
+                )
+            )
+        else:
+            features.append(
+                MemberFeature(
+                    type="Feature", geometry=where, properties=MemberProperties(stage=stage)
+                )
+            )
+    return features
+
+
+def community_map(
+    session: Session, *, principal: Principal, community_id: str, names: bool, cell_km: float
+) -> CommunityMap:
+    """A community's meeting point, open needs and active members, for those who manage it."""
+    community = find_community(session, communities.managed(principal), community_id)
+    need_rows = session.execute(
+        needs.readable(principal)
+        .where(Need.community_id == community_id, Need.status == "open")
+        .order_by(Need.starts_at, Need.id)
+        .limit(MAP_FEATURES_PER_KIND + 1)
+    ).all()
+    member_rows = session.scalars(
+        members.readable(principal)
+        .where(Member.community_id == community_id, Member.active.is_(True))
+        .order_by(Member.name, Member.id)
+        .limit(MAP_FEATURES_PER_KIND + 1)
+    ).all()
+    truncated = max(len(need_rows), len(member_rows)) > MAP_FEATURES_PER_KIND
+
+    meeting_point = MeetingPointFeature(
+        type="Feature",
+        id=community.id,
+        geometry=geometry(lat=community.meeting_lat, lon=community.meeting_lon),
+        properties=MeetingPointProperties(name=community.name),
+    )
+    need_features: list[CommunityFeature] = []
+    for stored, _exact in need_rows[:MAP_FEATURES_PER_KIND]:
+        need = need_service.to_out(stored, exact=False)  # an export: coarse even for its owners
+        need_features.append(
+            CommunityNeedFeature(
+                type="Feature",
+                id=need.id,
+                geometry=geometry(lat=need.location.lat, lon=need.location.lon),
+                properties=CommunityNeedProperties(**_need_properties(need)),
+            )
+        )
+    member_features = _member_features(
+        member_rows[:MAP_FEATURES_PER_KIND], names=names, cell_km=cell_km
+    )
+    return CommunityMap(
+        type="FeatureCollection",
+        features=[meeting_point, *need_features, *member_features],
+        truncated=truncated,
+    )
