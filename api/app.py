@@ -44,6 +44,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         summary="Matches volunteers of missional communities to local needs.",
         lifespan=lifespan,
         dependencies=[Depends(reject_unknown_query)],
+        # Operation ids are what generated clients name their functions: the route's own
+        # short name (create_need), stable across path changes, not FastAPI's path-derived one.
+        generate_unique_id_function=lambda route: route.name,
     )
     app.state.settings = settings
     app.state.engine = engine

@@ -18,6 +18,8 @@ from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
+from api import patterns
+
 logger = logging.getLogger("servematch")
 
 
@@ -213,6 +215,29 @@ def _location(loc: tuple[str | int, ...] | list[str | int]) -> str:
     return ".".join(str(part) for part in loc)
 
 
+SEND_JSON = "the body must be a JSON object, sent with Content-Type: application/json"
+WHOLE_BODY_WORDS = {
+    "model_attributes_type": SEND_JSON,  # text/plain, a form, or no content type at all
+    "model_type": SEND_JSON,
+    "dict_type": SEND_JSON,
+    "json_invalid": f"the body is not valid JSON: {SEND_JSON}",
+}
+"""What a person is told when the body as a whole could not be read as a request."""
+
+
+def _in_words(error: dict[str, Any]) -> str:
+    """pydantic's message, except that a pattern is said in words, never as a regex, and a
+    body that is not a JSON object says to send one."""
+    loc = tuple(error["loc"])
+    if loc[:1] == ("body",) and len(loc) <= 2 and error["type"] in WHOLE_BODY_WORDS:
+        return WHOLE_BODY_WORDS[error["type"]]
+    if error["type"] == "string_pattern_mismatch":
+        words = patterns.IN_WORDS.get(error.get("ctx", {}).get("pattern", ""))
+        if words is not None:
+            return words
+    return str(error["msg"])
+
+
 def _validation_response(
     errors: list[dict[str, Any]],
     *,
@@ -220,7 +245,8 @@ def _validation_response(
     candidates: list[AddressCandidate] | None = None,
 ) -> JSONResponse:
     detail = [
-        {"loc": list(error["loc"]), "msg": error["msg"], "type": error["type"]} for error in errors
+        {"loc": list(error["loc"]), "msg": _in_words(error), "type": error["type"]}
+        for error in errors
     ]
     message = "; ".join(f"{_location(error['loc'])}: {error['msg']}" for error in detail)
     body = ValidationErrorBody(detail=detail, message=message, code=code, candidates=candidates)

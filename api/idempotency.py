@@ -25,6 +25,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from api import patterns
 from api.db.models import IdempotencyRecord
 from api.db.types import new_id, utcnow
 from api.deps import AppSettings, CurrentPrincipal, DbSession
@@ -42,7 +43,7 @@ KeyHeader = Annotated[
         alias=HEADER,
         min_length=1,
         max_length=255,
-        pattern=r"^[\x21-\x7e]+$",
+        pattern=patterns.PRINTABLE_ASCII,
         description=(
             "Optional. 1–255 visible ASCII characters, unique per intended creation (a UUID). "
             "A retry with the same key and body returns the first response with "

@@ -3,12 +3,13 @@
 import base64
 import binascii
 import json
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Path, Query
 from pydantic import (
     AfterValidator,
+    AwareDatetime,
     BaseModel,
     ConfigDict,
     Field,
@@ -16,6 +17,7 @@ from pydantic import (
     field_validator,
 )
 
+from api import patterns
 from api.errors import FieldError
 
 T = TypeVar("T")
@@ -27,10 +29,10 @@ Email = Annotated[
         strip_whitespace=True,
         to_lower=True,
         max_length=254,
-        pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$",
+        pattern=patterns.EMAIL,
     ),
 ]
-Slug = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[a-z][a-z0-9_]{0,39}$")]
+Slug = Annotated[str, StringConstraints(strip_whitespace=True, pattern=patterns.SLUG)]
 
 
 def _unique(values: list[str]) -> list[str]:
@@ -41,10 +43,44 @@ def _unique(values: list[str]) -> list[str]:
 
 UniqueSlugs = Annotated[list[Slug], Field(max_length=20), AfterValidator(_unique)]
 
+FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2100, 12, 31)
+"""Every date and instant the service takes lies in these years. Beyond them a value is a
+typo, and it would break for everyone what reads it: an instant near year 9999 overflows when
+converted to UTC, a far blackout date overflows the engine's day arithmetic."""
+SERVICE_YEARS = f"between {FIRST_DAY.year} and {LAST_DAY.year}"
+
+
+def _day_in_service_years(day: date) -> date:
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise ValueError(f"must be a date {SERVICE_YEARS}")
+    return day
+
+
+def _instant_in_service_years(moment: datetime) -> datetime:
+    # Checked on the local date, before converting: the conversion itself is what overflows.
+    _day_in_service_years(moment.date())
+    return moment.astimezone(UTC)
+
+
+CalendarDate = Annotated[
+    date,
+    AfterValidator(_day_in_service_years),
+    Field(description=f"A calendar date like 2030-06-01, {SERVICE_YEARS}."),
+]
+Instant = Annotated[
+    AwareDatetime,
+    AfterValidator(_instant_in_service_years),
+    Field(
+        description="An instant with its time zone, like 2030-06-01T10:00:00+01:00, "
+        f"{SERVICE_YEARS}; answered in UTC."
+    ),
+]
+"""A timezone-aware instant in the service's years, normalised to UTC so responses speak UTC."""
+
 
 ResourceId = Annotated[
     str,
-    Path(max_length=36, pattern=r"^[A-Za-z0-9-]+$", description="Opaque id (a UUID)."),
+    Path(max_length=36, pattern=patterns.ID, description="Opaque id (a UUID)."),
 ]
 """Every id in a path: letters, digits and dashes only, so nothing odd reaches the database."""
 

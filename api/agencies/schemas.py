@@ -1,5 +1,7 @@
 """Request and response bodies for agencies."""
 
+from datetime import datetime
+
 from pydantic import BaseModel
 
 from api.schemas import Email, Input, Name
@@ -13,9 +15,15 @@ class AgencyCreate(Input):
 
 
 class AgencyOut(BaseModel):
-    """An agency; ``api_key`` appears once, in the response that created it."""
+    """An agency as admins see it."""
 
     id: str
     name: str
     email: str
-    api_key: str | None = None
+    created_at: datetime
+
+
+class AgencyCreated(AgencyOut):
+    """The creation response: the agency's key, shown this once only (null in a replay)."""
+
+    api_key: str | None

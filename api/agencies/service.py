@@ -3,15 +3,25 @@
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from api.agencies.schemas import AgencyCreate, AgencyOut
+from api.agencies.schemas import AgencyCreate, AgencyCreated, AgencyOut
 from api.audit.service import record
 from api.auth.keys import issue_key
 from api.auth.principal import Principal
 from api.db.models import Agency
 from api.errors import Conflict
+from api.schemas import Page, decode_cursor, encode_cursor
 
 
-def create(session: Session, *, data: AgencyCreate, actor: Principal | None = None) -> AgencyOut:
+def to_out(agency: Agency) -> AgencyOut:
+    """An agency as admins see it."""
+    return AgencyOut(
+        id=agency.id, name=agency.name, email=agency.email, created_at=agency.created_at
+    )
+
+
+def create(
+    session: Session, *, data: AgencyCreate, actor: Principal | None = None
+) -> AgencyCreated:
     """Register an agency and issue its first key. ``actor`` None: the system."""
     if session.scalar(select(Agency.id).where(Agency.email == data.email)) is not None:
         raise Conflict(f"an agency with email {data.email} already exists")
@@ -27,4 +37,19 @@ def create(session: Session, *, data: AgencyCreate, actor: Principal | None = No
         object_id=agency.id,
         fields=data.model_fields_set,
     )
-    return AgencyOut(id=agency.id, name=agency.name, email=agency.email, api_key=api_key)
+    return AgencyCreated(**to_out(agency).model_dump(), api_key=api_key)
+
+
+def list_agencies(session: Session, *, limit: int, cursor: str | None) -> Page[AgencyOut]:
+    """Every agency by name (admins only: the route gates the role)."""
+    statement = select(Agency).order_by(Agency.name, Agency.id).limit(limit + 1)
+    if cursor is not None:
+        name, agency_id = decode_cursor(cursor, 2)
+        statement = statement.where(
+            (Agency.name > name) | ((Agency.name == name) & (Agency.id > agency_id))
+        )
+    agencies = list(session.scalars(statement))
+    more = len(agencies) > limit
+    agencies = agencies[:limit]
+    next_cursor = encode_cursor(agencies[-1].name, agencies[-1].id) if more else None
+    return Page[AgencyOut](items=[to_out(agency) for agency in agencies], next_cursor=next_cursor)

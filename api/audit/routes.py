@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from pydantic import BeforeValidator
 
+from api import patterns
 from api.audit import service
 from api.audit.schemas import AuditEventOut, ObjectType
 from api.deps import DbSession, Manager
@@ -15,7 +16,7 @@ from api.schemas import Cursor, Limit, Page
 
 router = APIRouter(prefix="/v1/audit", tags=["audit"])
 
-Id = Annotated[str | None, Query(max_length=36, pattern=r"^[A-Za-z0-9-]+$")]
+Id = Annotated[str | None, Query(max_length=36, pattern=patterns.ID)]
 
 ISO_INSTANT = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}")
 

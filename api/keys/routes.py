@@ -4,6 +4,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Query, status
 
+from api import patterns
 from api.auth.principal import Role
 from api.db.types import utcnow
 from api.deps import CurrentPrincipal, DbSession
@@ -24,7 +25,7 @@ def list_keys(
     role: Annotated[Role | None, Query(description="Only keys of this role.")] = None,
     principal_id: Annotated[
         str | None,
-        Query(max_length=36, pattern=r"^[A-Za-z0-9-]+$", description="Only this one's keys."),
+        Query(max_length=36, pattern=patterns.ID, description="Only this one's keys."),
     ] = None,
     limit: Limit = 50,
     cursor: Cursor = None,

@@ -3,11 +3,12 @@
 from datetime import datetime, timedelta
 from typing import Annotated
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Field
 
+from api import patterns
 from api.auth.principal import Role
 from api.db.types import utcnow
-from api.schemas import Input, Name
+from api.schemas import Input, Instant, Name
 
 MAX_LIFETIME = timedelta(days=3650)
 MAX_GRACE_S = 3600
@@ -23,7 +24,7 @@ def _future(value: datetime) -> datetime:
 
 
 Expiry = Annotated[
-    AwareDatetime,
+    Instant,
     AfterValidator(_future),
     Field(description="When the key stops working (with a time zone; within ten years)."),
 ]
@@ -40,7 +41,7 @@ class KeyCreate(Input):
     principal_id: str | None = Field(
         default=None,
         max_length=36,
-        pattern=r"^[A-Za-z0-9-]+$",
+        pattern=patterns.ID,
         description="Admin only: the coordinator, member or agency the key is for.",
     )
 

@@ -9,11 +9,23 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, StringConstraints, ValidationInfo, field_validator
 
-from api.schemas import Address, Email, Input, LatLon, Name, Patch, Point, Slug, UniqueSlugs
+from api import patterns
+from api.schemas import (
+    Address,
+    CalendarDate,
+    Email,
+    Input,
+    LatLon,
+    Name,
+    Patch,
+    Point,
+    Slug,
+    UniqueSlugs,
+)
 
 Day = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 Stage = Literal["new", "growing", "mature", "leader"]
-ClockTime = Annotated[str, StringConstraints(pattern=r"^(([01]\d|2[0-3]):[0-5]\d|24:00)$")]
+ClockTime = Annotated[str, StringConstraints(pattern=patterns.CLOCK_TIME)]
 SkillLevel = Annotated[int, Field(ge=1, le=3)]
 Skills = Annotated[dict[Slug, SkillLevel], Field(max_length=30)]
 TravelKm = Annotated[float, Field(gt=0, le=500, allow_inf_nan=False)]
@@ -38,7 +50,7 @@ class Slot(Input):
 
 
 Availability = Annotated[list[Slot], Field(max_length=50)]
-Blackouts = Annotated[list[date], Field(max_length=366)]
+Blackouts = Annotated[list[CalendarDate], Field(max_length=366)]
 
 
 class MemberSelfUpdate(Patch):

@@ -4,6 +4,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, status
 
+from api import patterns
 from api.db.types import utcnow
 from api.deps import AppGeocoder, AppSettings, CurrentPrincipal, DbSession, NeedPoster
 from api.errors import (
@@ -26,7 +27,7 @@ Near = Annotated[
     str | None,
     Query(
         max_length=64,
-        pattern=r"^\s*-?\d+(\.\d+)?\s*,\s*-?\d+(\.\d+)?\s*$",
+        pattern=patterns.LAT_LON,
         description="`lat,lon` to search around, e.g. `51.5072,-0.1276`.",
     ),
 ]

@@ -1,18 +1,17 @@
 """Request and response bodies for needs."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Annotated, Literal
 
 from pydantic import (
     AfterValidator,
-    AwareDatetime,
     BaseModel,
     Field,
     ValidationInfo,
     field_validator,
 )
 
-from api.schemas import Address, Input, LatLon, Patch, Point, Slug, UniqueSlugs
+from api.schemas import Address, Input, Instant, LatLon, Patch, Point, Slug, UniqueSlugs
 
 Category = Literal[
     "meals", "tutoring", "visiting", "cleanup", "transport", "repair", "prayer", "other"
@@ -22,8 +21,6 @@ Status = Literal["open", "filled", "cancelled", "done"]
 Title = Annotated[str, Field(min_length=1, max_length=200)]
 Description = Annotated[str, Field(max_length=5000)]
 MAX_DURATION = timedelta(days=7)
-Instant = Annotated[AwareDatetime, AfterValidator(lambda moment: moment.astimezone(UTC))]
-"""A timezone-aware instant, normalised to UTC so responses always speak UTC."""
 
 
 class RoleIn(Input):

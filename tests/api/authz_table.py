@@ -55,6 +55,7 @@ GET    /v1/communities/{community_id}/health       home  200 200 404 403 403 403
 GET    /v1/communities/{community_id}/map.geojson  home  200 200 404 403 403 403 403 403 401 401
 POST   /v1/communities/{community_id}/coordinators home  201 403 403 403 403 403 403 403 401 401
 POST   /v1/agencies                                -     201 403 403 403 403 403 403 403 401 401
+GET    /v1/agencies                                -     200 403 403 403 403 403 403 403 401 401
 POST   /v1/communities/{community_id}/members      home  201 201 404 403 403 403 403 403 401 401
 GET    /v1/communities/{community_id}/members      home  200 200 404 403 403 403 403 403 401 401
 GET    /v1/members/{member_id}                     self  200 200 404 200 404 404 403 403 401 401

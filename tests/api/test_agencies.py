@@ -77,3 +77,31 @@ def test_each_agency_gets_its_own_working_key(client: TestClient, network: Netwo
     assert first["api_key"] != second["api_key"]
     assert client.get("/v1/me", headers=auth(first["api_key"])).json()["id"] == first["id"]
     assert client.get("/v1/me", headers=auth(second["api_key"])).json()["id"] == second["id"]
+
+
+def test_admins_list_agencies_by_name_a_page_at_a_time(
+    client: TestClient, network: Network, admin_key: str
+) -> None:
+    for name in ("Shelter", "Food Bank", "School", "Bike Kitchen", "Allotments"):
+        network.agency(name=name)
+
+    names, cursor, pages = [], None, 0
+    while True:
+        params = {"limit": 2, **({"cursor": cursor} if cursor else {})}
+        page = client.get("/v1/agencies", params=params, headers=auth(admin_key)).json()
+        names += [agency["name"] for agency in page["items"]]
+        assert all("api_key" not in agency for agency in page["items"])
+        pages += 1
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+
+    assert names == ["Allotments", "Bike Kitchen", "Food Bank", "School", "Shelter"]
+    assert pages == 3
+
+
+def test_only_admins_list_agencies(client: TestClient, network: Network) -> None:
+    agency = network.agency()
+    home = network.staffed_community()
+    for key in (agency["api_key"], home.coordinator_key, home.member_key):
+        assert client.get("/v1/agencies", headers=auth(key)).status_code == 403

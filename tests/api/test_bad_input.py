@@ -118,6 +118,14 @@ MEMBER_CASES = {
     "home latitude out of range": Case(
         {"home": {"lat": 91, "lon": 0}}, ["body", "home", "lat"], "lat"
     ),
+    "blackout date in year 9999": Case(
+        {"blackout_dates": ["9999-12-31"]}, ["body", "blackout_dates", 0], "blackout_dates"
+    ),
+    "blackout date before 2000": Case(
+        {"blackout_dates": ["2030-01-01", "1999-12-31"]},
+        ["body", "blackout_dates", 1],
+        "blackout_dates",
+    ),
     "home longitude out of range": Case(
         {"home": {"lat": 0, "lon": -180.01}}, ["body", "home", "lon"], "lon"
     ),
@@ -157,6 +165,9 @@ MEMBER_PATCH_CASES = {
     "home latitude out of range": Case(
         {"home": {"lat": -90.5, "lon": 0}}, ["body", "home", "lat"], "lat"
     ),
+    "blackout date past 2871-11-25": Case(
+        {"blackout_dates": ["2871-11-26"]}, ["body", "blackout_dates", 0], "blackout_dates"
+    ),
 }
 
 
@@ -169,6 +180,13 @@ NEED_CASES = {
         {"starts_at": "2030-01-01T10:00:00"}, ["body", "starts_at"], "starts_at"
     ),
     "naive ends_at": Case({"ends_at": "2030-01-01T12:00:00"}, ["body", "ends_at"], "ends_at"),
+    "starts_at that overflows UTC": Case(
+        {"starts_at": "9999-12-31T20:00:00-05:00"}, ["body", "starts_at"], "starts_at"
+    ),
+    "starts_at in year 1": Case(
+        {"starts_at": "0001-01-01T00:00:00+01:00"}, ["body", "starts_at"], "starts_at"
+    ),
+    "ends_at after 2100": Case({"ends_at": "2101-01-01T00:00:00Z"}, ["body", "ends_at"], "ends_at"),
     "ends before it starts": Case(
         {"starts_at": "2030-01-01T12:00:00Z", "ends_at": "2030-01-01T10:00:00Z"},
         ["body"],
@@ -227,6 +245,9 @@ NEED_PATCH_CASES = {
     "community_id": Case({"community_id": "elsewhere"}, ["body", "community_id"], "community_id"),
     "agency_id": Case({"agency_id": "elsewhere"}, ["body", "agency_id"], "agency_id"),
     "naive ends_at": Case({"ends_at": "2030-01-01T12:00:00"}, ["body", "ends_at"], "ends_at"),
+    "ends_at that overflows UTC": Case(
+        {"ends_at": "9999-12-31T20:00:00-05:00"}, ["body", "ends_at"], "ends_at"
+    ),
     "ends before it starts": Case(
         {"starts_at": "2030-01-01T12:00:00Z", "ends_at": "2030-01-01T11:00:00Z"},
         ["body"],
@@ -546,6 +567,59 @@ def test_bodies_that_are_not_json_objects_are_client_errors(
 
     assert 400 <= response.status_code < 500, response.text
     assert scene.snapshot() == before
+
+
+@pytest.mark.parametrize("content_type", [None, "text/plain", "application/x-www-form-urlencoded"])
+def test_a_body_not_sent_as_json_is_told_to_send_json(
+    scene: Scene, content_type: str | None
+) -> None:
+    headers = auth(scene.admin_key)
+    if content_type is not None:
+        headers["Content-Type"] = content_type
+    body = json.dumps({"name": "Food bank", "email": "food@example.org"})
+
+    response = scene.client.post("/v1/agencies", content=body, headers=headers)
+
+    assert response.status_code == 422, response.text
+    assert "JSON" in response.json()["message"]
+    assert "application/json" in response.json()["message"]
+
+
+REGEX_MARKS = ("^", "$", "\\d", "[", "{0,")
+
+WORDS_CASES = {
+    "email": (
+        "post_member",
+        {"email": "not-an-email"},
+        "an email address like name@example.org",
+    ),
+    "clock time": (
+        "post_member",
+        {"availability": [{"day": "sat", "start": "9:00", "end": "12:00"}]},
+        "a time like 09:30",
+    ),
+    "skill name": ("post_member", {"skills": {"Cooking!": 2}}, "lowercase name like"),
+    "near": ("near", {}, "latitude,longitude like 51.5072,-0.1276"),
+}
+
+
+@pytest.mark.parametrize(("how", "change", "words"), WORDS_CASES.values(), ids=WORDS_CASES.keys())
+def test_a_refused_pattern_is_explained_in_words_not_a_regular_expression(
+    scene: Scene, how: str, change: dict[str, Any], words: str
+) -> None:
+    if how == "near":
+        response = scene.client.get("/v1/needs?near=north", headers=auth(scene.admin_key))
+    else:
+        response = scene.client.post(
+            f"/v1/communities/{scene.home.id}/members",
+            json=scene.network.member_body(**change),
+            headers=auth(scene.admin_key),
+        )
+
+    assert response.status_code == 422, response.text
+    said = [error["msg"] for error in response.json()["detail"]]
+    assert any(words in msg for msg in said), said
+    assert not any(mark in msg for mark in REGEX_MARKS for msg in said), said
 
 
 def test_a_caller_without_a_key_learns_nothing_from_validation(scene: Scene) -> None:

@@ -11,12 +11,14 @@ import re
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from typing import Any
 
 import pytest
 import schemathesis
 from fastapi import FastAPI
 from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
 from schemathesis.config import SchemathesisConfig
 
 from api.app import create_app
@@ -45,6 +47,31 @@ CONFIG = SchemathesisConfig.from_dict(
             "ignored_auth": {"enabled": False},
         },
     }
+)
+
+# Every date and instant the fuzz sends leans on the edges: the service's years (2000–2100),
+# the calendar's (year 1, year 9999 with offsets that overflow UTC) and the engine's day
+# arithmetic (2871-11-26 once broke matching for everyone near one member), mixed with
+# ordinary values.
+EDGE_DATES = [
+    "0001-01-01", "1999-12-31", "2000-01-01", "2100-12-31", "2101-01-01",
+    "2871-11-25", "2871-11-26", "9999-12-31",
+]  # fmt: skip
+EDGE_OFFSETS = ["Z", "+14:00", "-12:00", "+01:00", "-05:00"]
+schemathesis.openapi.format(
+    "date", st.one_of(st.sampled_from(EDGE_DATES), st.dates().map(date.isoformat))
+)
+schemathesis.openapi.format(
+    "date-time",
+    st.one_of(
+        st.builds(
+            "{}T{}{}".format,
+            st.sampled_from(EDGE_DATES),
+            st.sampled_from(["00:00:00", "20:00:00", "23:59:59"]),
+            st.sampled_from(EDGE_OFFSETS),
+        ),
+        st.datetimes(timezones=st.timezones()).map(datetime.isoformat),
+    ),
 )
 
 # The schema does not depend on the database, so an app that never connects serves it.
