@@ -138,13 +138,15 @@ def test_postgis_radius_query_is_answered_from_the_gist_index(
     assert "Seq Scan" not in plan_text
 
 
-def _nearest_statement(dialect: str, lat: float, lon: float, radius_km: float, limit: int):
+def _nearest_statement(
+    dialect: str, lat: float, lon: float, radius_km: float, limit: int, point: str = "location"
+):
     return nearest_within(
         dialect,
         select(Need.id),
-        lat_column=Need.location_lat,
-        lon_column=Need.location_lon,
-        geography_column=Need.location_geog,
+        lat_column=getattr(Need, f"{point}_lat"),
+        lon_column=getattr(Need, f"{point}_lon"),
+        geography_column=getattr(Need, f"{point}_geog"),
         lat=lat,
         lon=lon,
         radius_km=radius_km,
@@ -180,19 +182,22 @@ def test_nearest_within_returns_the_nearest_points_inside_the_radius_in_order(
     assert max(found_distances) <= inside[len(found) - 1][0] * 1.01
 
 
+# Suggestions walk the point outsiders see (``shown``: a private place's cell), which has
+# its own GiST index; the exact point's serves owners' searches.
+@pytest.mark.parametrize("point", ["location", "shown"])
 def test_postgis_nearest_within_walks_the_gist_index_in_distance_order(
-    app: FastAPI, backend: str, scattered_needs: list[tuple[str, float, float]]
+    app: FastAPI, backend: str, scattered_needs: list[tuple[str, float, float]], point: str
 ) -> None:
     if backend != "postgresql":
         pytest.skip("the GiST index exists on PostGIS only")
-    statement = _nearest_statement("postgresql", 51.45, -2.59, 25.0, 50)
+    statement = _nearest_statement("postgresql", 51.45, -2.59, 25.0, 50, point)
     compiled = statement.compile(app.state.engine, compile_kwargs={"literal_binds": True})
     with app.state.engine.connect() as connection:
         plan = connection.execute(text(f"EXPLAIN (FORMAT JSON) {compiled}")).scalar_one()
     scans = [
         node
         for node in _plan_nodes(plan[0]["Plan"])
-        if node.get("Index Name") == "ix_needs_location_geog"
+        if node.get("Index Name") == f"ix_needs_{point}_geog"
     ]
     assert scans and "Order By" in scans[0]  # a KNN walk, not a scan then a sort
 
