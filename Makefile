@@ -2,6 +2,9 @@
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+# The contract linter (Spectral + the OWASP ruleset) is a node tool, pinned by package-lock.json.
+NODE_STAMP := node_modules/.installed
+OPENAPI := build/openapi.json
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
@@ -15,19 +18,27 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[dev]'
 	@touch $(STAMP)
 
+# --ignore-scripts: nothing in the linter needs an install script (one would only phone home).
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	@touch $(NODE_STAMP)
+
 run: install
 	$(VENV)/bin/servematch db upgrade
 	$(VENV)/bin/servematch demo --if-empty
 	@echo "ServeMatch on http://$(HOST):$(PORT) — OpenAPI docs at http://$(HOST):$(PORT)/docs"
 	$(VENV)/bin/servematch serve --host $(HOST) --port $(PORT)
 
-lint: install
+lint: install $(NODE_STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
+	$(VENV)/bin/servematch openapi --output $(OPENAPI)
+	npx --no spectral lint --fail-severity=warn --ruleset .spectral.yaml $(OPENAPI)
 
+# One test process per core (pytest-xdist): the suite is I/O- and CPU-bound in equal parts.
 test: lint
-	$(VENV)/bin/pytest
+	$(VENV)/bin/pytest -n auto
 
 # The load generator is wrk (C, so it does not take the server's CPU); installed like CI
 # installs PostGIS. Pass options with BENCH_ARGS, e.g. `make bench BENCH_ARGS=--reuse`.
@@ -49,4 +60,4 @@ soak: install
 	$(PY) scripts/soak.py $(SOAK_ARGS)
 
 clean:
-	rm -rf $(VENV) servematch.db .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) node_modules $(OPENAPI) servematch.db .pytest_cache .mypy_cache .ruff_cache

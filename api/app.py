@@ -2,6 +2,7 @@
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import Depends, FastAPI
 
@@ -13,6 +14,7 @@ from api.communities.routes import router as communities
 from api.db.engine import make_engine, make_sessionmaker
 from api.errors import API_ERRORS, SERVICE_ERRORS, install_error_handlers
 from api.geocoding.service import configured_geocoder
+from api.health import caller
 from api.health import router as health
 from api.idempotency import install_replay_handler
 from api.keys.routes import router as keys
@@ -22,10 +24,45 @@ from api.matching.routes import router as matching
 from api.matching.text_model import TextModelCache
 from api.members.routes import router as members
 from api.needs.routes import router as needs
+from api.openapi import complete
 from api.query import reject_unknown_query
 from api.ratelimit import RateLimitMiddleware, RateLimits
 from api.settings import Settings, get_settings
 from api.signups.routes import router as signups
+
+DESCRIPTION = """\
+Matches the members of missional communities to local needs: coordinators post their
+community's needs, partner agencies post requests, members get ranked, explained suggestions.
+
+Every call but `/healthz` takes a key: `Authorization: Bearer sm_…`. Errors are JSON with a
+`code`; a 422 names the fields. Unknown body fields and query parameters are refused. Every
+answer carries `RateLimit-*` headers while limits are on; a 429 or 503 says `Retry-After`.
+Creating POSTs take an `Idempotency-Key`, so a retry never creates twice.
+"""
+
+TAGS = [
+    {"name": "service", "description": "Liveness, and who a key belongs to."},
+    {"name": "communities", "description": "Communities and their coordinators."},
+    {"name": "agencies", "description": "Partner agencies (food banks, schools, shelters)."},
+    {"name": "members", "description": "Members: profiles, weekly rhythm, erasure."},
+    {"name": "needs", "description": "Needs and agency requests, with roles to fill."},
+    {"name": "maps", "description": "Needs and communities as GeoJSON layers."},
+    {"name": "matching", "description": "Ranked, explained candidates and suggestions."},
+    {"name": "signups", "description": "Taking and giving back places in needs."},
+    {"name": "audit", "description": "Who wrote what (ids and field names, never values)."},
+    {"name": "keys", "description": "API keys: issue, list, rotate, revoke."},
+]
+"""Every operation's tag, described; the tests hold each operation to exactly one of them."""
+
+
+class ServeMatch(FastAPI):
+    """FastAPI whose published OpenAPI also says what middleware and handlers add."""
+
+    def openapi(self) -> dict[str, Any]:
+        """The contract, built once (see ``api.openapi``)."""
+        if self.openapi_schema is None:
+            self.openapi_schema = complete(super().openapi())
+        return self.openapi_schema
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -38,10 +75,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         yield
         engine.dispose()
 
-    app = FastAPI(
+    app = ServeMatch(
         title="ServeMatch",
         version="1.0.0",
         summary="Matches volunteers of missional communities to local needs.",
+        description=DESCRIPTION,
+        openapi_tags=TAGS,
         lifespan=lifespan,
         dependencies=[Depends(reject_unknown_query)],
         # Operation ids are what generated clients name their functions: the route's own
@@ -62,9 +101,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(RecordLastUse, recorder=app.state.last_use)
     app.add_middleware(RateLimitMiddleware, limits=app.state.rate_limits)
-    # Errors any route may answer (bad input, body too large, rate limit, database down) are
-    # declared here once, so the OpenAPI contract is true without repeating them per route.
+    # Errors any route may answer (bad input, body too large, rate limit, database down, an
+    # unexpected failure) are declared here once, so the OpenAPI contract is true without
+    # repeating them per route; the headers that come with them are added in ``api.openapi``.
     app.include_router(health, responses=SERVICE_ERRORS)
-    for router in (communities, agencies, members, needs, maps, matching, signups, audit, keys):
+    routers = (caller, communities, agencies, members, needs, maps, matching, signups, audit, keys)
+    for router in routers:
         app.include_router(router, responses=API_ERRORS)
     return app

@@ -6,21 +6,27 @@ Nothing ever answers with a stack trace.
 """
 
 import logging
-from typing import Any, Union
+from typing import Annotated, Any, Union
 
 from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.routing import iter_route_contexts
-from pydantic import BaseModel
+from pydantic import BaseModel, Field, StringConstraints
 from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
 from api import patterns
+from api.text import Message, PlaceName
+from geo.geocoding import MAX_CANDIDATES
+from matcher.results import VIOLATION_CODES
 
 logger = logging.getLogger("servematch")
+
+RETRY_AFTER_S = "5"
+"""Seconds a client is told to wait (``Retry-After``) while the database or geocoder is away."""
 
 
 class ServeMatchError(Exception):
@@ -33,6 +39,10 @@ class ServeMatchError(Exception):
         super().__init__(message)
         self.message = message
         self.violations = violations
+
+
+class InternalError(ServeMatchError):
+    """An unexpected failure: logged on the server, never detailed to the client."""
 
 
 class BadRequest(ServeMatchError):
@@ -111,9 +121,9 @@ class FieldError(ServeMatchError):
 class AddressCandidate(BaseModel):
     """One place an ambiguous address could mean."""
 
-    name: str
-    region: str | None
-    country: str | None
+    name: PlaceName
+    region: PlaceName | None
+    country: PlaceName | None
     lat: float
     lon: float
 
@@ -136,28 +146,36 @@ class AddressAmbiguous(FieldError):
         self.candidates = candidates
 
 
+Code = Annotated[str, StringConstraints(max_length=40, pattern=r"^[a-z][a-z_]*$")]
+"""A machine-readable reason, like ``not_found`` or ``role_full``."""
+
+PROBLEMS_SHOWN = 50
+"""Field problems a 422 lists at most: a body of thousands of unknown fields gets a bounded
+answer, not one that grows with it."""
+
+
 class Violation(BaseModel):
     """One reason a sign-up was refused, for programs (``code``) and people (``message``)."""
 
-    code: str
-    message: str
+    code: Code
+    message: Message
 
 
 class ErrorBody(BaseModel):
     """What every non-validation error response looks like (documented in OpenAPI)."""
 
-    detail: str
-    code: str
-    violations: list[Violation] | None = None
+    detail: Message
+    code: Code
+    violations: Annotated[list[Violation], Field(max_length=len(VIOLATION_CODES))] | None = None
 
 
 class ValidationErrorBody(BaseModel):
     """What a 422 looks like: the offending fields, and a one-line summary."""
 
-    detail: list[dict[str, Any]]
-    message: str
-    code: str = "validation_error"
-    candidates: list[AddressCandidate] | None = None
+    detail: Annotated[list[dict[str, Any]], Field(max_length=PROBLEMS_SHOWN)]
+    message: Message
+    code: Code = "validation_error"
+    candidates: Annotated[list[AddressCandidate], Field(max_length=MAX_CANDIDATES)] | None = None
 
 
 def _body_model(error: type[ServeMatchError]) -> type[BaseModel]:
@@ -203,12 +221,19 @@ ADDRESS_ERRORS = (AddressNotFound, AddressAmbiguous, GeocoderUnavailable)
 """What a write that takes an ``address`` may answer on its account."""
 
 API_ERRORS = responses(
-    BadRequest, Unauthorized, PayloadTooLarge, FieldError, RateLimited, ServiceUnavailable
+    BadRequest,
+    Unauthorized,
+    PayloadTooLarge,
+    FieldError,
+    RateLimited,
+    InternalError,
+    ServiceUnavailable,
 )
 """What any authenticated route may answer besides its own errors (see ``create_app``)."""
 
-SERVICE_ERRORS = responses(PayloadTooLarge, RateLimited, ServiceUnavailable)
-"""What an unauthenticated route may answer besides its own errors."""
+SERVICE_ERRORS = responses(PayloadTooLarge, FieldError, InternalError)
+"""What a route open to all and never rate limited (``/healthz``) may answer besides its own
+errors: a body too large, an unknown query parameter, an unexpected failure."""
 
 
 def _location(loc: tuple[str | int, ...] | list[str | int]) -> str:
@@ -246,7 +271,7 @@ def _validation_response(
 ) -> JSONResponse:
     detail = [
         {"loc": list(error["loc"]), "msg": _in_words(error), "type": error["type"]}
-        for error in errors
+        for error in errors[:PROBLEMS_SHOWN]
     ]
     message = "; ".join(f"{_location(error['loc'])}: {error['msg']}" for error in detail)
     body = ValidationErrorBody(detail=detail, message=message, code=code, candidates=candidates)
@@ -280,7 +305,7 @@ def install_error_handlers(app: FastAPI) -> None:
         if isinstance(error, RateLimited):
             headers = error.headers
         if isinstance(error, GeocoderUnavailable):
-            headers = {"Retry-After": "5"}
+            headers = {"Retry-After": RETRY_AFTER_S}
         body = ErrorBody(detail=error.message, code=error.code, violations=error.violations)
         content = body.model_dump(exclude_none=True)
         return JSONResponse(status_code=error.status_code, content=content, headers=headers)
@@ -303,12 +328,12 @@ def install_error_handlers(app: FastAPI) -> None:
         return JSONResponse(
             status_code=503,
             content=body.model_dump(exclude_none=True),
-            headers={"Retry-After": "5"},
+            headers={"Retry-After": RETRY_AFTER_S},
         )
 
     async def on_unexpected(_request: Request, error: Exception) -> JSONResponse:
         logger.exception("unhandled error", exc_info=error)
-        body = ErrorBody(detail="internal error", code="internal_error")
+        body = ErrorBody(detail="internal error", code=InternalError.code)
         return JSONResponse(status_code=500, content=body.model_dump(exclude_none=True))
 
     app.add_exception_handler(ServeMatchError, on_domain_error)

@@ -1,17 +1,22 @@
-"""Liveness and database reachability, for load balancers and people."""
+"""Liveness and database reachability, for load balancers and people; and who a key is."""
 
 from typing import Literal
 
-from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
+from api.auth.principal import Role
+from api.communities.schemas import CommunityIds
 from api.deps import CurrentPrincipal
-from api.errors import Unauthorized, responses
+from api.errors import RETRY_AFTER_S, Unauthorized, responses
+from api.schemas import Id
 
 router = APIRouter(tags=["service"])
+"""Open to all and never rate limited (``api.ratelimit.EXEMPT_PATHS``): load balancers probe it."""
+caller = APIRouter(tags=["service"])
+"""Needs a key, like the rest of the API."""
 
 
 class Health(BaseModel):
@@ -19,34 +24,39 @@ class Health(BaseModel):
 
     status: Literal["ok", "degraded"]
     database: Literal["ok", "unreachable"]
-    backend: str
+    backend: Literal["sqlite", "postgresql"]
 
 
-@router.get("/healthz", responses={503: {"model": Health, "description": "Database down"}})
-def healthz(request: Request) -> JSONResponse:
+# ``security: [{}]`` says "no key needed" (an empty requirement), rather than leaving it unsaid.
+@router.get(
+    "/healthz",
+    responses={503: {"model": Health, "description": "Database down; retry after a while"}},
+    openapi_extra={"security": [{}]},
+)
+def healthz(request: Request, response: Response) -> Health:
     """No auth; 200 when the database answers, 503 when it does not."""
     engine = request.app.state.engine
     try:
         with engine.connect() as connection:
             connection.execute(text("SELECT 1"))
-        health = Health(status="ok", database="ok", backend=engine.dialect.name)
-        return JSONResponse(health.model_dump())
+        return Health(status="ok", database="ok", backend=engine.dialect.name)
     except SQLAlchemyError:
         # The pool drops dead connections (pre-ping), so this answers 200 again as soon as
         # the database is back, with no restart; API routes answer 503 meanwhile.
-        health = Health(status="degraded", database="unreachable", backend=engine.dialect.name)
-        return JSONResponse(health.model_dump(), status_code=503, headers={"Retry-After": "5"})
+        response.status_code = 503
+        response.headers["Retry-After"] = RETRY_AFTER_S
+        return Health(status="degraded", database="unreachable", backend=engine.dialect.name)
 
 
 class Me(BaseModel):
     """Who the key belongs to."""
 
-    role: str
-    id: str | None
-    community_ids: list[str]
+    role: Role
+    id: Id | None
+    community_ids: CommunityIds
 
 
-@router.get("/v1/me", responses=responses(Unauthorized))
+@caller.get("/v1/me", responses=responses(Unauthorized))
 def me(principal: CurrentPrincipal) -> Me:
     """The caller's role and identity, handy to check a key."""
     return Me(role=principal.role, id=principal.id, community_ids=sorted(principal.community_ids))

@@ -10,6 +10,7 @@ ID = r"^[A-Za-z0-9-]+$"
 CLOCK_TIME = r"^(([01]\d|2[0-3]):[0-5]\d|24:00)$"
 LAT_LON = r"^\s*-?\d+(\.\d+)?\s*,\s*-?\d+(\.\d+)?\s*$"
 PRINTABLE_ASCII = r"^[\x21-\x7e]+$"
+CURSOR = r"^[A-Za-z0-9_-]+$"
 
 IN_WORDS = {
     EMAIL: "must be an email address like name@example.org",
@@ -19,5 +20,6 @@ IN_WORDS = {
     CLOCK_TIME: "must be a time like 09:30 (from 00:00 to 24:00)",
     LAT_LON: "must be a point as latitude,longitude like 51.5072,-0.1276",
     PRINTABLE_ASCII: "must be printable ASCII without spaces, like a UUID",
+    CURSOR: "must be the next_cursor of a previous page, as it was given",
 }
 """What each pattern means, said as a person would."""

@@ -11,11 +11,15 @@ from pydantic import (
     AfterValidator,
     AwareDatetime,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
+    GetJsonSchemaHandler,
     StringConstraints,
     field_validator,
 )
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema
 
 from api import patterns
 from api.errors import FieldError
@@ -32,7 +36,18 @@ Email = Annotated[
         pattern=patterns.EMAIL,
     ),
 ]
-Slug = Annotated[str, StringConstraints(strip_whitespace=True, pattern=patterns.SLUG)]
+SLUG_MAX_CHARS = 40
+Slug = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, max_length=SLUG_MAX_CHARS, pattern=patterns.SLUG),
+]
+Id = Annotated[str, StringConstraints(max_length=36, pattern=patterns.ID)]
+"""An id the service gave (a UUID), as responses carry it."""
+Count = Annotated[int, Field(ge=0, le=2**31 - 1)]
+"""How many of something: people, sign-ups, places."""
+
+UNIQUE_ITEMS = Field(json_schema_extra={"uniqueItems": True})
+"""Says in the schema that the server refuses a list with repeated items."""
 
 
 def _unique(values: list[str]) -> list[str]:
@@ -41,13 +56,32 @@ def _unique(values: list[str]) -> list[str]:
     return values
 
 
-UniqueSlugs = Annotated[list[Slug], Field(max_length=20), AfterValidator(_unique)]
+UniqueSlugs = Annotated[list[Slug], Field(max_length=20), AfterValidator(_unique), UNIQUE_ITEMS]
 
 FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2100, 12, 31)
 """Every date and instant the service takes lies in these years. Beyond them a value is a
 typo, and it would break for everyone what reads it: an instant near year 9999 overflows when
 converted to UTC, a far blackout date overflows the engine's day arithmetic."""
 SERVICE_YEARS = f"between {FIRST_DAY.year} and {LAST_DAY.year}"
+
+
+DATE_CHARS = len("2030-06-01")
+INSTANT_MAX_CHARS = len("2030-06-01T10:00:00.123456789+01:00")
+"""The longest instant taken: nanoseconds (as some languages write them) and an offset.
+Responses are shorter still (microseconds at most), so both directions fit the bound the
+published contract gives every date-time (see ``api.openapi``)."""
+
+
+def at_most(max_chars: int, example: str) -> BeforeValidator:
+    """Refuse a text longer than ``max_chars`` before parsing it as a date or an instant
+    (pydantic would take any number of fractional digits, and dates given as instants)."""
+
+    def check(value: object) -> object:
+        if isinstance(value, str) and len(value) > max_chars:
+            raise ValueError(f"must be written like {example} (at most {max_chars} characters)")
+        return value
+
+    return BeforeValidator(check)
 
 
 def _day_in_service_years(day: date) -> date:
@@ -64,11 +98,13 @@ def _instant_in_service_years(moment: datetime) -> datetime:
 
 CalendarDate = Annotated[
     date,
+    at_most(DATE_CHARS, "2030-06-01"),
     AfterValidator(_day_in_service_years),
     Field(description=f"A calendar date like 2030-06-01, {SERVICE_YEARS}."),
 ]
 Instant = Annotated[
     AwareDatetime,
+    at_most(INSTANT_MAX_CHARS, "2030-06-01T10:00:00+01:00"),
     AfterValidator(_instant_in_service_years),
     Field(
         description="An instant with its time zone, like 2030-06-01T10:00:00+01:00, "
@@ -84,10 +120,21 @@ ResourceId = Annotated[
 ]
 """Every id in a path: letters, digits and dashes only, so nothing odd reaches the database."""
 
-Limit = Annotated[int, Query(ge=1, le=200, description="Page size.")]
+MAX_PAGE_SIZE = 200
+Limit = Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE, description="Page size.")]
+CURSOR_MAX_CHARS = 1024
+"""Enough for the longest sort key: a 120-character name (each character up to 6 bytes of
+JSON, as a control character's escape), an id and the brackets, in unpadded base64."""
 Cursor = Annotated[
-    str | None, Query(max_length=512, description="`next_cursor` of the previous page.")
+    str | None,
+    Query(
+        max_length=CURSOR_MAX_CHARS,
+        pattern=patterns.CURSOR,
+        description="`next_cursor` of the previous page.",
+    ),
 ]
+NextCursor = Annotated[str, StringConstraints(max_length=CURSOR_MAX_CHARS, pattern=patterns.CURSOR)]
+"""What to pass as ``cursor`` for the next page: opaque, URL-safe."""
 
 
 def _holds_nul(value: object) -> bool:
@@ -115,6 +162,20 @@ class Input(BaseModel):
         return value
 
 
+NULL = {"type": "null"}
+
+
+def without_null(field_schema: dict[str, Any]) -> None:
+    """Make an ``anyOf [X, null]`` field schema plain X (keeping its title and description)."""
+    branches = [branch for branch in field_schema.pop("anyOf", []) if branch != NULL]
+    if len(branches) == 1:
+        field_schema.update(branches[0])
+    elif branches:
+        field_schema["anyOf"] = branches
+    if field_schema.get("default", ...) is None:
+        del field_schema["default"]
+
+
 class Patch(Input):
     """Base of partial updates: omit a field to keep it; an explicit null is refused."""
 
@@ -126,10 +187,22 @@ class Patch(Input):
             raise ValueError("cannot be null; omit the field to keep its value")
         return value
 
+    @classmethod
+    def __get_pydantic_json_schema__(
+        cls, core_schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        """Every field optional but not nullable, as the validator above has it: the ``| None``
+        in the annotations only marks "omitted", which clients must not read as "send null"."""
+        json_schema = handler(core_schema)
+        for field_schema in handler.resolve_ref_schema(json_schema).get("properties", {}).values():
+            without_null(field_schema)
+        return json_schema
 
+
+AddressText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=300)]
+"""An address as given, as responses carry it."""
 Address = Annotated[
-    str,
-    StringConstraints(strip_whitespace=True, min_length=2, max_length=300),
+    AddressText,
     Field(
         description="Where it is, as words: 'Bristol, United Kingdom' or 'Springfield, "
         "Illinois, US' (the geocoder in settings decides how detailed it may be). Give this "
@@ -155,13 +228,17 @@ class Point(BaseModel):
 class Page(BaseModel, Generic[T]):
     """One page of a list; pass ``next_cursor`` back as ``cursor`` for the next one."""
 
-    items: list[T]
-    next_cursor: str | None
+    items: Annotated[list[T], Field(max_length=MAX_PAGE_SIZE)]
+    next_cursor: NextCursor | None
 
 
 def encode_cursor(*values: Any) -> str:
-    """An opaque cursor for keyset pagination (the sort key of the last item)."""
-    return base64.urlsafe_b64encode(json.dumps(values).encode()).decode().rstrip("=")
+    """An opaque cursor for keyset pagination (the sort key of the last item).
+
+    Compact UTF-8 JSON rather than ASCII escapes, which take up to 12 bytes a character and
+    made a long non-Latin name's cursor longer than ``cursor`` accepts."""
+    text = json.dumps(values, ensure_ascii=False, separators=(",", ":"))
+    return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
 
 
 def decode_cursor(cursor: str, size: int) -> list[Any]:

@@ -13,6 +13,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from matcher import Weights
 
 DEFAULTS = Weights()
+RATE_LIMIT_MAX = 1_000_000
+"""The largest rate or burst a limit may be set to (above it, turn the limit off with 0); the
+published contract bounds the ``RateLimit-*`` headers by it."""
 
 
 class Settings(BaseSettings):
@@ -65,14 +68,21 @@ class Settings(BaseSettings):
         "worker may accept a revoked key for at most this long.",
     )
     rate_limit_per_minute: int = Field(
-        default=600, ge=0, description="Requests per minute per key, per worker (0: no limit)."
+        default=600,
+        ge=0,
+        le=RATE_LIMIT_MAX,
+        description="Requests per minute per key, per worker (0: no limit).",
     )
     rate_limit_burst: int = Field(
-        default=100, ge=1, description="Requests a key may make at once before the rate applies."
+        default=100,
+        ge=1,
+        le=RATE_LIMIT_MAX,
+        description="Requests a key may make at once before the rate applies.",
     )
     rate_limit_anonymous_per_minute: int = Field(
         default=60,
         ge=0,
+        le=RATE_LIMIT_MAX,
         description="Calls without a valid key (or with a bad one) per minute per client "
         "address, per worker (0: no limit).",
     )

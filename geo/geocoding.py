@@ -47,7 +47,8 @@ ATTRIBUTION: dict[str, str] = {
 # server asks for fair use without a number; the same pace is the polite default there.
 _PUBLIC_SERVER_MIN_DELAY_S = 1.0
 _CACHED_ANSWERS = 1024
-_MAX_CANDIDATES = 10
+MAX_CANDIDATES = 10
+"""Places an ambiguous address offers at most (the API's published contract says so too)."""
 _EXPECTED_FORM = "expected a place like 'City, Country' or 'City, Region, Country'"
 
 
@@ -274,7 +275,7 @@ def _lookup_offline(query: str) -> Place:
                 " GB only, elsewhere leave the region out"
             )
     if len(matching) > 1:
-        raise AmbiguousAddress(tuple(_offline_place(city) for city in matching[:_MAX_CANDIDATES]))
+        raise AmbiguousAddress(tuple(_offline_place(city) for city in matching[:MAX_CANDIDATES]))
     return _offline_place(matching[0])
 
 

@@ -27,6 +27,7 @@ from api.db.migrate import upgrade
 from api.db.models import Base
 from api.settings import Settings
 from tests.factories import Network
+from tests.figures import FIGURES
 from tests.privacy_scan import PrivacyScanner
 
 pytest_plugins = ["tests.fake_geocoders"]
@@ -114,7 +115,7 @@ def app(database_url: str) -> Iterator[FastAPI]:
     app.state.engine.dispose()
 
 
-SCANNED = {"responses": 0}
+SCANNED = "privacy scan: JSON answers to non-admin callers checked for exact places"
 
 
 @pytest.fixture
@@ -124,15 +125,25 @@ def client(app: FastAPI) -> Iterator[TestClient]:
     with TestClient(app, raise_server_exceptions=False) as client:
         client.event_hooks["response"].append(scanner)
         yield client
-    SCANNED["responses"] += scanner.scanned
+    FIGURES[SCANNED] += scanner.scanned
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:  # an xdist worker: hand the figures to the controller
+        workeroutput["figures"] = dict(FIGURES)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: object, error: object) -> None:
+    """xdist: a worker finished; add its figures to the run's."""
+    FIGURES.update(getattr(node, "workeroutput", {}).get("figures", {}))
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    if SCANNED["responses"]:
-        terminalreporter.write_line(
-            f"privacy scan: {SCANNED['responses']} JSON answers to non-admin callers checked "
-            "for exact homes and private places"
-        )
+    for figure, count in sorted(FIGURES.items()):
+        if count:
+            terminalreporter.write_line(f"{figure}: {count}")
 
 
 @pytest.fixture

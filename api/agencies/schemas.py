@@ -4,7 +4,8 @@ from datetime import datetime
 
 from pydantic import BaseModel
 
-from api.schemas import Email, Input, Name
+from api.auth.keys import ApiKeyText
+from api.schemas import Email, Id, Input, Name
 
 
 class AgencyCreate(Input):
@@ -17,13 +18,13 @@ class AgencyCreate(Input):
 class AgencyOut(BaseModel):
     """An agency as admins see it."""
 
-    id: str
-    name: str
-    email: str
+    id: Id
+    name: Name
+    email: Email
     created_at: datetime
 
 
 class AgencyCreated(AgencyOut):
     """The creation response: the agency's key, shown this once only (null in a replay)."""
 
-    api_key: str | None
+    api_key: ApiKeyText | None

@@ -1,21 +1,26 @@
 """Response bodies for the audit log."""
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, StringConstraints
 
+from api.auth.principal import Role
+from api.schemas import Id
+
+Action = Annotated[str, StringConstraints(max_length=64, pattern=r"^[a-z_]+\.[a-z_]+$")]
+"""What was done, as ``object.verb``: ``need.create``, ``member.erase``."""
 ObjectType = Literal["community", "coordinator", "agency", "member", "need", "signup", "api_key"]
 
 
 class AuditEventOut(BaseModel):
     """One write. ``detail`` holds field names and counts, never values."""
 
-    id: str
+    id: Id
     at: datetime
-    actor_role: str
-    actor_id: str | None
-    action: str
+    actor_role: Literal[Role, "system"]
+    actor_id: Id | None
+    action: Action
     object_type: ObjectType
-    object_id: str | None
+    object_id: Id | None
     detail: dict[str, Any]

@@ -10,13 +10,36 @@ key keeps working through its grace period and stops at that instant, with no fu
 import hashlib
 import secrets
 from datetime import datetime
+from typing import Annotated
 
+from pydantic import StringConstraints
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.db.models import ApiKey
 
 KEY_PREFIX = "sm_"
+KEY_RANDOM_BYTES = 32
+KEY_CHARS = len(KEY_PREFIX) + len(secrets.token_urlsafe(KEY_RANDOM_BYTES))
+SHOWN_PREFIX_CHARS = 10
+"""How much of a key its metadata shows, to recognise it by."""
+_KEY_CHARACTER = "[A-Za-z0-9_-]"  # token_urlsafe's alphabet (URL-safe base64, unpadded)
+
+ApiKeyText = Annotated[
+    str,
+    StringConstraints(
+        max_length=KEY_CHARS,
+        pattern=f"^{KEY_PREFIX}{_KEY_CHARACTER}{{{KEY_CHARS - len(KEY_PREFIX)}}}$",
+    ),
+]
+"""A key in clear, as the one response that issues it shows it."""
+KeyPrefix = Annotated[
+    str,
+    StringConstraints(
+        max_length=SHOWN_PREFIX_CHARS,
+        pattern=f"^{KEY_PREFIX}{_KEY_CHARACTER}{{{SHOWN_PREFIX_CHARS - len(KEY_PREFIX)}}}$",
+    ),
+]
 
 
 def hash_key(key: str) -> str:
@@ -33,10 +56,10 @@ def issue(
     expires_at: datetime | None = None,
 ) -> tuple[ApiKey, str]:
     """Create a key for a principal: its record, and the key in clear (the only time it exists)."""
-    key = KEY_PREFIX + secrets.token_urlsafe(32)
+    key = KEY_PREFIX + secrets.token_urlsafe(KEY_RANDOM_BYTES)
     record = ApiKey(
         key_hash=hash_key(key),
-        prefix=key[:10],
+        prefix=key[:SHOWN_PREFIX_CHARS],
         role=role,
         principal_id=principal_id,
         name=name,

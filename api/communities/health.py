@@ -7,13 +7,15 @@ community served do not shrink when someone exercises their right to erasure.
 """
 
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from api.db.models import STAGES, Member, Need, Signup
+from api.members.schemas import Stage
+from api.schemas import Count, Id
 
 WINDOW_DAYS = 90
 
@@ -21,23 +23,23 @@ WINDOW_DAYS = 90
 class MemberCounts(BaseModel):
     """Current (not erased) members."""
 
-    total: int
-    active: int
-    by_stage: dict[str, int]
+    total: Count
+    active: Count
+    by_stage: dict[Stage, Count]
 
 
 class CommunityHealth(BaseModel):
     """Figures for one community over the last ``window_days`` (ending at ``as_of``)."""
 
-    community_id: str
+    community_id: Id
     as_of: datetime
-    window_days: int
+    window_days: Annotated[int, Field(ge=1, le=366)]
     members: MemberCounts
-    confirmed_signups: int
+    confirmed_signups: Count
     """Confirmed sign-ups of the community's members on needs that ended in the window."""
     service_hours: float
     """Their summed need durations, in hours."""
-    upcoming_signups: int
+    upcoming_signups: Count
     """Confirmed sign-ups on needs not yet over."""
 
 

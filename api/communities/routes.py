@@ -1,10 +1,19 @@
 """HTTP routes for communities and their coordinators."""
 
+from typing import Annotated
+
 from fastapi import APIRouter, Response, status
+from pydantic import Field
 
 from api.communities import repository, service
 from api.communities.health import CommunityHealth, health
-from api.communities.schemas import CommunityCreate, CommunityOut, CoordinatorCreate, CoordinatorOut
+from api.communities.schemas import (
+    MAX_LISTED,
+    CommunityCreate,
+    CommunityOut,
+    CoordinatorCreate,
+    CoordinatorOut,
+)
 from api.db.types import utcnow
 from api.deps import Admin, AppGeocoder, CommunityPerson, DbSession, Manager
 from api.errors import (
@@ -44,9 +53,11 @@ def create_community(
 
 
 @router.get("", responses=responses(Unauthorized, Forbidden))
-def list_communities(session: DbSession, principal: CommunityPerson) -> list[CommunityOut]:
+def list_communities(
+    session: DbSession, principal: CommunityPerson
+) -> Annotated[list[CommunityOut], Field(max_length=MAX_LISTED)]:
     """The communities the caller belongs to or coordinates (all, for admins)."""
-    statement = repository.readable(principal).order_by("name", "id").limit(1000)
+    statement = repository.readable(principal).order_by("name", "id").limit(MAX_LISTED)
     return [service.to_out(community) for community in session.scalars(statement)]
 
 

@@ -1,14 +1,17 @@
 """Request and response bodies for communities and coordinators."""
 
+import re
 from datetime import datetime
 from typing import Annotated
 from zoneinfo import available_timezones
 
-from pydantic import AfterValidator, BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Field, StringConstraints
 
-from api.schemas import Address, Email, Input, LatLon, Name, Point
+from api.auth.keys import ApiKeyText
+from api.schemas import Address, AddressText, Email, Id, Input, LatLon, Name, Point
 
 _ZONES = frozenset(available_timezones())  # read once: listing the tz database scans files
+ZONE_MAX_CHARS = 64
 
 
 def _known_timezone(name: str) -> str:
@@ -17,7 +20,34 @@ def _known_timezone(name: str) -> str:
     return name
 
 
-TimeZoneName = Annotated[str, Field(max_length=64), AfterValidator(_known_timezone)]
+def _member_name(zone: str) -> str:
+    """``Etc/GMT-1`` → ``ETC_GMT_MINUS_1``. Client generators name enum members after the
+    values, and theirs (upper case, signs dropped) makes one member of ``Etc/GMT+1`` and
+    ``Etc/GMT-1`` (openapi-python-client stops with "Duplicate key"); ``x-enum-varnames``
+    gives each zone its own name."""
+    name = re.sub(r"-(?=\d)", "_minus_", zone.replace("+", "_plus_"))
+    return re.sub(r"[^A-Za-z0-9]+", "_", name).strip("_").upper()
+
+
+ZONE_NAMES = sorted(_ZONES)
+# The published schema lists the zones (an enum) rather than a pattern: it is what the server
+# truly accepts, and clients can offer the list. Checked by the validator, not a Literal, so a
+# refusal says one sentence instead of listing the ~600 zones.
+TimeZoneName = Annotated[
+    str,
+    Field(
+        max_length=ZONE_MAX_CHARS,
+        json_schema_extra={
+            "enum": ZONE_NAMES,
+            "x-enum-varnames": [_member_name(zone) for zone in ZONE_NAMES],
+        },
+    ),
+    AfterValidator(_known_timezone),
+]
+ZoneText = Annotated[
+    str, StringConstraints(max_length=ZONE_MAX_CHARS, pattern=r"^[A-Za-z][A-Za-z0-9_+/-]*$")
+]
+"""A community's zone as responses carry it: an IANA name (given, or found at its place)."""
 
 
 class CommunityCreate(Input):
@@ -30,18 +60,20 @@ class CommunityCreate(Input):
     meeting_point: LatLon | None = None
     address: Address | None = None
     timezone: TimeZoneName | None = None
-    parent_id: str | None = Field(default=None, max_length=36)
+    parent_id: Id | None = None
 
 
 class CommunityOut(BaseModel):
     """A community as its members, coordinators and admins see it."""
 
-    id: str
-    name: str
+    id: Id
+    name: Name
     meeting_point: Point
-    address: str | None = Field(description="The address given for the meeting point, if any.")
-    timezone: str
-    parent_id: str | None
+    address: AddressText | None = Field(
+        description="The address given for the meeting point, if any."
+    )
+    timezone: ZoneText
+    parent_id: Id | None
     created_at: datetime
 
 
@@ -52,11 +84,18 @@ class CoordinatorCreate(Input):
     email: Email
 
 
+MAX_LISTED = 1000
+"""Communities ``GET /v1/communities`` shows at most (all of a network's, for an admin)."""
+MAX_COORDINATED = MAX_LISTED
+"""Communities one coordinator may coordinate, at most: so their list is always whole."""
+CommunityIds = Annotated[list[Id], Field(max_length=MAX_COORDINATED)]
+
+
 class CoordinatorOut(BaseModel):
     """A coordinator; ``api_key`` is present once, when the coordinator is first created."""
 
-    id: str
-    name: str
-    email: str
-    community_ids: list[str]
-    api_key: str | None = None
+    id: Id
+    name: Name
+    email: Email
+    community_ids: CommunityIds
+    api_key: ApiKeyText | None = None

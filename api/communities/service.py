@@ -1,6 +1,6 @@
 """Community use cases: create, read, and appoint coordinators."""
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from api.audit.service import record
@@ -8,6 +8,7 @@ from api.auth.keys import issue_key
 from api.auth.principal import Principal
 from api.communities import repository
 from api.communities.schemas import (
+    MAX_COORDINATED,
     CommunityCreate,
     CommunityOut,
     CoordinatorCreate,
@@ -15,7 +16,7 @@ from api.communities.schemas import (
     Point,
 )
 from api.db.models import Community, Coordinator, coordinator_communities
-from api.errors import FieldError, NotFound
+from api.errors import Conflict, FieldError, NotFound
 from api.geocoding.service import located
 from geo.geocoding import Geocoder
 from geo.timezones import timezone_at
@@ -129,6 +130,11 @@ def add_coordinator(
         )
     )
     if already is None:
+        coordinated = session.scalar(
+            select(func.count()).where(coordinator_communities.c.coordinator_id == coordinator.id)
+        )
+        if coordinated is not None and coordinated >= MAX_COORDINATED:
+            raise Conflict(f"a coordinator may coordinate at most {MAX_COORDINATED} communities")
         session.execute(
             coordinator_communities.insert().values(
                 coordinator_id=coordinator.id, community_id=community_id

@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from api.auth.keys import KEY_PREFIX, hash_key
+from api.auth.keys import KEY_PREFIX, KEY_RANDOM_BYTES, SHOWN_PREFIX_CHARS, hash_key
 from api.generate.rows import Row, Table, Timestamps
 from api.generate.synthesis import Network, stream
 from api.generate.vocabulary import FIRST_NAMES, SURNAMES
@@ -55,7 +55,16 @@ class BenchKeys:
         """The ``api_keys`` rows, ready for a loader."""
         created = timestamps(np.full(len(self.rows), now_s, dtype=np.int64))
         rendered: list[Row] = [
-            (str(uuid.uuid4()), hash_key(key), key[:10], role, principal, name, stamp, *UNUSED)
+            (
+                str(uuid.uuid4()),
+                hash_key(key),
+                key[:SHOWN_PREFIX_CHARS],
+                role,
+                principal,
+                name,
+                stamp,
+                *UNUSED,
+            )
             for (key, principal, role, name), stamp in zip(self.rows, created, strict=True)
         ]
         columns = (
@@ -66,7 +75,7 @@ class BenchKeys:
 
 
 def _new_key() -> str:
-    return KEY_PREFIX + secrets.token_urlsafe(32)
+    return KEY_PREFIX + secrets.token_urlsafe(KEY_RANDOM_BYTES)
 
 
 def _sample(rng: np.random.Generator, candidates: np.ndarray, size: int) -> np.ndarray:

@@ -6,9 +6,10 @@ from typing import Annotated
 from pydantic import AfterValidator, BaseModel, Field
 
 from api import patterns
+from api.auth.keys import ApiKeyText, KeyPrefix
 from api.auth.principal import Role
 from api.db.types import utcnow
-from api.schemas import Input, Instant, Name
+from api.schemas import Id, Input, Instant, Name
 
 MAX_LIFETIME = timedelta(days=3650)
 MAX_GRACE_S = 3600
@@ -65,11 +66,11 @@ class KeyRotate(Input):
 class KeyOut(BaseModel):
     """A key's metadata. Neither the key nor its digest ever leave the service after issue."""
 
-    id: str
-    prefix: str = Field(description="The key's first characters, to recognise it.")
-    name: str
+    id: Id
+    prefix: KeyPrefix = Field(description="The key's first characters, to recognise it.")
+    name: Name
     role: Role
-    principal_id: str | None
+    principal_id: Id | None
     created_at: datetime
     last_used_at: datetime | None = Field(description="Updated at most once a minute.")
     expires_at: datetime | None
@@ -81,7 +82,7 @@ class KeyOut(BaseModel):
 class KeyIssued(KeyOut):
     """A new key: ``api_key`` is shown in this response only."""
 
-    api_key: str
+    api_key: ApiKeyText
 
 
 class KeyRotated(KeyIssued):

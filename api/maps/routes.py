@@ -5,6 +5,7 @@ imported, not copied) so a map and the list it draws never disagree.
 """
 
 from typing import Annotated, Any, get_args
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
@@ -55,17 +56,27 @@ def json_errors(*errors: type[ServeMatchError]) -> dict[int | str, dict[str, Any
     return documented
 
 
-def _next_link(request: Request, cursor: str) -> str:
-    """An RFC 8288 ``Link`` to the next page: this request with the new cursor. Relative, so
-    it stays right behind a proxy that rewrites the host."""
-    url = request.url.include_query_params(cursor=cursor)
-    return f'<{url.path}?{url.query}>; rel="next"'
+LINK_MAX_CHARS = 2048
+NEXT_LINK = {
+    "description": "RFC 8288 link to the next page, when there is one: this path, the same "
+    "filters and the new cursor.",
+    "required": False,
+    "schema": {"type": "string", "maxLength": LINK_MAX_CHARS, "pattern": '^<[^>]+>; rel="next"$'},
+}
+
+
+def _next_link(request: Request, **query: str | float | None) -> str:
+    """An RFC 8288 ``Link`` to the next page. Relative, so it stays right behind a proxy that
+    rewrites the host; built from the values as read (not the query as sent, which may pad
+    a number with any number of zeros), so it is never longer than ``LINK_MAX_CHARS``."""
+    given = urlencode({name: value for name, value in query.items() if value is not None})
+    return f'<{request.url.path}?{given}>; rel="next"'
 
 
 @router.get(
     "/v1/needs.geojson",
     response_class=GeoJSONResponse,
-    responses=json_errors(Unauthorized, FieldError),
+    responses={**json_errors(Unauthorized, FieldError), 200: {"headers": {"Link": NEXT_LINK}}},
 )
 def needs_geojson(
     request: Request,
@@ -90,7 +101,14 @@ def needs_geojson(
         cursor=cursor,
     )
     if collection.next_cursor is not None:
-        response.headers["Link"] = _next_link(request, collection.next_cursor)
+        response.headers["Link"] = _next_link(
+            request,
+            status=status,
+            near=near,
+            radius_km=radius_km,
+            limit=limit,
+            cursor=collection.next_cursor,
+        )
     return collection
 
 

@@ -7,7 +7,7 @@ place that order is decided.
 """
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 import geojson_pydantic
 from geojson_pydantic import Feature, FeatureCollection
@@ -15,7 +15,12 @@ from geojson_pydantic.types import Position2D
 from pydantic import BaseModel, Field
 
 from api.members.schemas import Stage
-from api.needs.schemas import Category, Status, Urgency
+from api.needs.schemas import MAX_PLACES, Category, Status, Title, Urgency
+from api.schemas import MAX_PAGE_SIZE, Count, Id, Name, NextCursor
+
+MAP_FEATURES_PER_KIND = 1000
+"""Communities are 8–25 people; the bound keeps one request's work finite whatever is stored."""
+Places = Annotated[Count, Field(le=MAX_PLACES)]
 
 
 # Named apart from our ``Point`` (lat/lon): two models called Point would both be renamed in
@@ -32,29 +37,34 @@ def geometry(*, lat: float, lon: float) -> PointGeometry:
 class NeedProperties(BaseModel):
     """What a map shows of a need; where it is lies in the feature's geometry."""
 
-    id: str
-    title: str
+    id: Id
+    title: Title
     category: Category
     urgency: Urgency
     status: Status
     starts_at: datetime
     ends_at: datetime
-    places: int = Field(description="Places in all its roles together.")
-    filled: int = Field(description="Places taken, in all its roles together.")
+    places: Places = Field(description="Places in all its roles together.")
+    filled: Places = Field(description="Places taken, in all its roles together.")
     source: Literal["community", "agency"]
     approximate: bool = Field(
         description="True: a private place, shown only as the centre of its coarse grid cell."
     )
 
 
+# GeoJSON lets a feature's ``id`` be any string or number; ours are the object's UUID, or absent
+# where an id would name someone, and each feature class says which.
 class NeedFeature(Feature[PointGeometry, NeedProperties]):
     """A need on the map; the feature's ``id`` is the need's."""
+
+    id: Id
 
 
 class NeedFeatureCollection(FeatureCollection[NeedFeature]):
     """A page of needs as GeoJSON; ``next_cursor`` (a foreign member) continues it."""
 
-    next_cursor: str | None = Field(
+    features: Annotated[list[NeedFeature], Field(max_length=MAX_PAGE_SIZE)]
+    next_cursor: NextCursor | None = Field(
         description="Pass as `cursor` for the next page (also in the `Link: rel=next` header)."
     )
 
@@ -63,7 +73,7 @@ class MeetingPointProperties(BaseModel):
     """Where the community meets."""
 
     kind: Literal["meeting_point"] = "meeting_point"
-    name: str
+    name: Name
 
 
 class CommunityNeedProperties(NeedProperties):
@@ -84,24 +94,32 @@ class NamedMemberProperties(BaseModel):
 
     kind: Literal["member"] = "member"
     stage: Stage
-    name: str
-    member_id: str
+    name: Name
+    member_id: Id
 
 
 class MeetingPointFeature(Feature[PointGeometry, MeetingPointProperties]):
     """The meeting point; the feature's ``id`` is the community's."""
 
+    id: Id
+
 
 class CommunityNeedFeature(Feature[PointGeometry, CommunityNeedProperties]):
     """An open need of the community; the feature's ``id`` is the need's."""
+
+    id: Id
 
 
 class MemberFeature(Feature[PointGeometry, MemberProperties]):
     """An anonymous member: no ``id``, which would name them."""
 
+    id: None = None
+
 
 class NamedMemberFeature(Feature[PointGeometry, NamedMemberProperties]):
     """A named member; the feature's ``id`` is the member's."""
+
+    id: Id
 
 
 CommunityFeature = MeetingPointFeature | CommunityNeedFeature | NamedMemberFeature | MemberFeature
@@ -109,6 +127,8 @@ CommunityFeature = MeetingPointFeature | CommunityNeedFeature | NamedMemberFeatu
 
 class CommunityMap(FeatureCollection[CommunityFeature]):
     """A community's map: meeting point, open needs, and members at coarse points only."""
+
+    features: Annotated[list[CommunityFeature], Field(max_length=1 + 2 * MAP_FEATURES_PER_KIND)]
 
     truncated: bool = Field(
         description="True if a kind of feature had more than the map's limit and was cut."

@@ -17,6 +17,7 @@ from api.communities import repository as communities
 from api.communities.service import find as find_community
 from api.db.models import Member, Need
 from api.maps.schemas import (
+    MAP_FEATURES_PER_KIND,
     CommunityFeature,
     CommunityMap,
     CommunityNeedFeature,
@@ -38,9 +39,6 @@ from api.needs import repository as needs
 from api.needs import service as need_service
 from api.needs.schemas import NeedOut, Status
 from api.privacy import coarse_point
-
-MAP_FEATURES_PER_KIND = 1000
-"""Communities are 8–25 people; the bound keeps one request's work finite whatever is stored."""
 
 
 def _need_properties(need: NeedOut) -> dict[str, Any]:

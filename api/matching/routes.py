@@ -8,7 +8,7 @@ from api.db.types import utcnow
 from api.deps import AppSettings, CommunityPerson, DbSession, Manager, TextModels
 from api.errors import Forbidden, NotFound, Unauthorized, responses
 from api.matching import service
-from api.matching.schemas import Candidates, Suggestions
+from api.matching.schemas import MAX_CANDIDATES, MAX_SUGGESTIONS, Candidates, Suggestions
 from api.schemas import ResourceId
 
 router = APIRouter(tags=["matching"])
@@ -23,7 +23,7 @@ def need_candidates(
     principal: Manager,
     settings: AppSettings,
     text_models: TextModels,
-    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    limit: Annotated[int, Query(ge=1, le=MAX_CANDIDATES)] = 20,
 ) -> Candidates:
     """Who could help, best first, and why. Admins and coordinators (their own members)."""
     return service.candidates(
@@ -46,7 +46,7 @@ def member_suggestions(
     principal: CommunityPerson,
     settings: AppSettings,
     text_models: TextModels,
-    limit: Annotated[int, Query(ge=1, le=50)] = 10,
+    limit: Annotated[int, Query(ge=1, le=MAX_SUGGESTIONS)] = 10,
 ) -> Suggestions:
     """Open needs that fit the member's week, gifts and street, best first."""
     return service.suggestions(

@@ -5,15 +5,19 @@ fields exist only on the coordinators' update schema, and a member sending them 
 """
 
 from datetime import date, datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, StringConstraints, ValidationInfo, field_validator
 
 from api import patterns
+from api.auth.keys import ApiKeyText
 from api.schemas import (
+    SLUG_MAX_CHARS,
     Address,
+    AddressText,
     CalendarDate,
     Email,
+    Id,
     Input,
     LatLon,
     Name,
@@ -25,9 +29,20 @@ from api.schemas import (
 
 Day = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 Stage = Literal["new", "growing", "mature", "leader"]
-ClockTime = Annotated[str, StringConstraints(pattern=patterns.CLOCK_TIME)]
+ClockTime = Annotated[str, StringConstraints(max_length=5, pattern=patterns.CLOCK_TIME)]
 SkillLevel = Annotated[int, Field(ge=1, le=3)]
-Skills = Annotated[dict[Slug, SkillLevel], Field(max_length=30)]
+
+
+def _slugs_as_keys(schema: dict[str, Any]) -> None:
+    """pydantic says a dict's key rule as ``patternProperties``, which lets any other key
+    through; the server refuses them, so say it as ``propertyNames`` (every key a slug) and
+    ``additionalProperties`` (every value a level)."""
+    ((pattern, level),) = schema.pop("patternProperties").items()
+    schema["propertyNames"] = {"pattern": pattern, "maxLength": SLUG_MAX_CHARS}
+    schema["additionalProperties"] = level
+
+
+Skills = Annotated[dict[Slug, SkillLevel], Field(max_length=30, json_schema_extra=_slugs_as_keys)]
 TravelKm = Annotated[float, Field(gt=0, le=500, allow_inf_nan=False)]
 Interests = Annotated[str, Field(max_length=2000)]
 MonthlyLimit = Annotated[int, Field(ge=1, le=62)]
@@ -102,20 +117,20 @@ class MemberCreate(Input):
 class MemberOut(BaseModel):
     """A member as they, their coordinators and admins see them (home included)."""
 
-    id: str
-    community_id: str
-    name: str
-    email: str
+    id: Id
+    community_id: Id
+    name: Name
+    email: Email
     home: Point
-    address: str | None = Field(description="The home address given, if any.")
+    address: AddressText | None = Field(description="The home address given, if any.")
     max_travel_km: float
-    skills: dict[str, int]
-    interests: str
-    availability: list[Slot]
-    blackout_dates: list[date]
+    skills: Skills
+    interests: Interests
+    availability: Availability
+    blackout_dates: Blackouts
     stage: Stage
-    checks: list[str]
-    max_commitments_per_month: int
+    checks: UniqueSlugs
+    max_commitments_per_month: MonthlyLimit
     active: bool
     created_at: datetime
     updated_at: datetime
@@ -124,4 +139,4 @@ class MemberOut(BaseModel):
 class MemberCreated(MemberOut):
     """The creation response: the member's key, shown this once only (null in a replay)."""
 
-    api_key: str | None
+    api_key: ApiKeyText | None

@@ -11,7 +11,20 @@ from pydantic import (
     field_validator,
 )
 
-from api.schemas import Address, Input, Instant, LatLon, Patch, Point, Slug, UniqueSlugs
+from api.schemas import (
+    UNIQUE_ITEMS,
+    Address,
+    AddressText,
+    Count,
+    Id,
+    Input,
+    Instant,
+    LatLon,
+    Patch,
+    Point,
+    Slug,
+    UniqueSlugs,
+)
 
 Category = Literal[
     "meals", "tutoring", "visiting", "cleanup", "transport", "repair", "prayer", "other"
@@ -21,6 +34,11 @@ Status = Literal["open", "filled", "cancelled", "done"]
 Title = Annotated[str, Field(min_length=1, max_length=200)]
 Description = Annotated[str, Field(max_length=5000)]
 MAX_DURATION = timedelta(days=7)
+MAX_ROLES, MAX_ROLE_PLACES = 20, 100
+MAX_PLACES = MAX_ROLES * MAX_ROLE_PLACES
+"""Places in all of a need's roles together, at most: also its confirmed sign-ups, at most."""
+MinLevel = Annotated[int, Field(ge=1, le=3)]
+RolePlaces = Annotated[int, Field(ge=1, le=MAX_ROLE_PLACES)]
 
 
 class RoleIn(Input):
@@ -28,8 +46,8 @@ class RoleIn(Input):
 
     name: Slug
     skill: Slug | None = None
-    min_level: int = Field(default=1, ge=1, le=3)
-    count: int = Field(ge=1, le=100)
+    min_level: MinLevel = 1
+    count: RolePlaces
 
 
 def _unique_role_names(roles: list[RoleIn]) -> list[RoleIn]:
@@ -39,8 +57,12 @@ def _unique_role_names(roles: list[RoleIn]) -> list[RoleIn]:
     return roles
 
 
+# Unique names make unique roles: ``uniqueItems`` is the part of the rule JSON Schema can say.
 Roles = Annotated[
-    list[RoleIn], Field(min_length=1, max_length=20), AfterValidator(_unique_role_names)
+    list[RoleIn],
+    Field(min_length=1, max_length=MAX_ROLES),
+    AfterValidator(_unique_role_names),
+    UNIQUE_ITEMS,
 ]
 
 
@@ -59,7 +81,7 @@ def _ends_after_start(ends_at: datetime | None, info: ValidationInfo) -> datetim
 class NeedCreate(Input):
     """A new need. Coordinators give ``community_id``; an agency's need is its own."""
 
-    community_id: str | None = Field(default=None, max_length=36)
+    community_id: Id | None = None
     title: Title
     description: Description = ""
     category: Category
@@ -100,33 +122,33 @@ class NeedUpdate(Patch):
 class RoleOut(BaseModel):
     """A role and how many places are taken."""
 
-    name: str
-    skill: str | None
-    min_level: int
-    count: int
-    filled: int
+    name: Slug
+    skill: Slug | None
+    min_level: MinLevel
+    count: RolePlaces
+    filled: Annotated[Count, Field(le=MAX_ROLE_PLACES)]
 
 
 class NeedOut(BaseModel):
     """A need. For a private location, viewers other than its owners get a coarse point."""
 
-    id: str
-    community_id: str | None
-    agency_id: str | None
-    title: str
-    description: str
+    id: Id
+    community_id: Id | None
+    agency_id: Id | None
+    title: Title
+    description: Description
     category: Category
     location: Point
     location_approximate: bool
-    address: str | None = Field(
+    address: AddressText | None = Field(
         description="The address the need was placed by, as given; only for those who see "
         "its location exactly."
     )
     private_location: bool
     starts_at: datetime
     ends_at: datetime
-    roles: list[RoleOut]
-    requirements: list[str]
+    roles: Annotated[list[RoleOut], Field(max_length=MAX_ROLES)]
+    requirements: UniqueSlugs
     urgency: Urgency
     open_to_network: bool
     status: Status

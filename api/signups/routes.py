@@ -1,11 +1,15 @@
 """HTTP routes for sign-ups."""
 
+from typing import Annotated
+
 from fastapi import APIRouter, Response, status
+from pydantic import Field
 
 from api.db.types import utcnow
 from api.deps import CommunityPerson, CurrentPrincipal, DbSession
 from api.errors import Conflict, Forbidden, NotEligible, NotFound, Unauthorized, responses
 from api.idempotency import IdempotencyKey
+from api.needs.schemas import MAX_PLACES
 from api.schemas import ResourceId
 from api.signups import service
 from api.signups.schemas import SignupCreate, SignupOut
@@ -39,7 +43,7 @@ def sign_up(
 @router.get("", responses=responses(Unauthorized))
 def list_signups(
     need_id: ResourceId, session: DbSession, principal: CurrentPrincipal
-) -> list[SignupOut]:
+) -> Annotated[list[SignupOut], Field(max_length=MAX_PLACES)]:
     """Who is coming: all of them for the need's coordinators, your own for a member."""
     return service.list_for_need(session, principal=principal, need_id=need_id)
 

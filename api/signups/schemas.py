@@ -3,25 +3,25 @@
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
 
-from api.schemas import Input, Slug
+from api.schemas import Id, Input, Name, Slug
 
 
 class SignupCreate(Input):
     """Sign a member up for one role of a need."""
 
-    member_id: str = Field(max_length=36)
+    member_id: Id
     role: Slug
 
 
 class SignupOut(BaseModel):
     """A member's place in a role."""
 
-    id: str
-    need_id: str
-    member_id: str
-    member_name: str
-    role: str
+    id: Id
+    need_id: Id
+    member_id: Id
+    member_name: Name
+    role: Slug
     status: Literal["confirmed", "withdrawn"]
     created_at: datetime

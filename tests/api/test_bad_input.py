@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from api.schemas import CURSOR_MAX_CHARS
 from tests.factories import Network, Staffed, auth, soon
 
 LONG = "x" * 5001
@@ -381,7 +382,7 @@ NEED_QUERY_CASES = {
         ["query", "cursor"],
     ),
     "cursor that is not a time": ({"cursor": _cursor("soon", "x")}, ["query", "cursor"]),
-    "over-long cursor": ({"cursor": "a" * 513}, ["query", "cursor"]),
+    "over-long cursor": ({"cursor": "a" * (CURSOR_MAX_CHARS + 1)}, ["query", "cursor"]),
 }
 
 

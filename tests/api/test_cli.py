@@ -41,6 +41,26 @@ def test_keys_create_refuses_roles_other_than_admin(tmp_path: Path) -> None:
     assert refused.stdout == ""
 
 
+def test_keys_create_refuses_a_name_the_api_would_refuse(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'ops.db'}"
+    _run("db", "upgrade", cwd=tmp_path, url=url)
+    refused = _run("keys", "create", "--name", "x" * 121, cwd=tmp_path, url=url)
+    assert refused.returncode != 0
+    assert refused.stdout == ""
+
+
+def test_openapi_writes_the_contract_the_service_publishes(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'unused.db'}"
+    written = _run("openapi", "--output", "build/openapi.json", cwd=tmp_path, url=url)
+    printed = _run("openapi", cwd=tmp_path, url=url)
+
+    assert written.returncode == printed.returncode == 0, written.stderr + printed.stderr
+    published = create_app(Settings(database_url=url)).openapi()
+    assert json.loads((tmp_path / "build" / "openapi.json").read_text()) == published
+    assert json.loads(printed.stdout) == published
+    assert not (tmp_path / "unused.db").exists()
+
+
 def test_demo_loads_once_and_its_keys_see_the_bristol_network(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'demo.db'}"
     _run("db", "upgrade", cwd=tmp_path, url=url)

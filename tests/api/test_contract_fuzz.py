@@ -24,8 +24,10 @@ from schemathesis.config import SchemathesisConfig
 from api.app import create_app
 from api.settings import Settings
 from tests.factories import Network, auth
+from tests.figures import FIGURES
 
 MAX_EXAMPLES = 25
+FUZZ_CASES = "contract fuzzing: schemathesis cases run"
 ROLES = ("admin", "coordinator", "member", "agency")
 RESOURCE_ID = re.compile(r"^[A-Za-z0-9-]{1,36}$")
 
@@ -86,7 +88,6 @@ class World:
 
     ids: dict[str, list[str]] = field(default_factory=dict)
     keys: dict[str, str] = field(default_factory=dict)
-    cases: int = 0
 
 
 WORLD = World()
@@ -141,18 +142,6 @@ def _seed(network: Network) -> World:
     )
 
 
-@pytest.fixture(scope="module", autouse=True)
-def report_cases(request: pytest.FixtureRequest) -> Iterator[None]:
-    """Say how many generated cases ran (the issue's figure), once the module is done."""
-    yield
-    plugins = request.config.pluginmanager
-    reporter, capture = plugins.get_plugin("terminalreporter"), plugins.get_plugin("capturemanager")
-    if reporter is None or capture is None or not WORLD.cases:
-        return
-    with capture.global_and_fixture_disabled():
-        reporter.write_line(f"\ncontract fuzzing: {WORLD.cases} schemathesis cases run")
-
-
 @pytest.fixture(params=ROLES)
 def role(request: pytest.FixtureRequest) -> str:
     return str(request.param)
@@ -177,5 +166,5 @@ def world(network: Network) -> Iterator[World]:
     suppress_health_check=list(HealthCheck),
 )
 def test_operation_keeps_its_contract(case: Any, app: FastAPI, world: World, role: str) -> None:
-    world.cases += 1
+    FIGURES[FUZZ_CASES] += 1
     case.call_and_validate(app=app, headers=auth(world.keys[role]))

@@ -277,6 +277,29 @@ def test_walking_the_member_pages_returns_everyone_once_in_order(
     assert len(set(walked)) == 8
 
 
+@pytest.mark.parametrize("letter", ["\x01", "語", "🙂"], ids=["control", "cjk", "emoji"])
+def test_a_cursor_after_the_longest_name_is_taken_back(
+    client: TestClient, network: Network, home: Staffed, letter: str
+) -> None:
+    # A cursor holds the last name of its page: 120 of the widest characters must fit.
+    network.member(home.id, name="A" + letter * 119)
+    network.member(home.id, name="Zoe Last")
+    url = f"/v1/communities/{home.id}/members"
+    key = auth(home.coordinator_key)
+
+    walked: list[str] = []
+    params: dict[str, Any] = {"limit": 1}
+    while True:
+        answer = client.get(url, params=params, headers=key)
+        assert answer.status_code == 200, answer.text
+        walked += [member["id"] for member in answer.json()["items"]]
+        if answer.json()["next_cursor"] is None:
+            break
+        params["cursor"] = answer.json()["next_cursor"]
+
+    assert len(set(walked)) == len(walked) == 3
+
+
 def test_coordinator_of_another_community_gets_404_listing_its_members(
     client: TestClient, home: Staffed, other: Staffed
 ) -> None:
