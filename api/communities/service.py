@@ -17,7 +17,7 @@ from api.communities.schemas import (
 )
 from api.db.models import Community, Coordinator, coordinator_communities
 from api.errors import Conflict, FieldError, NotFound
-from api.geocoding.service import located
+from api.geocoding.service import required_place
 from geo.geocoding import Geocoder
 from geo.timezones import timezone_at
 
@@ -53,15 +53,13 @@ def create(
     """Create a community; its parent, if named, must exist. ``actor`` None: the system."""
     if data.parent_id is not None and session.get(Community, data.parent_id) is None:
         raise FieldError(("body", "parent_id"), "parent community not found")
-    place = located(
+    place = required_place(
         session,
         geocoder,
         point=data.meeting_point,
         address=data.address,
         point_field="meeting_point",
-        required=True,
     )
-    assert place is not None  # required=True: refused above otherwise
     zone = data.timezone or timezone_at(place.lat, place.lon)
     if zone is None:
         raise FieldError(

@@ -97,12 +97,9 @@ def located(
     point: LatLon | None,
     address: str | None,
     point_field: str,
-    required: bool,
 ) -> Located | None:
-    """The place a body gives as coordinates (``point_field``) or as ``address``: exactly one.
-
-    None when neither is given and none is ``required`` (an update keeping its place).
-    """
+    """The place a body gives as coordinates (``point_field``) or as ``address``, not both;
+    None when it gives neither (an update keeping its place)."""
     if point is not None and address is not None:
         raise FieldError(("body", "address"), f"give either {point_field} or address, not both")
     if address is not None:
@@ -110,8 +107,21 @@ def located(
         return Located(lat=place.lat, lon=place.lon, address=address)
     if point is not None:
         return Located(lat=point.lat, lon=point.lon, address=None)
-    if required:
+    return None
+
+
+def required_place(
+    session: Session,
+    geocoder: Geocoder,
+    *,
+    point: LatLon | None,
+    address: str | None,
+    point_field: str,
+) -> Located:
+    """``located``, for a body that must say where (a new need, member or community)."""
+    place = located(session, geocoder, point=point, address=address, point_field=point_field)
+    if place is None:
         raise FieldError(
             ("body", point_field), f"{point_field} (lat and lon) or an address is required"
         )
-    return None
+    return place

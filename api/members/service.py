@@ -20,7 +20,7 @@ from api.communities import repository as communities
 from api.communities.service import find as find_community
 from api.db.models import ApiKey, Community, Member
 from api.errors import Conflict, Forbidden, NotFound
-from api.geocoding.service import Located, located
+from api.geocoding.service import Located, located, required_place
 from api.members import repository
 from api.members.schemas import (
     MemberCreate,
@@ -97,19 +97,6 @@ def _ensure_email_free(session: Session, community_id: str, email: str, member_i
         raise Conflict(f"another member of this community already uses {email}")
 
 
-def _home(
-    session: Session, geocoder: Geocoder, data: MemberSelfUpdate | MemberCreate, *, required: bool
-) -> Located | None:
-    return located(
-        session,
-        geocoder,
-        point=data.home,
-        address=data.address,
-        point_field="home",
-        required=required,
-    )
-
-
 def create(
     session: Session,
     *,
@@ -121,7 +108,9 @@ def create(
     """Add a member to a community the caller manages, and issue the member's key."""
     find_community(session, communities.managed(principal), community_id)
     _ensure_email_free(session, community_id, data.email, member_id="")
-    home = _home(session, geocoder, data, required=True)
+    home = required_place(
+        session, geocoder, point=data.home, address=data.address, point_field="home"
+    )
     member = Member(community_id=community_id, **_columns(data.model_dump(mode="json"), home))
     session.add(member)
     session.flush()
@@ -160,7 +149,7 @@ def update(
     vouched = sorted(data.model_fields_set & MANAGER_ONLY_FIELDS)
     if principal.role == "member" and vouched:
         raise Forbidden(f"only a coordinator may change {', '.join(vouched)}")
-    home = _home(session, geocoder, data, required=False)
+    home = located(session, geocoder, point=data.home, address=data.address, point_field="home")
     changes = _columns(data.model_dump(mode="json", exclude_unset=True), home)
     if "email" in changes:
         _ensure_email_free(session, member.community_id, changes["email"], member.id)

@@ -12,7 +12,7 @@ from api.communities import repository as communities
 from api.communities.service import find as find_community
 from api.db.models import Need, NeedRole
 from api.errors import Conflict, FieldError, NotFound
-from api.geocoding.service import Located, located
+from api.geocoding.service import Located, located, required_place
 from api.needs import repository
 from api.needs.schemas import NeedCreate, NeedOut, NeedUpdate, RoleIn, RoleOut, Status
 from api.privacy import need_location, needs_within_km, place_need
@@ -101,15 +101,9 @@ def create(
     """Post a need for a community the caller coordinates, or as an agency."""
     _ensure_not_over(data.ends_at, now)
     source = _source(session, principal, data.community_id)
-    place = located(
-        session,
-        geocoder,
-        point=data.location,
-        address=data.address,
-        point_field="location",
-        required=True,
+    place = required_place(
+        session, geocoder, point=data.location, address=data.address, point_field="location"
     )
-    assert place is not None  # required=True: refused above otherwise
     fields = data.model_dump(
         exclude={"community_id", "location", "address", "private_location", "roles"}
     )
@@ -203,12 +197,7 @@ def update(
     """Edit a need that is still open or filled."""
     # Geocoded before the need is locked: a slow geocoder must not hold up its sign-ups.
     place = located(
-        session,
-        geocoder,
-        point=data.location,
-        address=data.address,
-        point_field="location",
-        required=False,
+        session, geocoder, point=data.location, address=data.address, point_field="location"
     )
     need = _writable(session, principal, need_id)
     if need.status not in EDITABLE_STATUSES:
