@@ -33,6 +33,7 @@ lint: install $(NODE_STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports
 	$(VENV)/bin/servematch openapi --output $(OPENAPI)
 	npx --no spectral lint --fail-severity=warn --ruleset .spectral.yaml $(OPENAPI)
 

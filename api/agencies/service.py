@@ -9,7 +9,8 @@ from api.auth.keys import issue_key
 from api.auth.principal import Principal
 from api.db.models import Agency
 from api.errors import Conflict
-from api.schemas import Page, decode_cursor, encode_cursor
+from api.pagination import SortKey, paginate
+from api.schemas import Page
 
 
 def to_out(agency: Agency) -> AgencyOut:
@@ -42,14 +43,11 @@ def create(
 
 def list_agencies(session: Session, *, limit: int, cursor: str | None) -> Page[AgencyOut]:
     """Every agency by name (admins only: the route gates the role)."""
-    statement = select(Agency).order_by(Agency.name, Agency.id).limit(limit + 1)
-    if cursor is not None:
-        name, agency_id = decode_cursor(cursor, 2)
-        statement = statement.where(
-            (Agency.name > name) | ((Agency.name == name) & (Agency.id > agency_id))
-        )
-    agencies = list(session.scalars(statement))
-    more = len(agencies) > limit
-    agencies = agencies[:limit]
-    next_cursor = encode_cursor(agencies[-1].name, agencies[-1].id) if more else None
-    return Page[AgencyOut](items=[to_out(agency) for agency in agencies], next_cursor=next_cursor)
+    return paginate(
+        session,
+        select(Agency),
+        key=SortKey(Agency.name, Agency.id),
+        limit=limit,
+        cursor=cursor,
+        to_out=lambda row: to_out(row[0]),
+    )

@@ -14,7 +14,8 @@ from api.audit import repository
 from api.audit.schemas import AuditEventOut, ObjectType
 from api.auth.principal import Principal
 from api.db.models import AuditEvent
-from api.schemas import Page, decode_instant_cursor, encode_cursor
+from api.pagination import SortKey, paginate
+from api.schemas import Page
 
 SYSTEM_ROLE = "system"
 """The actor of writes made outside a request (the CLI, the demo loader)."""
@@ -89,14 +90,11 @@ def list_events(
         statement = statement.where(AuditEvent.actor_id == actor_id)
     if since is not None:
         statement = statement.where(AuditEvent.at >= since)
-    if cursor is not None:
-        at, event_id = decode_instant_cursor(cursor)
-        statement = statement.where(
-            (AuditEvent.at < at) | ((AuditEvent.at == at) & (AuditEvent.id < event_id))
-        )
-    statement = statement.order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(limit + 1)
-    events = list(session.scalars(statement))
-    more = len(events) > limit
-    events = events[:limit]
-    next_cursor = encode_cursor(events[-1].at.isoformat(), events[-1].id) if more else None
-    return Page[AuditEventOut](items=[to_out(event) for event in events], next_cursor=next_cursor)
+    return paginate(
+        session,
+        statement,
+        key=SortKey(AuditEvent.at, AuditEvent.id, descending=True),
+        limit=limit,
+        cursor=cursor,
+        to_out=lambda row: to_out(row[0]),
+    )

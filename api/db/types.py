@@ -31,6 +31,11 @@ class UTCDateTime(TypeDecorator[datetime]):
     impl = DateTime(timezone=True)
     cache_ok = True
 
+    @property
+    def python_type(self) -> type[datetime]:
+        """What values come back as (TypeDecorator does not say by itself)."""
+        return datetime
+
     def process_bind_param(self, value: datetime | None, dialect: Dialect) -> Any:
         """Normalise to UTC; naive values are refused rather than guessed."""
         if value is None:

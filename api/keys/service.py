@@ -18,7 +18,8 @@ from api.db.models import Agency, ApiKey, Coordinator, Member
 from api.errors import Conflict, FieldError, Forbidden, NotFound
 from api.keys import repository
 from api.keys.schemas import KeyCreate, KeyIssued, KeyOut, KeyRotate, KeyRotated
-from api.schemas import Page, decode_instant_cursor, encode_cursor
+from api.pagination import SortKey, paginate
+from api.schemas import Page
 
 
 def to_out(record: ApiKey) -> KeyOut:
@@ -40,23 +41,19 @@ def list_keys(
     cursor: str | None,
 ) -> Page[KeyOut]:
     """The caller's keys (an admin's: every key, optionally filtered), newest first."""
-    statement = repository.readable(principal).order_by(ApiKey.created_at.desc(), ApiKey.id.desc())
+    statement = repository.readable(principal)
     if role is not None:
         statement = statement.where(ApiKey.role == role)
     if principal_id is not None:
         statement = statement.where(ApiKey.principal_id == principal_id)
-    if cursor is not None:
-        created_at, key_id = decode_instant_cursor(cursor)
-        statement = statement.where(
-            (ApiKey.created_at < created_at)
-            | ((ApiKey.created_at == created_at) & (ApiKey.id < key_id))
-        )
-    records = list(session.scalars(statement.limit(limit + 1)))
-    more = len(records) > limit
-    records = records[:limit]
-    last = records[-1] if more else None
-    next_cursor = encode_cursor(last.created_at.isoformat(), last.id) if last else None
-    return Page[KeyOut](items=[to_out(record) for record in records], next_cursor=next_cursor)
+    return paginate(
+        session,
+        statement,
+        key=SortKey(ApiKey.created_at, ApiKey.id, descending=True),
+        limit=limit,
+        cursor=cursor,
+        to_out=lambda row: to_out(row[0]),
+    )
 
 
 def _principal_exists(session: Session, role: Role, principal_id: str) -> bool:

@@ -29,7 +29,8 @@ from api.members.schemas import (
     MemberOut,
     MemberSelfUpdate,
 )
-from api.schemas import Page, Point, decode_cursor, encode_cursor
+from api.pagination import SortKey, paginate
+from api.schemas import Page, Point
 from api.signups import repository as signups
 from api.signups.service import release_member
 from geo.geocoding import Geocoder
@@ -222,19 +223,11 @@ def list_for_community(
 ) -> Page[MemberOut]:
     """A community's members by name, for its coordinators and admins."""
     find_community(session, communities.managed(principal), community_id)
-    statement = (
-        repository.readable(principal)
-        .where(Member.community_id == community_id)
-        .order_by(Member.name, Member.id)
-        .limit(limit + 1)
+    return paginate(
+        session,
+        repository.readable(principal).where(Member.community_id == community_id),
+        key=SortKey(Member.name, Member.id),
+        limit=limit,
+        cursor=cursor,
+        to_out=lambda row: to_out(row[0]),
     )
-    if cursor is not None:
-        name, member_id = decode_cursor(cursor, 2)
-        statement = statement.where(
-            (Member.name > name) | ((Member.name == name) & (Member.id > member_id))
-        )
-    members = list(session.scalars(statement))
-    more = len(members) > limit
-    members = members[:limit]
-    next_cursor = encode_cursor(members[-1].name, members[-1].id) if more else None
-    return Page[MemberOut](items=[to_out(member) for member in members], next_cursor=next_cursor)

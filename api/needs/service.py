@@ -15,8 +15,9 @@ from api.errors import Conflict, FieldError, NotFound
 from api.geocoding.service import Located, located, required_place
 from api.needs import repository
 from api.needs.schemas import NeedCreate, NeedOut, NeedUpdate, RoleIn, RoleOut, Status
+from api.pagination import SortKey, paginate
 from api.privacy import need_location, needs_within_km, place_need
-from api.schemas import Page, decode_instant_cursor, encode_cursor
+from api.schemas import Page
 from geo.geocoding import Geocoder
 
 EDITABLE_STATUSES = ("open", "filled")
@@ -294,14 +295,11 @@ def list_needs(
         near=near,
         radius_km=radius_km,
     )
-    if cursor is not None:
-        starts_at, need_id = decode_instant_cursor(cursor)
-        statement = statement.where(
-            (Need.starts_at > starts_at) | ((Need.starts_at == starts_at) & (Need.id > need_id))
-        )
-    rows = session.execute(statement.order_by(Need.starts_at, Need.id).limit(limit + 1)).all()
-    more = len(rows) > limit
-    rows = rows[:limit]
-    items = [to_out(need, exact=bool(exact)) for need, exact in rows]
-    next_cursor = encode_cursor(rows[-1][0].starts_at.isoformat(), rows[-1][0].id) if more else None
-    return Page[NeedOut](items=items, next_cursor=next_cursor)
+    return paginate(
+        session,
+        statement,
+        key=SortKey(Need.starts_at, Need.id),
+        limit=limit,
+        cursor=cursor,
+        to_out=lambda row: to_out(row[0], exact=bool(row[1])),
+    )
