@@ -74,7 +74,7 @@ def complete(document: dict[str, Any]) -> dict[str, Any]:
         for parameter in operation.get("parameters", []):
             # A query parameter or header cannot be null on the wire, only absent.
             without_null(parameter["schema"])
-    for schema in _objects(document):
+    for schema in json_objects(document):
         _bound_formats(schema)
     return document
 
@@ -104,15 +104,15 @@ def _declare_headers(operation: dict[str, Any], *, rate_limited: bool) -> None:
             del response["headers"]
 
 
-def _objects(node: Any) -> Iterator[dict[str, Any]]:
+def json_objects(node: Any) -> Iterator[dict[str, Any]]:
     """Every JSON object in the document, depth first."""
     if isinstance(node, dict):
         yield node
         for value in node.values():
-            yield from _objects(value)
+            yield from json_objects(value)
     elif isinstance(node, list):
         for value in node:
-            yield from _objects(value)
+            yield from json_objects(value)
 
 
 def _bound_formats(schema: dict[str, Any]) -> None:

@@ -15,6 +15,7 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from api.idempotency import HEADER as IDEMPOTENCY_HEADER
+from api.openapi import json_objects
 from api.ratelimit import EXEMPT_PATHS
 from api.schemas import Patch
 from api.settings import Settings
@@ -30,16 +31,6 @@ def _operations() -> Iterator[tuple[str, str, dict[str, Any]]]:
     for path, item in DOCUMENT["paths"].items():
         for method, operation in item.items():
             yield path, method, operation
-
-
-def _objects(node: Any) -> Iterator[dict[str, Any]]:
-    if isinstance(node, dict):
-        yield node
-        for value in node.values():
-            yield from _objects(value)
-    elif isinstance(node, list):
-        for value in node:
-            yield from _objects(value)
 
 
 def _header(reference: dict[str, Any]) -> dict[str, Any]:
@@ -118,7 +109,7 @@ def test_skills_constrain_their_keys_and_values() -> None:
         assert skills["propertyNames"]["pattern"] == "^[a-z][a-z0-9_]{0,39}$"
         assert skills["additionalProperties"]["type"] == "integer"
         assert "patternProperties" not in skills
-    for schema in _objects(DOCUMENT):
+    for schema in json_objects(DOCUMENT):
         if "patternProperties" in schema:
             assert schema.get("additionalProperties") is False, schema
 
