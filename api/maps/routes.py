@@ -22,8 +22,7 @@ from api.errors import (
 )
 from api.maps import service
 from api.maps.schemas import CommunityMap, NeedFeatureCollection
-from api.needs.routes import DEFAULT_RADIUS_KM, Near, RadiusKm, parse_near
-from api.needs.schemas import Status
+from api.needs.schemas import DEFAULT_RADIUS_KM, Near, RadiusKm, Status, parse_near
 from api.schemas import Cursor, Limit, ResourceId
 
 router = APIRouter(tags=["maps"])

@@ -1,10 +1,7 @@
 """HTTP routes for needs."""
 
-from typing import Annotated
+from fastapi import APIRouter, status
 
-from fastapi import APIRouter, Query, status
-
-from api import patterns
 from api.db.types import utcnow
 from api.deps import AppGeocoder, AppSettings, CurrentPrincipal, DbSession, NeedPoster
 from api.errors import (
@@ -18,36 +15,19 @@ from api.errors import (
 )
 from api.idempotency import IdempotencyKey
 from api.needs import service
-from api.needs.schemas import NeedCreate, NeedOut, NeedUpdate, Status
+from api.needs.schemas import (
+    DEFAULT_RADIUS_KM,
+    Near,
+    NeedCreate,
+    NeedOut,
+    NeedUpdate,
+    RadiusKm,
+    Status,
+    parse_near,
+)
 from api.schemas import Cursor, Limit, Page, ResourceId
 
 router = APIRouter(prefix="/v1/needs", tags=["needs"])
-
-Near = Annotated[
-    str | None,
-    Query(
-        max_length=64,
-        pattern=patterns.LAT_LON,
-        description="`lat,lon` to search around, e.g. `51.5072,-0.1276`.",
-    ),
-]
-RadiusKm = Annotated[float | None, Query(gt=0, le=500, description="Search radius in km.")]
-DEFAULT_RADIUS_KM = 25.0
-
-
-def parse_near(near: str | None, radius_km: float | None) -> tuple[float, float] | None:
-    """The `near` point as (lat, lon), checked; `radius_km` without `near` is refused."""
-    if near is None:
-        if radius_km is not None:
-            raise FieldError(("query", "radius_km"), "radius_km needs near=lat,lon")
-        return None
-    lat_text, lon_text = near.split(",")
-    lat, lon = float(lat_text), float(lon_text)
-    if not -90 <= lat <= 90:
-        raise FieldError(("query", "near"), "latitude must be within [-90, 90]")
-    if not -180 <= lon <= 180:
-        raise FieldError(("query", "near"), "longitude must be within [-180, 180]")
-    return lat, lon
 
 
 @router.post(

@@ -3,6 +3,7 @@
 from datetime import datetime, timedelta
 from typing import Annotated, Literal
 
+from fastapi import Query
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -11,6 +12,8 @@ from pydantic import (
     field_validator,
 )
 
+from api import patterns
+from api.errors import FieldError
 from api.schemas import (
     UNIQUE_ITEMS,
     Address,
@@ -154,3 +157,31 @@ class NeedOut(BaseModel):
     status: Status
     created_at: datetime
     updated_at: datetime
+
+
+# The query of a need list (`GET /v1/needs` and its map, `/v1/needs.geojson`).
+Near = Annotated[
+    str | None,
+    Query(
+        max_length=64,
+        pattern=patterns.LAT_LON,
+        description="`lat,lon` to search around, e.g. `51.5072,-0.1276`.",
+    ),
+]
+RadiusKm = Annotated[float | None, Query(gt=0, le=500, description="Search radius in km.")]
+DEFAULT_RADIUS_KM = 25.0
+
+
+def parse_near(near: str | None, radius_km: float | None) -> tuple[float, float] | None:
+    """The `near` point as (lat, lon), checked; `radius_km` without `near` is refused."""
+    if near is None:
+        if radius_km is not None:
+            raise FieldError(("query", "radius_km"), "radius_km needs near=lat,lon")
+        return None
+    lat_text, lon_text = near.split(",")
+    lat, lon = float(lat_text), float(lon_text)
+    if not -90 <= lat <= 90:
+        raise FieldError(("query", "near"), "latitude must be within [-90, 90]")
+    if not -180 <= lon <= 180:
+        raise FieldError(("query", "near"), "longitude must be within [-180, 180]")
+    return lat, lon
