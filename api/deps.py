@@ -13,11 +13,12 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from api.auth.principal import Principal, Role, authenticate, is_cached
+from api.auth.principal import Principal, authenticate, is_cached
 from api.db.engine import WRITE_OPTION
 from api.errors import Forbidden
 from api.matching.text_model import TextModelCache
 from api.settings import Settings
+from api.vocabulary import Role
 from geo.geocoding import Geocoder
 
 READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})

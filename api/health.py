@@ -7,11 +7,11 @@ from pydantic import BaseModel
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from api.auth.principal import Role
 from api.communities.schemas import CommunityIds
 from api.deps import CurrentPrincipal
 from api.errors import RETRY_AFTER_S, Unauthorized, responses
 from api.schemas import Id
+from api.vocabulary import Role
 
 router = APIRouter(tags=["service"])
 """Open to all and never rate limited (``api.ratelimit.EXEMPT_PATHS``): load balancers probe it."""

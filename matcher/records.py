@@ -9,14 +9,17 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Literal, get_args
 
 MINUTES_PER_DAY = 1440
 
 # Ordered from least to most experienced; the order is used by mentoring.
-STAGES: tuple[str, ...] = ("new", "growing", "mature", "leader")
+Stage = Literal["new", "growing", "mature", "leader"]
+STAGES: tuple[Stage, ...] = get_args(Stage)
 EXPERIENCED_STAGES = frozenset({"mature", "leader"})
 # Ordered from least to most urgent; the order is used by scoring.
-URGENCIES: tuple[str, ...] = ("low", "normal", "high", "critical")
+Urgency = Literal["low", "normal", "high", "critical"]
+URGENCIES: tuple[Urgency, ...] = get_args(Urgency)
 MAX_SKILL_LEVEL = 3
 
 
@@ -71,7 +74,7 @@ class MemberRecord:
     availability: tuple[Slot, ...]
     blackout_dates: frozenset[date]  # local dates in the member's community timezone
     timezone: str  # IANA zone of the member's community
-    stage: str  # new | growing | mature | leader
+    stage: Stage
     checks: frozenset[str]
     max_commitments_per_month: int
     active: bool
@@ -130,7 +133,7 @@ class NeedSpec:
     ends_at: datetime
     roles: tuple[RoleSpec, ...]
     requirements: frozenset[str] = field(default_factory=frozenset)
-    urgency: str = "normal"  # low | normal | high | critical
+    urgency: Urgency = "normal"
     open_to_network: bool = False
     # 0 when (lat, lon) is the place itself; for a private place seen only as its coarse
     # cell, the cell size: distances to it are then shown no finer than this.

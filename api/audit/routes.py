@@ -9,10 +9,11 @@ from pydantic import BeforeValidator
 
 from api import patterns
 from api.audit import service
-from api.audit.schemas import AuditEventOut, ObjectType
+from api.audit.schemas import AuditEventOut
 from api.deps import DbSession, Manager
 from api.errors import FieldError, Forbidden, Unauthorized, responses
 from api.schemas import Cursor, Limit, Page
+from api.vocabulary import ObjectType
 
 router = APIRouter(prefix="/v1/audit", tags=["audit"])
 

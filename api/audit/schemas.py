@@ -1,16 +1,15 @@
 """Response bodies for the audit log."""
 
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from pydantic import BaseModel, StringConstraints
 
-from api.auth.principal import Role
 from api.schemas import Id
+from api.vocabulary import ActorRole, ObjectType
 
 Action = Annotated[str, StringConstraints(max_length=64, pattern=r"^[a-z_]+\.[a-z_]+$")]
 """What was done, as ``object.verb``: ``need.create``, ``member.erase``."""
-ObjectType = Literal["community", "coordinator", "agency", "member", "need", "signup", "api_key"]
 
 
 class AuditEventOut(BaseModel):
@@ -18,7 +17,7 @@ class AuditEventOut(BaseModel):
 
     id: Id
     at: datetime
-    actor_role: Literal[Role, "system"]
+    actor_role: ActorRole
     actor_id: Id | None
     action: Action
     object_type: ObjectType

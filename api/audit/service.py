@@ -11,11 +11,12 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from api.audit import repository
-from api.audit.schemas import AuditEventOut, ObjectType
+from api.audit.schemas import AuditEventOut
 from api.auth.principal import Principal
 from api.db.models import AuditEvent
 from api.pagination import SortKey, paginate
 from api.schemas import Page
+from api.vocabulary import ObjectType
 
 SYSTEM_ROLE = "system"
 """The actor of writes made outside a request (the CLI, the demo loader)."""
@@ -63,7 +64,7 @@ def to_out(event: AuditEvent) -> AuditEventOut:
         actor_role=event.actor_role,
         actor_id=event.actor_id,
         action=event.action,
-        object_type=event.object_type,  # type: ignore[arg-type]  # written from ObjectType only
+        object_type=event.object_type,
         object_id=event.object_id,
         detail=event.detail,
     )

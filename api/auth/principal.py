@@ -6,7 +6,6 @@ request also passes the rate limits here, where the key is known (see :mod:`api.
 """
 
 from dataclasses import dataclass
-from typing import Literal
 
 from fastapi import Request
 from sqlalchemy import select
@@ -19,8 +18,7 @@ from api.db.models import Member, coordinator_communities
 from api.db.types import utcnow
 from api.errors import Unauthorized
 from api.ratelimit import QUOTA_STATE, RateLimits, bearer_token, client_address
-
-Role = Literal["admin", "coordinator", "member", "agency"]
+from api.vocabulary import Role
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,7 +88,7 @@ def authenticate(request: Request, session: Session) -> Principal:
         record = find_live_key(session, key_hash, now=now)
         if record is None:
             raise limits.fail(address, refused)
-        role: Role = record.role  # type: ignore[assignment]  # CHECK constraint guarantees it
+        role: Role = record.role
         principal = Principal(
             role=role,
             id=record.principal_id,

@@ -13,9 +13,10 @@ from pydantic import BaseModel, Field
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
-from api.db.models import STAGES, Member, Need, Signup
-from api.members.schemas import Stage
+from api.db.models import Member, Need, Signup
 from api.schemas import Count, Id
+from api.vocabulary import Stage
+from matcher.records import STAGES
 
 WINDOW_DAYS = 90
 

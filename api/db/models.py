@@ -29,19 +29,24 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, MappedColumn, mapped_column, relationship
 
 from api.db.types import JSONDocument, UTCDateTime, new_id, utcnow
-
-ROLES = ("admin", "coordinator", "member", "agency")
-STAGES = ("new", "growing", "mature", "leader")
-CATEGORIES = ("meals", "tutoring", "visiting", "cleanup", "transport", "repair", "prayer", "other")
-URGENCIES = ("low", "normal", "high", "critical")
-NEED_STATUSES = ("open", "filled", "cancelled", "done")
-SIGNUP_STATUSES = ("confirmed", "withdrawn")
+from api.vocabulary import (
+    ActorRole,
+    Category,
+    NeedStatus,
+    ObjectType,
+    Role,
+    SignupStatus,
+    Stage,
+    Urgency,
+    values,
+)
 
 POSTGIS_ONLY = {"postgis_only": True}
 
 
-def _one_of(column: str, values: tuple[str, ...]) -> CheckConstraint:
-    allowed = ", ".join(f"'{value}'" for value in values)
+def _one_of(column: str, words: Any) -> CheckConstraint:
+    """A CHECK constraint holding ``column`` to one of the ``Literal`` type's words."""
+    allowed = ", ".join(f"'{value}'" for value in values(words))
     return CheckConstraint(f"{column} IN ({allowed})", name=f"{column}_known")
 
 
@@ -148,7 +153,7 @@ class Member(Base):
         # The network's largest radius bounds every candidate search; the index makes it O(log n).
         Index("ix_members_max_travel_km", "max_travel_km"),
         Index("ix_members_home_geog", "home_geog", postgresql_using="gist", info=POSTGIS_ONLY),
-        _one_of("stage", STAGES),
+        _one_of("stage", Stage),
         CheckConstraint("max_travel_km > 0", name="max_travel_km_positive"),
     )
 
@@ -167,7 +172,7 @@ class Member(Base):
     interests: Mapped[str] = mapped_column(Text, default="")
     availability: Mapped[list[dict[str, str]]] = mapped_column(JSONDocument, default=list)
     blackout_dates: Mapped[list[str]] = mapped_column(JSONDocument, default=list)
-    stage: Mapped[str] = mapped_column(String(16), default="new")
+    stage: Mapped[Stage] = mapped_column(String(16), default="new")
     checks: Mapped[list[str]] = mapped_column(JSONDocument, default=list)
     max_commitments_per_month: Mapped[int] = mapped_column(Integer, default=4)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
@@ -187,9 +192,9 @@ class Need(Base):
             "(community_id IS NULL) <> (agency_id IS NULL)", name="need_has_exactly_one_source"
         ),
         CheckConstraint("ends_at > starts_at", name="need_ends_after_start"),
-        _one_of("category", CATEGORIES),
-        _one_of("urgency", URGENCIES),
-        _one_of("status", NEED_STATUSES),
+        _one_of("category", Category),
+        _one_of("urgency", Urgency),
+        _one_of("status", NeedStatus),
         Index("ix_needs_location_lat_lon", "location_lat", "location_lon"),
         Index(
             "ix_needs_location_geog", "location_geog", postgresql_using="gist", info=POSTGIS_ONLY
@@ -208,7 +213,7 @@ class Need(Base):
     )
     title: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text, default="")
-    category: Mapped[str] = mapped_column(String(16))
+    category: Mapped[Category] = mapped_column(String(16))
     location_lat: Mapped[float] = mapped_column(Float)
     location_lon: Mapped[float] = mapped_column(Float)
     location_geog: Mapped[Any] = _geography_of("location_lat", "location_lon")
@@ -227,9 +232,9 @@ class Need(Base):
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
     requirements: Mapped[list[str]] = mapped_column(JSONDocument, default=list)
-    urgency: Mapped[str] = mapped_column(String(16), default="normal")
+    urgency: Mapped[Urgency] = mapped_column(String(16), default="normal")
     open_to_network: Mapped[bool] = mapped_column(Boolean, default=False)
-    status: Mapped[str] = mapped_column(String(16), default="open")
+    status: Mapped[NeedStatus] = mapped_column(String(16), default="open")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
@@ -277,14 +282,14 @@ class Signup(Base):
             sqlite_where=text("status = 'confirmed'"),
             postgresql_where=text("status = 'confirmed'"),
         ),
-        _one_of("status", SIGNUP_STATUSES),
+        _one_of("status", SignupStatus),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     need_id: Mapped[str] = mapped_column(ForeignKey("needs.id", ondelete="CASCADE"), index=True)
     role_id: Mapped[str] = mapped_column(ForeignKey("need_roles.id", ondelete="CASCADE"))
     member_id: Mapped[str] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
-    status: Mapped[str] = mapped_column(String(16), default="confirmed")
+    status: Mapped[SignupStatus] = mapped_column(String(16), default="confirmed")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
@@ -293,12 +298,12 @@ class ApiKey(Base):
     """A bearer key. Only its SHA-256 is stored; the key itself is shown once at creation."""
 
     __tablename__ = "api_keys"
-    __table_args__ = (_one_of("role", ROLES), Index("ix_api_keys_principal_id", "principal_id"))
+    __table_args__ = (_one_of("role", Role), Index("ix_api_keys_principal_id", "principal_id"))
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     key_hash: Mapped[str] = mapped_column(String(64), unique=True)
     prefix: Mapped[str] = mapped_column(String(16))
-    role: Mapped[str] = mapped_column(String(16))
+    role: Mapped[Role] = mapped_column(String(16))
     principal_id: Mapped[str | None] = mapped_column(String(36))
     name: Mapped[str] = mapped_column(String(120))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -359,9 +364,9 @@ class AuditEvent(Base):
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    actor_role: Mapped[str] = mapped_column(String(16))
+    actor_role: Mapped[ActorRole] = mapped_column(String(16))
     actor_id: Mapped[str | None] = mapped_column(String(36))
     action: Mapped[str] = mapped_column(String(60))
-    object_type: Mapped[str] = mapped_column(String(40))
+    object_type: Mapped[ObjectType] = mapped_column(String(40))
     object_id: Mapped[str | None] = mapped_column(String(36))
     detail: Mapped[dict[str, Any]] = mapped_column(JSONDocument, default=dict)

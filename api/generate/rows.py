@@ -14,13 +14,14 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from api.db.models import CATEGORIES, STAGES, URGENCIES
 from api.generate import vocabulary as words
 from api.generate.members import BLACKOUT_WINDOW_DAYS, CHECK_DOCUMENTS, INTEREST_PHRASES
 from api.generate.needs import ROLE_TEMPLATES, TEMPLATES
 from api.generate.sampling import IntArray
 from api.generate.synthesis import Network
 from api.privacy import shown_place
+from api.vocabulary import Category, values
+from matcher.records import STAGES, URGENCIES
 
 Row = tuple[Any, ...]
 Timestamps = Callable[[IntArray], list[str]]
@@ -184,7 +185,7 @@ def _needs(network: Network, timestamps: Timestamps, cell_km: float) -> Table:
     categories = np.array([template.category for template in TEMPLATES], dtype=object)
     private = np.array([template.private_location for template in TEMPLATES])
     urgencies = np.array(URGENCIES, dtype=object)
-    assert set(categories.tolist()) <= set(CATEGORIES)
+    assert set(categories.tolist()) <= set(values(Category))
 
     def render(rows: slice) -> list[Row]:
         template = needs.template[rows]

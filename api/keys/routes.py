@@ -5,13 +5,13 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Query, status
 
 from api import patterns
-from api.auth.principal import Role
 from api.db.types import utcnow
 from api.deps import CurrentPrincipal, DbSession
 from api.errors import Conflict, FieldError, Forbidden, NotFound, responses
 from api.keys import service
 from api.keys.schemas import KeyCreate, KeyIssued, KeyOut, KeyRotate, KeyRotated
 from api.schemas import Cursor, Limit, Page, ResourceId
+from api.vocabulary import Role
 
 router = APIRouter(prefix="/v1/keys", tags=["keys"])
 

@@ -7,9 +7,9 @@ from pydantic import AfterValidator, BaseModel, Field
 
 from api import patterns
 from api.auth.keys import ApiKeyText, KeyPrefix
-from api.auth.principal import Role
 from api.db.types import utcnow
 from api.schemas import Id, Input, Instant, Name
+from api.vocabulary import Role
 
 MAX_LIFETIME = timedelta(days=3650)
 MAX_GRACE_S = 3600

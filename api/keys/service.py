@@ -13,13 +13,14 @@ from sqlalchemy.orm import Session
 from api.audit.service import record as audit
 from api.auth.cache import forget_after_commit
 from api.auth.keys import issue
-from api.auth.principal import Principal, Role
+from api.auth.principal import Principal
 from api.db.models import Agency, ApiKey, Coordinator, Member
 from api.errors import Conflict, FieldError, Forbidden, NotFound
 from api.keys import repository
 from api.keys.schemas import KeyCreate, KeyIssued, KeyOut, KeyRotate, KeyRotated
 from api.pagination import SortKey, paginate
 from api.schemas import Page
+from api.vocabulary import Role
 
 
 def to_out(record: ApiKey) -> KeyOut:
@@ -123,7 +124,7 @@ def rotate(
     old = _find(session, principal, key_id)
     if old.revoked_at is not None:
         raise Conflict(f"key {key_id} is already revoked (or being rotated); issue a new one")
-    owner: Role = old.role  # type: ignore[assignment]  # CHECK constraint guarantees it
+    owner: Role = old.role
     if old.principal_id is not None and not _principal_exists(session, owner, old.principal_id):
         raise NotFound(f"key {key_id} not found")
     expires_at = data.expires_at

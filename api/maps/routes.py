@@ -22,8 +22,9 @@ from api.errors import (
 )
 from api.maps import service
 from api.maps.schemas import CommunityMap, NeedFeatureCollection
-from api.needs.schemas import DEFAULT_RADIUS_KM, Near, RadiusKm, Status, parse_near
+from api.needs.schemas import DEFAULT_RADIUS_KM, Near, RadiusKm, parse_near
 from api.schemas import Cursor, Limit, ResourceId
+from api.vocabulary import NeedStatus
 
 router = APIRouter(tags=["maps"])
 
@@ -82,7 +83,7 @@ def needs_geojson(
     response: Response,
     session: DbSession,
     principal: CurrentPrincipal,
-    status: Status | None = None,
+    status: NeedStatus | None = None,
     near: Near = None,
     radius_km: RadiusKm = None,
     limit: Limit = 50,

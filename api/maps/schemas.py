@@ -14,9 +14,9 @@ from geojson_pydantic import Feature, FeatureCollection
 from geojson_pydantic.types import Position2D
 from pydantic import BaseModel, Field
 
-from api.members.schemas import Stage
-from api.needs.schemas import MAX_PLACES, Category, Status, Title, Urgency
+from api.needs.schemas import MAX_PLACES, Title
 from api.schemas import MAX_PAGE_SIZE, Count, Id, Name, NextCursor
+from api.vocabulary import Category, NeedStatus, Stage, Urgency
 
 MAP_FEATURES_PER_KIND = 1000
 """Communities are 8–25 people; the bound keeps one request's work finite whatever is stored."""
@@ -41,7 +41,7 @@ class NeedProperties(BaseModel):
     title: Title
     category: Category
     urgency: Urgency
-    status: Status
+    status: NeedStatus
     starts_at: datetime
     ends_at: datetime
     places: Places = Field(description="Places in all its roles together.")

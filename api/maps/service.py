@@ -34,11 +34,11 @@ from api.maps.schemas import (
     geometry,
 )
 from api.members import repository as members
-from api.members.schemas import Stage
 from api.needs import repository as needs
 from api.needs import service as need_service
-from api.needs.schemas import NeedOut, Status
+from api.needs.schemas import NeedOut
 from api.privacy import coarse_point
+from api.vocabulary import NeedStatus, Stage
 
 
 def _need_properties(need: NeedOut) -> dict[str, Any]:
@@ -61,7 +61,7 @@ def need_features(
     session: Session,
     *,
     principal: Principal,
-    status: Status | None,
+    status: NeedStatus | None,
     near: tuple[float, float] | None,
     radius_km: float,
     limit: int,
@@ -105,7 +105,7 @@ def _member_features(
     features: list[CommunityFeature] = []
     for member, home in placed:
         where = geometry(lat=home.lat, lon=home.lon)
-        stage: Stage = member.stage  # type: ignore[assignment]  # CHECK constraint guarantees it
+        stage: Stage = member.stage
         if names:
             features.append(
                 NamedMemberFeature(

@@ -5,9 +5,10 @@ from typing import Annotated
 
 from pydantic import BaseModel, Field
 
-from api.needs.schemas import Title, Urgency
+from api.needs.schemas import Title
 from api.schemas import Id, Name, Point, Slug
 from api.text import Message
+from api.vocabulary import Urgency
 from matcher.weights import COMPONENTS
 
 MAX_CANDIDATES, MAX_SUGGESTIONS = 100, 50

@@ -132,7 +132,7 @@ def _suggestion(need: NeedSpec, suggestion: Suggestion) -> SuggestionOut:
         distance_km=suggestion.distance_km,
         starts_at=need.starts_at,
         ends_at=need.ends_at,
-        urgency=need.urgency,  # type: ignore[arg-type]  # CHECK constraint guarantees it
+        urgency=need.urgency,
         location=Point(lat=need.lat, lon=need.lon),
         location_approximate=need.location_precision_km > 0,
         components=_rounded(suggestion.components),

@@ -26,9 +26,9 @@ from api.schemas import (
     Slug,
     UniqueSlugs,
 )
+from api.vocabulary import Stage
 
 Day = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
-Stage = Literal["new", "growing", "mature", "leader"]
 ClockTime = Annotated[str, StringConstraints(max_length=5, pattern=patterns.CLOCK_TIME)]
 SkillLevel = Annotated[int, Field(ge=1, le=3)]
 

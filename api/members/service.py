@@ -67,7 +67,7 @@ def to_out(member: Member) -> MemberOut:
         interests=member.interests,
         availability=member.availability,  # type: ignore[arg-type]  # validated on the way in
         blackout_dates=member.blackout_dates,  # type: ignore[arg-type]
-        stage=member.stage,  # type: ignore[arg-type]
+        stage=member.stage,
         checks=member.checks,
         max_commitments_per_month=member.max_commitments_per_month,
         active=member.active,

@@ -22,10 +22,10 @@ from api.needs.schemas import (
     NeedOut,
     NeedUpdate,
     RadiusKm,
-    Status,
     parse_near,
 )
 from api.schemas import Cursor, Limit, Page, ResourceId
+from api.vocabulary import NeedStatus
 
 router = APIRouter(prefix="/v1/needs", tags=["needs"])
 
@@ -61,7 +61,7 @@ def create_need(
 def list_needs(
     session: DbSession,
     principal: CurrentPrincipal,
-    status: Status | None = None,
+    status: NeedStatus | None = None,
     near: Near = None,
     radius_km: RadiusKm = None,
     limit: Limit = 50,

@@ -1,7 +1,7 @@
 """Request and response bodies for needs."""
 
 from datetime import datetime, timedelta
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import Query
 from pydantic import (
@@ -28,12 +28,8 @@ from api.schemas import (
     Slug,
     UniqueSlugs,
 )
+from api.vocabulary import Category, NeedStatus, Urgency
 
-Category = Literal[
-    "meals", "tutoring", "visiting", "cleanup", "transport", "repair", "prayer", "other"
-]
-Urgency = Literal["low", "normal", "high", "critical"]
-Status = Literal["open", "filled", "cancelled", "done"]
 Title = Annotated[str, Field(min_length=1, max_length=200)]
 Description = Annotated[str, Field(max_length=5000)]
 MAX_DURATION = timedelta(days=7)
@@ -154,7 +150,7 @@ class NeedOut(BaseModel):
     requirements: UniqueSlugs
     urgency: Urgency
     open_to_network: bool
-    status: Status
+    status: NeedStatus
     created_at: datetime
     updated_at: datetime
 

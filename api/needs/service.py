@@ -14,10 +14,11 @@ from api.db.models import Need, NeedRole
 from api.errors import Conflict, FieldError, NotFound
 from api.geocoding.service import Located, located, required_place
 from api.needs import repository
-from api.needs.schemas import NeedCreate, NeedOut, NeedUpdate, RoleIn, RoleOut, Status
+from api.needs.schemas import NeedCreate, NeedOut, NeedUpdate, RoleIn, RoleOut
 from api.pagination import SortKey, paginate
 from api.privacy import need_location, needs_within_km, place_need
 from api.schemas import Page
+from api.vocabulary import NeedStatus
 from geo.geocoding import Geocoder
 
 EDITABLE_STATUSES = ("open", "filled")
@@ -32,7 +33,7 @@ def to_out(need: Need, *, exact: bool) -> NeedOut:
         agency_id=need.agency_id,
         title=need.title,
         description=need.description,
-        category=need.category,  # type: ignore[arg-type]  # CHECK constraint guarantees it
+        category=need.category,
         location=location,
         location_approximate=approximate,
         # An address says where the place is as surely as its coordinates do.
@@ -51,9 +52,9 @@ def to_out(need: Need, *, exact: bool) -> NeedOut:
             for role in need.roles
         ],
         requirements=need.requirements,
-        urgency=need.urgency,  # type: ignore[arg-type]
+        urgency=need.urgency,
         open_to_network=need.open_to_network,
-        status=need.status,  # type: ignore[arg-type]
+        status=need.status,
         created_at=need.created_at,
         updated_at=need.updated_at,
     )
@@ -261,7 +262,7 @@ def _page_statement(
     statement: Select[tuple[Need, bool]],
     *,
     principal: Principal,
-    status: Status | None,
+    status: NeedStatus | None,
     near: tuple[float, float] | None,
     radius_km: float,
 ) -> Select[tuple[Need, bool]]:
@@ -280,7 +281,7 @@ def list_needs(
     session: Session,
     *,
     principal: Principal,
-    status: Status | None,
+    status: NeedStatus | None,
     near: tuple[float, float] | None,
     radius_km: float,
     limit: int,

@@ -1,11 +1,11 @@
 """Request and response bodies for sign-ups."""
 
 from datetime import datetime
-from typing import Literal
 
 from pydantic import BaseModel
 
 from api.schemas import Id, Input, Name, Slug
+from api.vocabulary import SignupStatus
 
 
 class SignupCreate(Input):
@@ -23,5 +23,5 @@ class SignupOut(BaseModel):
     member_id: Id
     member_name: Name
     role: Slug
-    status: Literal["confirmed", "withdrawn"]
+    status: SignupStatus
     created_at: datetime

@@ -34,7 +34,7 @@ def _out(signup: Signup, member_name: str, role_name: str) -> SignupOut:
         member_id=signup.member_id,
         member_name=member_name,
         role=role_name,
-        status=signup.status,  # type: ignore[arg-type]  # CHECK constraint guarantees it
+        status=signup.status,
         created_at=signup.created_at,
     )
 

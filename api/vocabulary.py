@@ -1,0 +1,37 @@
+"""The words ServeMatch stores: one list per concept, shared by the models, schemas and services.
+
+Each is a ``Literal`` so mypy checks every use and OpenAPI shows the allowed values; the
+database keeps the same list as a CHECK constraint (``values(...)`` in ``api/db/models.py``).
+The engine's own words (stages, urgencies) are defined by the engine and re-exported here.
+"""
+
+from typing import Any, Literal, get_args
+
+from matcher.records import Stage, Urgency
+
+__all__ = [
+    "ActorRole",
+    "Category",
+    "NeedStatus",
+    "ObjectType",
+    "Role",
+    "SignupStatus",
+    "Stage",
+    "Urgency",
+    "values",
+]
+
+Role = Literal["admin", "coordinator", "member", "agency"]
+Category = Literal[
+    "meals", "tutoring", "visiting", "cleanup", "transport", "repair", "prayer", "other"
+]
+NeedStatus = Literal["open", "filled", "cancelled", "done"]
+SignupStatus = Literal["confirmed", "withdrawn"]
+ActorRole = Literal[Role, "system"]
+"""Who did a write: a caller's role, or ``system`` for the command line and jobs."""
+ObjectType = Literal["community", "coordinator", "agency", "member", "need", "signup", "api_key"]
+
+
+def values(words: Any) -> tuple[str, ...]:
+    """The allowed values of one of the ``Literal`` types above, in their stated order."""
+    return tuple(get_args(words))
