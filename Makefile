@@ -25,7 +25,7 @@ $(NODE_STAMP): package.json package-lock.json
 
 run: install
 	$(VENV)/bin/servematch db upgrade
-	$(VENV)/bin/servematch demo --if-empty
+	$(PY) -m scripts demo --if-empty
 	@echo "ServeMatch on http://$(HOST):$(PORT) — OpenAPI docs at http://$(HOST):$(PORT)/docs"
 	$(VENV)/bin/servematch serve --host $(HOST) --port $(PORT)
 

@@ -2,6 +2,7 @@
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from importlib.metadata import version
 from typing import Any
 
 from fastapi import Depends, FastAPI
@@ -12,10 +13,11 @@ from api.auth.cache import install as install_principal_cache
 from api.auth.last_used import LastUseRecorder, RecordLastUse
 from api.communities.routes import router as communities
 from api.db.engine import make_engine, make_sessionmaker
+from api.erasure.routes import router as erasure
 from api.errors import API_ERRORS, SERVICE_ERRORS, install_error_handlers
 from api.geocoding.service import configured_geocoder
-from api.health import caller
-from api.health import router as health
+from api.liveness import caller
+from api.liveness import router as health
 from api.idempotency import install_replay_handler
 from api.keys.routes import router as keys
 from api.limits import BodySizeLimit
@@ -77,7 +79,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app = ServeMatch(
         title="ServeMatch",
-        version="1.0.0",
+        version=version("servematch"),  # the package's, from pyproject.toml
         summary="Matches volunteers of missional communities to local needs.",
         description=DESCRIPTION,
         openapi_tags=TAGS,
@@ -105,7 +107,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # unexpected failure) are declared here once, so the OpenAPI contract is true without
     # repeating them per route; the headers that come with them are added in ``api.openapi``.
     app.include_router(health, responses=SERVICE_ERRORS)
-    routers = (caller, communities, agencies, members, needs, maps, matching, signups, audit, keys)
+    routers = (
+        caller,
+        communities,
+        agencies,
+        members,
+        erasure,
+        needs,
+        maps,
+        matching,
+        signups,
+        audit,
+        keys,
+    )
     for router in routers:
         app.include_router(router, responses=API_ERRORS)
     return app

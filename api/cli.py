@@ -1,4 +1,5 @@
-"""The ``servematch`` command: serve, migrate, issue keys, load the demo, generate data.
+"""The ``servematch`` command: serve, migrate, issue and revoke admin keys, re-coarsen places,
+write the OpenAPI contract. (The demo loader and the generator are tooling: ``python -m scripts``.)
 
 Commands import the service lazily: ``serve --workers N`` runs a supervisor process that
 only forks workers, and importing the whole stack (numpy, scikit-learn) there would cost
@@ -6,9 +7,7 @@ only forks workers, and importing the whole stack (numpy, scikit-learn) there wo
 """
 
 import json
-import os
 import signal
-from dataclasses import asdict
 from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, Annotated
@@ -28,7 +27,6 @@ app.add_typer(db, name="db")
 app.add_typer(keys, name="keys")
 app.add_typer(privacy, name="privacy")
 console = Console(stderr=True)
-DEMO_KEYS_FILE = Path("servematch-demo-keys.json")
 
 
 @app.command()
@@ -90,6 +88,9 @@ def privacy_recoarsen() -> None:
     from api.settings import get_settings
 
     cell_km = get_settings().location_coarsening_km
+    # Not audited: no one's data changes. The stored places stay as written; only the point
+    # derived from each (and from the configured cell size) is recomputed, for any number of
+    # needs at once. The operator's decision is the setting, kept in the deployment's config.
     with _sessions().begin() as session:
         moved = recoarsen(session, cell_km=cell_km)
     console.print(f"{moved} private places now shown as {cell_km:g} km cells")
@@ -130,8 +131,9 @@ def keys_create(
 
     from pydantic import TypeAdapter, ValidationError
 
-    from api.auth.keys import issue_key
     from api.db.types import utcnow
+    from api.keys import service as keys_service
+    from api.keys.schemas import KeyCreate
     from api.schemas import Name
 
     try:  # the same rule as a key named through the API, so listing keys keeps its contract
@@ -139,10 +141,11 @@ def keys_create(
     except ValidationError as error:
         raise typer.BadParameter("--name must be 1 to 120 characters") from error
 
-    expires_at = utcnow() + timedelta(days=expires_in_days) if expires_in_days else None
-    with _sessions().begin() as session:
-        key = issue_key(session, role="admin", principal_id=None, name=name, expires_at=expires_at)
-    print(key)
+    expiry = {"expires_at": utcnow() + timedelta(days=expires_in_days)} if expires_in_days else {}
+    data = KeyCreate.model_validate({"name": name, "role": "admin", **expiry})
+    with _sessions().begin() as session:  # as the system: audited with the role "system"
+        issued = keys_service.create(session, principal=None, data=data)
+    print(issued.api_key)
 
 
 @keys.command("revoke")
@@ -150,18 +153,12 @@ def keys_revoke(
     prefix_or_id: Annotated[str, typer.Argument(help="The key's id, or its 10-character prefix.")],
 ) -> None:
     """Revoke a key now. A running server may accept it for up to auth_cache_ttl_s more."""
-    from sqlalchemy import or_, select
-
-    from api.db.models import ApiKey
     from api.db.types import utcnow
+    from api.keys import service as keys_service
 
-    with _sessions().begin() as session:
-        matches = list(
-            session.scalars(
-                select(ApiKey).where(
-                    or_(ApiKey.id == prefix_or_id, ApiKey.prefix == prefix_or_id[:10])
-                )
-            )
+    with _sessions().begin() as session:  # as the system: audited with the role "system"
+        matches = keys_service.find_by_id_or_prefix(
+            session, principal=None, id_or_prefix=prefix_or_id
         )
         if len(matches) != 1:
             found = ", ".join(f"{key.id} ({key.name})" for key in matches) or "none"
@@ -172,38 +169,8 @@ def keys_revoke(
         if key.revoked_at is not None and key.revoked_at <= now:
             console.print(f"key {key.id} ({key.name}) was already revoked at {key.revoked_at}")
             return
-        key.revoked_at = now
+        key = keys_service.revoke(session, principal=None, key_id=key.id, now=now)
     console.print(f"revoked key {key.id} ({key.name}, {key.role})")
-
-
-@app.command()
-def demo(
-    if_empty: Annotated[bool, typer.Option(help="Do nothing if data exists.")] = False,
-) -> None:
-    """Load the demo network (Bristol) and print keys to try it with."""
-    from api import demo as demo_network
-    from api.db.types import utcnow
-    from api.geocoding.service import configured_geocoder
-    from api.settings import get_settings
-
-    with _sessions().begin() as session:
-        if demo_network.is_loaded(session):
-            if not if_empty:
-                raise typer.BadParameter("the database already has data; demo not loaded")
-            console.print(f"demo already loaded; its keys are in {DEMO_KEYS_FILE}")
-            return
-        settings = get_settings()
-        loaded = demo_network.load(
-            session,
-            now=utcnow(),
-            cell_km=settings.location_coarsening_km,
-            geocoder=configured_geocoder(settings),
-        )
-    DEMO_KEYS_FILE.write_text(json.dumps(asdict(loaded), indent=2) + "\n")
-    os.chmod(DEMO_KEYS_FILE, 0o600)
-    console.print("[bold]Demo network loaded.[/bold] Keys (also saved to", DEMO_KEYS_FILE, "):")
-    for role, value in asdict(loaded).items():
-        console.print(f"  {role:>12}: {value}")
 
 
 def _sessions() -> "sessionmaker[Session]":
@@ -217,68 +184,3 @@ def _safe(url: str) -> str:
     from sqlalchemy.engine import make_url
 
     return make_url(url).render_as_string(hide_password=True)
-
-
-@app.command()
-def generate(
-    members: Annotated[int, typer.Option(min=1, help="Members (in communities of 8-25).")],
-    needs: Annotated[int, typer.Option(min=0, help="Open needs over the next four weeks.")],
-    seed: Annotated[int, typer.Option(help="Same seed, sizes, country, start: same rows.")] = 1,
-    country: Annotated[str, typer.Option(help="Country (ISO code) whose cities it uses.")] = "GB",
-    start: Annotated[
-        str | None, typer.Option(help="Day it is as of, YYYY-MM-DD (default: today, UTC).")
-    ] = None,
-    database_url: Annotated[
-        str | None, typer.Option(help="Target database (default: SERVEMATCH_DATABASE_URL).")
-    ] = None,
-    keys_out: Annotated[
-        Path, typer.Option(help="Where to write the benchmark keys (JSON, mode 0600).")
-    ] = Path("bench/keys.json"),
-) -> None:
-    """Load a realistic synthetic network into an EMPTY database, for benchmarks and demos.
-
-    Migrates the database first, then refuses (exit 1) one that already holds network data.
-
-    There is no append mode: generate into a fresh database (createdb, or a new SQLite file).
-
-    Writes keys for an admin and sampled principals to --keys-out (shape: api/generate/keys.py).
-    """
-    from datetime import UTC, date, datetime
-
-    from api.generate.guard import NetworkExists
-    from api.generate.pipeline import generate as generate_network
-    from api.generate.progress import RichReporter
-    from api.generate.synthesis import UnknownCountry
-    from api.settings import get_settings
-
-    settings = get_settings()
-    url = database_url or settings.database_url
-    try:
-        as_of = date.fromisoformat(start) if start else datetime.now(UTC).date()
-    except ValueError as error:
-        raise typer.BadParameter(f"--start must be YYYY-MM-DD: {error}") from error
-    try:
-        with RichReporter(console) as reporter:
-            generated = generate_network(
-                url,
-                members=members,
-                needs=needs,
-                seed=seed,
-                start=as_of,
-                country=country,
-                keys_out=keys_out,
-                cell_km=settings.location_coarsening_km,
-                reporter=reporter,
-            )
-    except (NetworkExists, UnknownCountry) as error:
-        console.print(f"[red]not generated:[/red] {error}")
-        raise typer.Exit(1) from error
-    total = sum(generated.rows.values())
-    console.print(
-        f"[bold]Generated into {_safe(url)}[/bold] (seed {seed}, as of {as_of}): "
-        + ", ".join(f"{count:,} {table}" for table, count in generated.rows.items())
-    )
-    console.print(
-        f"synthesis {generated.synthesis_s:.1f} s, load {generated.load_s:.1f} s "
-        f"({total / max(generated.load_s, 1e-9):,.0f} rows/s); keys in {generated.keys_path}"
-    )

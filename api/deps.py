@@ -1,11 +1,12 @@
-"""Typed dependency aliases, defined once: ``DbSession``, ``CurrentPrincipal``, ``AppSettings``.
+"""Typed dependency aliases, defined once: ``DbSession``, ``CurrentPrincipal``, ``AppSettings``,
+and the role gates ``Admin``, ``Manager``, ``NeedPoster`` and ``CommunityPerson``.
 
 The request owns the transaction: the session commits after the route returns and before the
 response is sent (``scope="function"``), and rolls back on any error, so a response never
 confirms a write that was not committed.
 """
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -105,8 +106,9 @@ async def get_principal(
 CurrentPrincipal = Annotated[Principal, Depends(get_principal)]
 
 
-def roles(*allowed: Role) -> type[Principal]:
-    """A principal limited to ``allowed`` roles; others get 403 (the route exists, not for them)."""
+def require_roles(*allowed: Role) -> Callable[[Principal], Awaitable[Principal]]:
+    """A dependency passing the caller through if their role is one of ``allowed``; others get
+    403 (the route exists, not for them)."""
 
     async def gate(principal: CurrentPrincipal) -> Principal:
         if principal.role not in allowed:
@@ -114,11 +116,11 @@ def roles(*allowed: Role) -> type[Principal]:
             raise Forbidden(f"role '{principal.role}' may not do this; allowed: {names}")
         return principal
 
-    return Annotated[Principal, Depends(gate)]  # type: ignore[return-value]
+    return gate
 
 
-Admin = roles("admin")
-Manager = roles("admin", "coordinator")
-NeedPoster = roles("admin", "coordinator", "agency")
-CommunityPerson = roles("admin", "coordinator", "member")
+Admin = Annotated[Principal, Depends(require_roles("admin"))]
+Manager = Annotated[Principal, Depends(require_roles("admin", "coordinator"))]
+NeedPoster = Annotated[Principal, Depends(require_roles("admin", "coordinator", "agency"))]
+CommunityPerson = Annotated[Principal, Depends(require_roles("admin", "coordinator", "member"))]
 """Anyone but an agency: agencies never read members or communities, nor sign anyone up."""

@@ -21,7 +21,7 @@ from starlette.routing import Match
 from api import patterns
 from api.text import Message, PlaceName
 from geo.geocoding import MAX_CANDIDATES
-from matcher.results import VIOLATION_CODES
+from matcher import VIOLATION_CODES
 
 logger = logging.getLogger("servematch")
 

@@ -15,7 +15,7 @@ stored: keys exist in clear only in the first response, so a replay shows ``api_
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Header, Request
@@ -114,7 +114,7 @@ def _insert_if_absent(session: Session, values: dict[str, Any]) -> bool:
     return session.scalar(statement) is not None
 
 
-def _purge_expired(session: Session, now: Any) -> None:
+def _purge_expired(session: Session, now: datetime) -> None:
     # SKIP LOCKED: two requests purging at once must not wait on, or deadlock over, each
     # other's batch (SQLite ignores the clause; its writers are serialised anyway).
     batch = (

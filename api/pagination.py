@@ -34,12 +34,12 @@ class SortKey:
 
 def paginate(
     session: Session,
-    statement: Select[Any],
+    statement: Select[*tuple[Any, ...]],
     *,
     key: SortKey,
     limit: int,
     cursor: str | None,
-    to_out: Callable[[Row[Any]], T],
+    to_out: Callable[[Row[*tuple[Any, ...]]], T],
 ) -> Page[T]:
     """One page of ``statement`` (whose first entity holds ``key``), converted by ``to_out``."""
     column, row_id = key.column, key.id

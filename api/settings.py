@@ -12,7 +12,6 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from matcher import Weights
 
-DEFAULTS = Weights()
 RATE_LIMIT_MAX = 1_000_000
 """The largest rate or burst a limit may be set to (above it, turn the limit off with 0); the
 published contract bounds the ``RateLimit-*`` headers by it."""
@@ -21,7 +20,15 @@ published contract bounds the ``RateLimit-*`` headers by it."""
 class Settings(BaseSettings):
     """Everything the service reads from its environment."""
 
-    model_config = SettingsConfigDict(env_prefix="SERVEMATCH_", env_file=".env", extra="ignore")
+    # ``SERVEMATCH_WEIGHT_DISTANCE`` fills ``weight.distance``: only a nested field (``weight``)
+    # is split on the delimiter, and only once, so a component may have "_" in its name.
+    model_config = SettingsConfigDict(
+        env_prefix="SERVEMATCH_",
+        env_file=".env",
+        extra="ignore",
+        env_nested_delimiter="_",
+        env_nested_max_split=1,
+    )
 
     database_url: str = Field(
         default="sqlite:///./servematch.db",
@@ -93,31 +100,11 @@ class Settings(BaseSettings):
     text_model_max_age_s: float = Field(
         default=600, gt=0, description="Seconds before the TF-IDF text model is refitted."
     )
-    weight_distance: float = Field(default=DEFAULTS.distance, ge=0, description="Nearness.")
-    weight_skill: float = Field(default=DEFAULTS.skill, ge=0, description="Skill and interests.")
-    weight_availability: float = Field(
-        default=DEFAULTS.availability, ge=0, description="Free time around the need."
+    weight: Weights = Field(
+        default_factory=Weights,
+        description="The engine's score weights, one per component of ``matcher.Weights`` "
+        "(``SERVEMATCH_WEIGHT_DISTANCE`` …); only their ratios matter.",
     )
-    weight_fairness: float = Field(
-        default=DEFAULTS.fairness, ge=0, description="Served less lately."
-    )
-    weight_urgency: float = Field(default=DEFAULTS.urgency, ge=0, description="Urgent needs.")
-    weight_affinity: float = Field(default=DEFAULTS.affinity, ge=0, description="Own community.")
-    weight_mentoring: float = Field(
-        default=DEFAULTS.mentoring, ge=0, description="New members alongside mature ones."
-    )
-
-    def weights(self) -> Weights:
-        """The engine's weights from the ``weight_*`` settings."""
-        return Weights(
-            distance=self.weight_distance,
-            skill=self.weight_skill,
-            availability=self.weight_availability,
-            fairness=self.weight_fairness,
-            urgency=self.weight_urgency,
-            affinity=self.weight_affinity,
-            mentoring=self.weight_mentoring,
-        )
 
 
 @lru_cache

@@ -7,7 +7,7 @@ The engine's own words (stages, urgencies) are defined by the engine and re-expo
 
 from typing import Any, Literal, get_args
 
-from matcher.records import Stage, Urgency
+from matcher.inputs import Stage, Urgency
 
 __all__ = [
     "ActorRole",

@@ -1,31 +1,35 @@
 """The matching engine: plain data in, ranked and explained matches out.
 
-Pure functions over frozen records or their columnar forms. No database, no HTTP, no clock
+Pure functions over frozen inputs or their columnar forms. No database, no HTTP, no clock
 reads (callers pass `now`), and nothing imported from `api/`, so it can be tested and
 benchmarked on its own and reused by any front end.
 """
 
 from matcher.constraints import check_member_for_role
+from matcher.explain import CONFLICT_CODES, HARD_CONSTRAINTS, VIOLATION_CODES
+from matcher.inputs import Commitment, MemberProfile, NeedSpec, RoleSpec, WeeklyWindow
 from matcher.need_table import NeedTable, build_need_table
 from matcher.pool import MemberPool, build_pool
 from matcher.ranking import rank_candidates, rank_suggestions
-from matcher.records import Commitment, MemberRecord, NeedSpec, RoleSpec, Slot
-from matcher.results import Candidate, Suggestion, Violation
+from matcher.results import Candidate, ConstraintViolation, Suggestion
 from matcher.text_fit import TextFit
 from matcher.weights import Weights
 
 __all__ = [
+    "CONFLICT_CODES",
+    "HARD_CONSTRAINTS",
+    "VIOLATION_CODES",
     "Candidate",
     "Commitment",
+    "ConstraintViolation",
     "MemberPool",
-    "MemberRecord",
+    "MemberProfile",
     "NeedSpec",
     "NeedTable",
     "RoleSpec",
-    "Slot",
     "Suggestion",
     "TextFit",
-    "Violation",
+    "WeeklyWindow",
     "Weights",
     "build_need_table",
     "build_pool",

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 import numpy as np
 import numpy.typing as npt
 
-from matcher.records import MINUTES_PER_DAY, Slot
+from matcher.inputs import MINUTES_PER_DAY, WeeklyWindow
 
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
@@ -23,7 +23,7 @@ MINUTES_PER_WEEK = 7 * MINUTES_PER_DAY
 BLACKOUT_ORDINAL_LIMIT = 1 << 20
 
 
-def merge_slots(slots: Iterable[Slot]) -> list[tuple[int, int, int]]:
+def merge_slots(slots: Iterable[WeeklyWindow]) -> list[tuple[int, int, int]]:
     """Sorted (day, start, end) with overlapping or touching slots joined.
 
     Merging is what lets one slot stand for "free 9:00-13:00" when the member entered

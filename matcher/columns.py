@@ -2,12 +2,40 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
 IntArray = npt.NDArray[np.int64]
+
+
+def column(dtype: npt.DTypeLike, rows: str) -> dict[str, Any]:
+    """Field metadata of a numpy column: its dtype, and what one of its rows stands for.
+
+    Written on the field (``ids: StrArray = field(metadata=column(np.str_, "member"))``) so
+    a columnar dataclass lists its columns once; `dtypes` and `names_by_rows` read them back.
+    """
+    return {"dtype": dtype, "rows": rows}
+
+
+def dtypes(table: type) -> dict[str, npt.DTypeLike]:
+    """Every column of a columnar dataclass (see `column`) and its dtype, in field order."""
+    return {
+        item.name: item.metadata["dtype"]
+        for item in dataclasses.fields(table)
+        if "dtype" in item.metadata
+    }
+
+
+def names_by_rows(table: type) -> dict[str, tuple[str, ...]]:
+    """The columns of a columnar dataclass grouped by what their rows are, in field order."""
+    grouped: dict[str, list[str]] = {}
+    for item in dataclasses.fields(table):
+        if "rows" in item.metadata:
+            grouped.setdefault(item.metadata["rows"], []).append(item.name)
+    return {rows: tuple(names) for rows, names in grouped.items()}
 
 
 def coerce_columns(record: object, dtypes: dict[str, npt.DTypeLike]) -> None:

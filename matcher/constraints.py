@@ -16,12 +16,12 @@ import numpy.typing as npt
 from geo.distance import geodesic_km
 from matcher.availability import covering_slots, on_blackout
 from matcher.columns import expand
-from matcher.explain import violation_messages
+from matcher.explain import VIOLATION_CODES, unknown_role, violation_messages
+from matcher.inputs import MemberProfile, NeedSpec
 from matcher.local_time import SECONDS_PER_DAY, ZoneClock, local_segments
 from matcher.need_table import NeedTable, build_need_table
 from matcher.pool import MemberPool, build_pool
-from matcher.records import MemberRecord, NeedSpec
-from matcher.results import VIOLATION_CODES, Violation
+from matcher.results import ConstraintViolation
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
@@ -268,8 +268,8 @@ def _member_levels(
 
 
 def check_member_for_role(
-    member: MemberRecord, need: NeedSpec, role_name: str, *, now: datetime
-) -> list[Violation]:
+    member: MemberProfile, need: NeedSpec, role_name: str, *, now: datetime
+) -> list[ConstraintViolation]:
     """Every reason `member` may not take `role_name` on `need`; empty means they may.
 
     Runs the same vectorised evaluation as ranking (on a pool of one), so a sign-up is
@@ -279,7 +279,7 @@ def check_member_for_role(
     del now
     role_names = [role.name for role in need.roles]
     if role_name not in role_names:
-        return [Violation("unknown_role", f"this need has no role called {role_name!r}")]
+        return [unknown_role(role_name)]
     pool, table = build_pool([member]), build_need_table([need])
     feasibility = evaluate_constraints(pool, table)
     return violation_messages(feasibility, pool, table, row=role_names.index(role_name))

@@ -6,6 +6,8 @@ may loop in Python; it reads the columnar arrays, so it works for database-fille
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Literal
 from zoneinfo import ZoneInfo
@@ -13,7 +15,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 
 from matcher.local_time import SECONDS_PER_DAY
-from matcher.results import Violation
+from matcher.results import ConstraintViolation
 
 if TYPE_CHECKING:  # constraints and scoring import this module at runtime
     from matcher.constraints import Feasibility
@@ -100,81 +102,175 @@ def _pair_rows(start: int, stop: int) -> range:
     return range(int(start), int(stop))
 
 
+@dataclass(frozen=True, slots=True)
+class _Refusal:
+    """One evaluated (member, need, role) row, with the indices its messages read."""
+
+    feasibility: Feasibility
+    pool: MemberPool
+    table: NeedTable
+    row: int
+
+    @property
+    def pair(self) -> int:
+        return int(self.feasibility.row_pair[self.row])
+
+    @property
+    def member(self) -> int:
+        return int(self.feasibility.pair_member[self.pair])
+
+    @property
+    def need(self) -> int:
+        return int(self.feasibility.pair_need[self.pair])
+
+    @property
+    def role(self) -> int:
+        return int(self.feasibility.row_role[self.row])
+
+    @property
+    def zone(self) -> str:
+        return str(self.pool.timezones[self.member])
+
+    def segment_rows(self) -> range:
+        offsets = self.feasibility.segments.offsets
+        return _pair_rows(offsets[self.pair], offsets[self.pair + 1])
+
+
+Facts = dict[str, object]
+
+
+def _outside_radius(at: _Refusal) -> Facts:
+    distance_km = float(at.feasibility.distance_km[at.pair])
+    return {
+        "away": _away(distance_km, float(at.table.location_precision_km[at.need])),
+        "radius_km": at.pool.max_travel_km[at.member],
+    }
+
+
+def _unavailable(at: _Refusal) -> Facts:
+    segments = at.feasibility.segments
+    gaps = [
+        weekly_interval(
+            int(segments.weekday[i]), int(segments.start_minute[i]), int(segments.end_minute[i])
+        )
+        for i in at.segment_rows()
+        if segments.slot[i] < 0
+    ]
+    return {"gaps": " and ".join(gaps)}
+
+
+def _blackout(at: _Refusal) -> Facts:
+    segments = at.feasibility.segments
+    days = [
+        date.fromordinal(int(segments.ordinal[i])).isoformat()
+        for i in at.segment_rows()
+        if segments.on_blackout[i]
+    ]
+    return {"days": ", ".join(days)}
+
+
+def _missing_check(at: _Refusal) -> Facts:
+    pool, table = at.pool, at.table
+    held = {pool.check_names[c] for c in np.flatnonzero(pool.has_check[at.member])}
+    required = [table.requirement_names[c] for c in np.flatnonzero(table.requires[at.need])]
+    return {"checks": ", ".join(sorted(set(required) - held))}
+
+
+def _skill_level(at: _Refusal) -> Facts:
+    level = int(at.feasibility.member_level[at.row])
+    return {
+        "skill": at.table.role_skills[at.role],
+        "min_level": at.table.role_min_level[at.role],
+        "level": level if level else "none",
+    }
+
+
+def _overlap(at: _Refusal) -> Facts:
+    commitments = at.feasibility.commitments
+    commitment_rows = np.flatnonzero(commitments.pair == at.pair)
+    overlapping = commitment_rows[commitments.overlaps[commitment_rows]]
+    starts = at.pool.commitment_starts_s[commitments.commitment[overlapping]]
+    return {"moment": short_moment(local_moment(int(starts.min()), at.zone))}
+
+
+def _role_full(at: _Refusal) -> Facts:
+    table = at.table
+    return {
+        "role": table.role_names[at.role],
+        "filled": table.role_filled[at.role],
+        "count": table.role_count[at.role],
+    }
+
+
+def _monthly_limit(at: _Refusal) -> Facts:
+    month = local_moment(int(at.table.starts_s[at.need]), at.zone)
+    return {
+        "count": at.feasibility.month_count[at.pair],
+        "month": f"{MONTH_NAMES[month.month - 1]} {month.year}",
+        "limit": at.pool.max_commitments_per_month[at.member],
+    }
+
+
+@dataclass(frozen=True, slots=True)
+class HardConstraint:
+    """How a broken hard constraint is worded, and whether it is a conflict.
+
+    A conflict is about the state of things (a full role, a clashing sign-up) rather than
+    about the member: the API answers it 409 where the others are 422 (not eligible).
+    """
+
+    template: str  # str.format template, filled from `facts`
+    facts: Callable[[_Refusal], Facts] | None = None
+    conflict: bool = False
+
+    def message(self, at: _Refusal) -> str:
+        """The template filled in for one evaluated row."""
+        return self.template.format(**self.facts(at)) if self.facts else self.template
+
+
+HARD_CONSTRAINTS: dict[str, HardConstraint] = {
+    "unknown_role": HardConstraint("this need has no role called {role!r}"),
+    "inactive": HardConstraint("member is not active"),
+    "not_in_network": HardConstraint("this need is only open to its own community"),
+    "outside_radius": HardConstraint(
+        "{away}, beyond the {radius_km:g} km travel radius", _outside_radius
+    ),
+    "unavailable": HardConstraint("not free {gaps}", _unavailable),
+    "blackout": HardConstraint("blackout date {days}", _blackout),
+    "missing_check": HardConstraint("needs {checks}", _missing_check),
+    "skill_level": HardConstraint(
+        "{skill} level {min_level} required, you have {level}", _skill_level
+    ),
+    "overlap": HardConstraint(
+        "already signed up for an overlapping need at {moment}", _overlap, conflict=True
+    ),
+    "already_signed_up": HardConstraint("already signed up for this need", conflict=True),
+    "role_full": HardConstraint("{role} is full ({filled} of {count})", _role_full, conflict=True),
+    "monthly_limit": HardConstraint(
+        "already {count} commitments in {month} (limit {limit})", _monthly_limit, conflict=True
+    ),
+}
+"""Every hard constraint by code, in the order violations are reported."""
+
+VIOLATION_CODES: tuple[str, ...] = tuple(HARD_CONSTRAINTS)
+CONFLICT_CODES = frozenset(code for code, rule in HARD_CONSTRAINTS.items() if rule.conflict)
+"""Codes about the state of things rather than the member (see `HardConstraint`)."""
+
+
+def unknown_role(role_name: str) -> ConstraintViolation:
+    """The violation of asking for a role the need does not have."""
+    return ConstraintViolation(
+        "unknown_role", HARD_CONSTRAINTS["unknown_role"].template.format(role=role_name)
+    )
+
+
 def violation_messages(
     feasibility: Feasibility, pool: MemberPool, table: NeedTable, *, row: int
-) -> list[Violation]:
+) -> list[ConstraintViolation]:
     """Every violated hard constraint of one evaluated row, with a message naming why."""
-    pair = int(feasibility.row_pair[row])
-    member = int(feasibility.pair_member[pair])
-    need = int(feasibility.pair_need[pair])
-    role = int(feasibility.row_role[row])
-    zone = str(pool.timezones[member])
-    segments = feasibility.segments
-    segment_rows = _pair_rows(segments.offsets[pair], segments.offsets[pair + 1])
-    commitments = feasibility.commitments
-    commitment_rows = np.flatnonzero(commitments.pair == pair)
-
-    def message(code: str) -> str:
-        if code == "inactive":
-            return "member is not active"
-        if code == "not_in_network":
-            return "this need is only open to its own community"
-        if code == "outside_radius":
-            away = _away(
-                float(feasibility.distance_km[pair]), float(table.location_precision_km[need])
-            )
-            return f"{away}, beyond the {pool.max_travel_km[member]:g} km travel radius"
-        if code == "unavailable":
-            gaps = [
-                weekly_interval(
-                    int(segments.weekday[i]),
-                    int(segments.start_minute[i]),
-                    int(segments.end_minute[i]),
-                )
-                for i in segment_rows
-                if segments.slot[i] < 0
-            ]
-            return f"not free {' and '.join(gaps)}"
-        if code == "blackout":
-            days = [
-                date.fromordinal(int(segments.ordinal[i])).isoformat()
-                for i in segment_rows
-                if segments.on_blackout[i]
-            ]
-            return f"blackout date {', '.join(days)}"
-        if code == "missing_check":
-            held = {pool.check_names[c] for c in np.flatnonzero(pool.has_check[member])}
-            required = [table.requirement_names[c] for c in np.flatnonzero(table.requires[need])]
-            return f"needs {', '.join(sorted(set(required) - held))}"
-        if code == "skill_level":
-            level = int(feasibility.member_level[row])
-            return (
-                f"{table.role_skills[role]} level {table.role_min_level[role]} required, "
-                f"you have {level if level else 'none'}"
-            )
-        if code == "overlap":
-            overlapping = commitment_rows[commitments.overlaps[commitment_rows]]
-            starts = pool.commitment_starts_s[commitments.commitment[overlapping]]
-            moment = local_moment(int(starts.min()), zone)
-            return f"already signed up for an overlapping need at {short_moment(moment)}"
-        if code == "already_signed_up":
-            return "already signed up for this need"
-        if code == "role_full":
-            return (
-                f"{table.role_names[role]} is full "
-                f"({table.role_filled[role]} of {table.role_count[role]})"
-            )
-        if code == "monthly_limit":
-            month = local_moment(int(table.starts_s[need]), zone)
-            return (
-                f"already {feasibility.month_count[pair]} commitments in "
-                f"{MONTH_NAMES[month.month - 1]} {month.year} "
-                f"(limit {pool.max_commitments_per_month[member]})"
-            )
-        raise ValueError(f"no message for violation {code!r}")
-
+    at = _Refusal(feasibility, pool, table, row)
     return [
-        Violation(code, message(code))
+        ConstraintViolation(code, HARD_CONSTRAINTS[code].message(at))
         for code, violated in feasibility.violations.items()
         if violated[row]
     ]

@@ -14,9 +14,9 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from matcher.columns import coerce_columns, sort_ranks, transpose
+from matcher.columns import coerce_columns, column, dtypes, names_by_rows, sort_ranks, transpose
+from matcher.inputs import EXPERIENCED_STAGES, URGENCIES, NeedSpec
 from matcher.local_time import epoch_seconds
-from matcher.records import EXPERIENCED_STAGES, URGENCIES, NeedSpec
 from matcher.text_fit import TextFit, TextVectors
 
 IntArray = npt.NDArray[np.int64]
@@ -35,74 +35,46 @@ def need_text(title: str, description: str, category: str) -> str:
 class NeedTable:
     """Columnar needs. M needs; R roles in total; Q distinct requirements.
 
+    Each column's field says its dtype and what its rows are (`columns.column`): one per
+    need (M,), per need and requirement (M, Q), per role (R,).
+
     An empty string in `community_ids` or `role_skills` means none (a pure agency request,
     a role anyone can fill).
     """
 
-    ids: StrArray  # (M,)
-    community_ids: StrArray  # (M,) "" for a request not owned by a community
-    is_agency_request: BoolArray  # (M,)
-    open_to_network: BoolArray  # (M,)
-    lat: FloatArray  # (M,)
-    lon: FloatArray  # (M,)
-    location_precision_km: FloatArray  # (M,) 0 = exact; else distances shown to this step
-    starts_s: IntArray  # (M,) epoch seconds
-    ends_s: IntArray  # (M,) epoch seconds
-    urgencies: StrArray  # (M,) low | normal | high | critical
-    texts: ObjectArray  # (M,) title, description and category
+    ids: StrArray = field(metadata=column(np.str_, "need"))
+    # "" for a request not owned by a community
+    community_ids: StrArray = field(metadata=column(np.str_, "need"))
+    is_agency_request: BoolArray = field(metadata=column(np.bool_, "need"))
+    open_to_network: BoolArray = field(metadata=column(np.bool_, "need"))
+    lat: FloatArray = field(metadata=column(np.float64, "need"))
+    lon: FloatArray = field(metadata=column(np.float64, "need"))
+    # 0 = exact; else distances shown to this step
+    location_precision_km: FloatArray = field(metadata=column(np.float64, "need"))
+    starts_s: IntArray = field(metadata=column(np.int64, "need"))  # epoch seconds
+    ends_s: IntArray = field(metadata=column(np.int64, "need"))  # epoch seconds
+    urgencies: StrArray = field(metadata=column(np.str_, "need"))  # low | normal | high | critical
+    texts: ObjectArray = field(metadata=column(np.object_, "need"))  # title, description, category
     requirement_names: tuple[str, ...]  # (Q,)
-    requires: BoolArray  # (M, Q)
-    role_offsets: IntArray  # (M + 1,) roles of need j are rows role_offsets[j]:[j + 1]
-    role_names: ObjectArray  # (R,) str
-    role_skills: StrArray  # (R,) "" for a role without a skill
-    role_min_level: IntArray  # (R,)
-    role_count: IntArray  # (R,)
-    role_filled: IntArray  # (R,)
-    role_has_experienced: BoolArray  # (R,) a mature member or leader already signed up
+    requires: BoolArray = field(metadata=column(np.bool_, "need x requirement"))  # (M, Q)
+    # (M + 1,) roles of need j are rows role_offsets[j]:[j + 1]
+    role_offsets: IntArray = field(metadata=column(np.int64, "need + 1"))
+    role_names: ObjectArray = field(metadata=column(np.object_, "role"))  # str
+    role_skills: StrArray = field(metadata=column(np.str_, "role"))  # "" for a role without a skill
+    role_min_level: IntArray = field(metadata=column(np.int64, "role"))
+    role_count: IntArray = field(metadata=column(np.int64, "role"))
+    role_filled: IntArray = field(metadata=column(np.int64, "role"))
+    # a mature member or leader already signed up
+    role_has_experienced: BoolArray = field(metadata=column(np.bool_, "role"))
     text_vectors: TextVectors | None = None  # optional cache of `texts` as text-model vectors
 
     urgency_ranks: IntArray = field(init=False)  # (M,) 0 = low .. 3 = critical
     id_rank: IntArray = field(init=False)  # (M,) position of each id in sorted order
 
     def __post_init__(self) -> None:
-        coerce_columns(
-            self,
-            {
-                "ids": np.str_,
-                "community_ids": np.str_,
-                "is_agency_request": np.bool_,
-                "open_to_network": np.bool_,
-                "lat": np.float64,
-                "lon": np.float64,
-                "location_precision_km": np.float64,
-                "starts_s": np.int64,
-                "ends_s": np.int64,
-                "urgencies": np.str_,
-                "texts": np.object_,
-                "requires": np.bool_,
-                "role_offsets": np.int64,
-                "role_names": np.object_,
-                "role_skills": np.str_,
-                "role_min_level": np.int64,
-                "role_count": np.int64,
-                "role_filled": np.int64,
-                "role_has_experienced": np.bool_,
-            },
-        )
+        coerce_columns(self, TABLE_DTYPES)
         count = self.ids.shape[0]
-        per_need = [
-            "community_ids",
-            "is_agency_request",
-            "open_to_network",
-            "lat",
-            "lon",
-            "location_precision_km",
-            "starts_s",
-            "ends_s",
-            "urgencies",
-            "texts",
-        ]
-        if any(getattr(self, name).shape != (count,) for name in per_need):
+        if any(getattr(self, name).shape != (count,) for name in TABLE_COLUMNS["need"]):
             raise ValueError("every per-need column must have one row per need")
         if self.requires.shape != (count, len(self.requirement_names)):
             raise ValueError("requires must be (needs, requirements)")
@@ -113,15 +85,7 @@ class NeedTable:
         ):
             raise ValueError("role_offsets must rise from 0 with one more entry than needs")
         roles = int(self.role_offsets[-1])
-        per_role = [
-            "role_names",
-            "role_skills",
-            "role_min_level",
-            "role_count",
-            "role_filled",
-            "role_has_experienced",
-        ]
-        if any(getattr(self, name).shape != (roles,) for name in per_role):
+        if any(getattr(self, name).shape != (roles,) for name in TABLE_COLUMNS["role"]):
             raise ValueError("every per-role column must have one row per role")
         if np.any(self.ends_s <= self.starts_s):
             raise ValueError("every need must end after it starts")
@@ -141,9 +105,16 @@ class NeedTable:
         return dataclasses.replace(self, text_vectors=vectors)
 
 
+TABLE_DTYPES = dtypes(NeedTable)
+TABLE_COLUMNS = names_by_rows(NeedTable)
+"""The table's columns by what their rows are: "need", "role"…"""
+
+
 def build_need_table(needs: Sequence[NeedSpec], *, text_model: TextFit | None = None) -> NeedTable:
     """Lay needs out as columns in one pass; pass a fitted `text_model` to cache vectors."""
     requirement_columns: dict[str, int] = {}
+    # One tuple per need and per role, in the order of the table's "need" and "role"
+    # columns: transposed in C, that beats appending to a list per column.
     scalars: list[tuple[Any, ...]] = []
     requirement_cells: list[tuple[int, int]] = []
     roles: list[tuple[str, str, int, int, int, bool]] = []
@@ -181,32 +152,24 @@ def build_need_table(needs: Sequence[NeedSpec], *, text_model: TextFit | None = 
         role_offsets.append(len(roles))
 
     count = len(scalars)
-    columns = transpose(scalars, 11)
     requires = np.zeros((count, len(requirement_columns)), dtype=np.bool_)
     if requirement_cells:
         rows, cells = transpose(requirement_cells, 2)
         requires[rows, cells] = True
-    role_columns = transpose(roles, 6)
+    columns = {
+        name: np.array(values, dtype=TABLE_DTYPES[name])
+        for kind, rows_of_kind in (("need", scalars), ("role", roles))
+        for name, values in zip(
+            TABLE_COLUMNS[kind],
+            transpose(rows_of_kind, len(TABLE_COLUMNS[kind])),
+            strict=True,
+        )
+    }
     table = NeedTable(
-        ids=np.array(columns[0], dtype=np.str_),
-        community_ids=np.array(columns[1], dtype=np.str_),
-        is_agency_request=np.array(columns[2], dtype=np.bool_),
-        open_to_network=np.array(columns[3], dtype=np.bool_),
-        lat=np.array(columns[4], dtype=np.float64),
-        lon=np.array(columns[5], dtype=np.float64),
-        location_precision_km=np.array(columns[6], dtype=np.float64),
-        starts_s=np.array(columns[7], dtype=np.int64),
-        ends_s=np.array(columns[8], dtype=np.int64),
-        urgencies=np.array(columns[9], dtype=np.str_),
-        texts=np.array(columns[10], dtype=np.object_),
+        **columns,
         requirement_names=tuple(requirement_columns),
         requires=requires,
         role_offsets=np.array(role_offsets, dtype=np.int64),
-        role_names=np.array(role_columns[0], dtype=np.object_),
-        role_skills=np.array(role_columns[1], dtype=np.str_),
-        role_min_level=np.array(role_columns[2], dtype=np.int64),
-        role_count=np.array(role_columns[3], dtype=np.int64),
-        role_filled=np.array(role_columns[4], dtype=np.int64),
-        role_has_experienced=np.array(role_columns[5], dtype=np.bool_),
+        text_vectors=None,
     )
     return table if text_model is None else table.with_text_vectors(text_model)

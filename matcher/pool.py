@@ -4,7 +4,7 @@ Ranking 100k members cannot afford a Python loop per member, so members are laid
 numpy arrays, one row per member, with the variable-length parts (weekly slots, blackout
 dates, commitments) flattened into their own row-per-item arrays keyed by member index.
 Every column is plain data (strings, numbers, epoch seconds) so a database layer can fill
-`MemberPool` straight from query results; `build_pool` is the in-memory route from records.
+`MemberPool` straight from query results; `build_pool` is the in-memory route from profiles.
 """
 
 from __future__ import annotations
@@ -24,9 +24,9 @@ from matcher.availability import (
     merge_slots,
     slot_keys,
 )
-from matcher.columns import coerce_columns, sort_ranks
+from matcher.columns import coerce_columns, column, dtypes, names_by_rows, sort_ranks
+from matcher.inputs import EXPERIENCED_STAGES, MINUTES_PER_DAY, STAGES, MemberProfile
 from matcher.local_time import epoch_seconds
-from matcher.records import EXPERIENCED_STAGES, MINUTES_PER_DAY, STAGES, MemberRecord
 from matcher.text_fit import TextFit, TextVectors
 
 IntArray = npt.NDArray[np.int64]
@@ -40,38 +40,45 @@ ObjectArray = npt.NDArray[np.object_]
 class MemberPool:
     """Columnar members. N members; S skills; C checks; K slots; B blackouts; J commitments.
 
+    Each column's field says its dtype and what its rows are (`columns.column`): one per
+    member (N,), per member and skill (N, S), per slot (K,), and so on.
+
     Invariants (checked on construction): slots are merged within a day and sorted by
     (member, day, start); blackouts sorted by (member, date) without repeats; commitments
     grouped by member in ascending member order.
     """
 
-    ids: StrArray  # (N,)
-    names: ObjectArray  # (N,) str
-    community_ids: StrArray  # (N,)
-    lat: FloatArray  # (N,)
-    lon: FloatArray  # (N,)
-    max_travel_km: FloatArray  # (N,)
-    timezones: StrArray  # (N,) IANA zone of the member's community
-    stages: StrArray  # (N,) new | growing | mature | leader
-    active: BoolArray  # (N,)
-    max_commitments_per_month: IntArray  # (N,)
-    services_last_90_days: IntArray  # (N,)
-    last_served_s: FloatArray  # (N,) epoch seconds; NaN means never served
-    interests: ObjectArray  # (N,) str
+    ids: StrArray = field(metadata=column(np.str_, "member"))
+    names: ObjectArray = field(metadata=column(np.object_, "member"))  # str
+    community_ids: StrArray = field(metadata=column(np.str_, "member"))
+    lat: FloatArray = field(metadata=column(np.float64, "member"))
+    lon: FloatArray = field(metadata=column(np.float64, "member"))
+    max_travel_km: FloatArray = field(metadata=column(np.float64, "member"))
+    # IANA zone of the member's community
+    timezones: StrArray = field(metadata=column(np.str_, "member"))
+    stages: StrArray = field(metadata=column(np.str_, "member"))  # new | growing | mature | leader
+    active: BoolArray = field(metadata=column(np.bool_, "member"))
+    max_commitments_per_month: IntArray = field(metadata=column(np.int64, "member"))
+    services_last_90_days: IntArray = field(metadata=column(np.int64, "member"))
+    # epoch seconds; NaN means never served
+    last_served_s: FloatArray = field(metadata=column(np.float64, "member"))
+    interests: ObjectArray = field(metadata=column(np.object_, "member"))  # str
     skill_names: tuple[str, ...]  # (S,)
-    skill_levels: IntArray  # (N, S); 0 where the member lacks the skill
+    # (N, S); 0 where the member lacks the skill
+    skill_levels: IntArray = field(metadata=column(np.int64, "member x skill"))
     check_names: tuple[str, ...]  # (C,)
-    has_check: BoolArray  # (N, C)
-    slot_member: IntArray  # (K,)
-    slot_day: IntArray  # (K,) 0 = Monday
-    slot_start_minute: IntArray  # (K,)
-    slot_end_minute: IntArray  # (K,)
-    blackout_member: IntArray  # (B,)
-    blackout_ordinal: IntArray  # (B,) date.toordinal() of the local date
-    commitment_member: IntArray  # (J,)
-    commitment_need_ids: StrArray  # (J,)
-    commitment_starts_s: IntArray  # (J,) epoch seconds
-    commitment_ends_s: IntArray  # (J,) epoch seconds
+    has_check: BoolArray = field(metadata=column(np.bool_, "member x check"))
+    slot_member: IntArray = field(metadata=column(np.int64, "slot"))
+    slot_day: IntArray = field(metadata=column(np.int64, "slot"))  # 0 = Monday
+    slot_start_minute: IntArray = field(metadata=column(np.int64, "slot"))
+    slot_end_minute: IntArray = field(metadata=column(np.int64, "slot"))
+    blackout_member: IntArray = field(metadata=column(np.int64, "blackout"))
+    # date.toordinal() of the local date
+    blackout_ordinal: IntArray = field(metadata=column(np.int64, "blackout"))
+    commitment_member: IntArray = field(metadata=column(np.int64, "commitment"))
+    commitment_need_ids: StrArray = field(metadata=column(np.str_, "commitment"))
+    commitment_starts_s: IntArray = field(metadata=column(np.int64, "commitment"))  # epoch s
+    commitment_ends_s: IntArray = field(metadata=column(np.int64, "commitment"))  # epoch s
     # Optional cache of the interests as text-model vectors, so ranking a large pool does
     # not re-vectorise every member's interests on each call.
     interest_vectors: TextVectors | None = None
@@ -86,36 +93,7 @@ class MemberPool:
     commitment_offsets: IntArray = field(init=False)  # (N + 1,) commitments of member i
 
     def __post_init__(self) -> None:
-        coerce_columns(
-            self,
-            {
-                "ids": np.str_,
-                "names": np.object_,
-                "community_ids": np.str_,
-                "lat": np.float64,
-                "lon": np.float64,
-                "max_travel_km": np.float64,
-                "timezones": np.str_,
-                "stages": np.str_,
-                "active": np.bool_,
-                "max_commitments_per_month": np.int64,
-                "services_last_90_days": np.int64,
-                "last_served_s": np.float64,
-                "interests": np.object_,
-                "skill_levels": np.int64,
-                "has_check": np.bool_,
-                "slot_member": np.int64,
-                "slot_day": np.int64,
-                "slot_start_minute": np.int64,
-                "slot_end_minute": np.int64,
-                "blackout_member": np.int64,
-                "blackout_ordinal": np.int64,
-                "commitment_member": np.int64,
-                "commitment_need_ids": np.str_,
-                "commitment_starts_s": np.int64,
-                "commitment_ends_s": np.int64,
-            },
-        )
+        coerce_columns(self, POOL_DTYPES)
         count = self.ids.shape[0]
         self._check_shapes(count)
 
@@ -162,41 +140,20 @@ class MemberPool:
             object.__setattr__(self, name, value)
 
     def _check_shapes(self, count: int) -> None:
-        per_member = [
-            "names",
-            "community_ids",
-            "lat",
-            "lon",
-            "max_travel_km",
-            "timezones",
-            "stages",
-            "active",
-            "max_commitments_per_month",
-            "services_last_90_days",
-            "last_served_s",
-            "interests",
-        ]
-        if any(getattr(self, name).shape != (count,) for name in per_member):
+        if any(getattr(self, name).shape != (count,) for name in POOL_COLUMNS["member"]):
             raise ValueError("every per-member column must have one row per member")
         if self.skill_levels.shape != (count, len(self.skill_names)):
             raise ValueError("skill_levels must be (members, skills)")
         if self.has_check.shape != (count, len(self.check_names)):
             raise ValueError("has_check must be (members, checks)")
-        for group in (
-            ("slot_member", "slot_day", "slot_start_minute", "slot_end_minute"),
-            ("blackout_member", "blackout_ordinal"),
-            (
-                "commitment_member",
-                "commitment_need_ids",
-                "commitment_starts_s",
-                "commitment_ends_s",
-            ),
-        ):
+        for rows in ITEM_ROWS:
+            group = POOL_COLUMNS[rows]
             sizes = {getattr(self, name).shape for name in group}
             if len(sizes) != 1 or len(next(iter(sizes))) != 1:
                 raise ValueError(f"{', '.join(group)} must be 1-d and equally long")
-            if np.any((getattr(self, group[0]) < 0) | (getattr(self, group[0]) >= count)):
-                raise ValueError(f"{group[0]} must index members")
+            owner = getattr(self, f"{rows}_member")
+            if np.any((owner < 0) | (owner >= count)):
+                raise ValueError(f"{rows}_member must index members")
 
     def __len__(self) -> int:
         return int(self.ids.shape[0])
@@ -207,39 +164,22 @@ class MemberPool:
         return dataclasses.replace(self, interest_vectors=vectors)
 
 
-def build_pool(members: Sequence[MemberRecord], *, text_model: TextFit | None = None) -> MemberPool:
-    """Lay records out as columns in one pass; pass a fitted `text_model` to cache vectors."""
+POOL_DTYPES = dtypes(MemberPool)
+POOL_COLUMNS = names_by_rows(MemberPool)
+"""The pool's columns by what their rows are: "member", "slot", "blackout", "commitment"…"""
+ITEM_ROWS = ("slot", "blackout", "commitment")
+"""The variable-length parts: rows of each point at their member through ``<rows>_member``."""
+
+
+def build_pool(
+    members: Sequence[MemberProfile], *, text_model: TextFit | None = None
+) -> MemberPool:
+    """Lay profiles out as columns in one pass; pass a fitted `text_model` to cache vectors."""
     # Scalars go straight into per-column lists: row tuples would be garbage-collector
     # tracked and, at 100k members, the collector's passes cost more than the copying.
     column_names = [
-        "ids",
-        "names",
-        "community_ids",
-        "lat",
-        "lon",
-        "max_travel_km",
-        "timezones",
-        "stages",
-        "active",
-        "max_commitments_per_month",
-        "services_last_90_days",
-        "last_served_s",
-        "interests",
-        "slot_member",
-        "slot_day",
-        "slot_start_minute",
-        "slot_end_minute",
-        "blackout_member",
-        "blackout_ordinal",
-        "commitment_member",
-        "commitment_need_ids",
-        "commitment_starts_s",
-        "commitment_ends_s",
-        "skill_row",
-        "skill_column",
-        "skill_level",
-        "check_row",
-        "check_column",
+        *(name for rows in ("member", *ITEM_ROWS) for name in POOL_COLUMNS[rows]),
+        *("skill_row", "skill_column", "skill_level", "check_row", "check_column"),
     ]
     columns: dict[str, list[Any]] = {name: [] for name in column_names}
     add = {name: column.append for name, column in columns.items()}
@@ -288,10 +228,11 @@ def build_pool(members: Sequence[MemberRecord], *, text_model: TextFit | None = 
     has_check = np.zeros((count, len(check_columns)), dtype=np.bool_)
     has_check[columns.pop("check_row"), columns.pop("check_column")] = True
     pool = MemberPool(
-        **columns,  # type: ignore[arg-type]  # lists; MemberPool coerces them to arrays
+        **{name: np.asarray(values, dtype=POOL_DTYPES[name]) for name, values in columns.items()},
         skill_names=tuple(skill_columns),
         skill_levels=skill_levels,
         check_names=tuple(check_columns),
         has_check=has_check,
+        interest_vectors=None,
     )
     return pool if text_model is None else pool.with_interest_vectors(text_model)

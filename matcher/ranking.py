@@ -15,10 +15,10 @@ import numpy.typing as npt
 
 from matcher.constraints import Feasibility, evaluate_constraints
 from matcher.explain import Audience, reasons, shown_distance_km
+from matcher.inputs import MemberProfile, NeedSpec
 from matcher.local_time import epoch_seconds
 from matcher.need_table import NeedTable, build_need_table
 from matcher.pool import MemberPool, build_pool
-from matcher.records import MemberRecord, NeedSpec
 from matcher.results import Candidate, Suggestion
 from matcher.scoring import Scores, score_rows
 from matcher.text_fit import TextFit
@@ -30,7 +30,7 @@ FloatArray = npt.NDArray[np.float64]
 
 def rank_candidates(
     need: NeedSpec,
-    members: Sequence[MemberRecord] | MemberPool,
+    members: Sequence[MemberProfile] | MemberPool,
     *,
     weights: Weights,
     text_model: TextFit | None,
@@ -62,7 +62,7 @@ def rank_candidates(
 
 
 def rank_suggestions(
-    member: MemberRecord,
+    member: MemberProfile,
     needs: Sequence[NeedSpec] | NeedTable,
     *,
     weights: Weights,

@@ -8,26 +8,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-# Hard-constraint codes, in the order violations are reported.
-VIOLATION_CODES: tuple[str, ...] = (
-    "unknown_role",
-    "inactive",
-    "not_in_network",
-    "outside_radius",
-    "unavailable",
-    "blackout",
-    "missing_check",
-    "skill_level",
-    "overlap",
-    "already_signed_up",
-    "role_full",
-    "monthly_limit",
-)
-
 
 @dataclass(frozen=True, slots=True)
-class Violation:
-    """Why a member may not take a role; the API returns these on a refused sign-up."""
+class ConstraintViolation:
+    """Why a member may not take a role; the API returns these on a refused sign-up.
+
+    ``code`` is one of `matcher.explain.HARD_CONSTRAINTS`, which also words the message.
+    """
 
     code: str
     message: str

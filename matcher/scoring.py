@@ -14,10 +14,10 @@ import numpy.typing as npt
 
 from matcher.availability import slack_minutes
 from matcher.constraints import Feasibility
+from matcher.inputs import MAX_SKILL_LEVEL, URGENCIES
 from matcher.local_time import SECONDS_PER_DAY, epoch_seconds
 from matcher.need_table import NeedTable
 from matcher.pool import MemberPool
-from matcher.records import MAX_SKILL_LEVEL, URGENCIES
 from matcher.text_fit import TextFit
 from matcher.weights import COMPONENTS, Weights
 

@@ -1,19 +1,19 @@
-"""How much each soft-score component counts; filled by the API from settings."""
+"""How much each soft-score component counts; filled by the API from settings.
+
+`Weights` is the one list of components: scoring, the API's response schema and the
+service's settings (``SERVEMATCH_WEIGHT_<COMPONENT>``) are all derived from its fields.
+"""
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 
-COMPONENTS: tuple[str, ...] = (
-    "distance",
-    "skill",
-    "availability",
-    "fairness",
-    "urgency",
-    "affinity",
-    "mentoring",
-)
+
+def _weight(default: float, meaning: str) -> float:
+    # A plain float default for the dataclass, with the component's meaning alongside it for
+    # whoever lists the weights (the settings' descriptions).
+    return field(default=default, metadata={"description": meaning})
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,16 +24,16 @@ class Weights:
     whatever numbers the settings hold.
     """
 
-    distance: float = 0.25
-    skill: float = 0.25
-    availability: float = 0.15
-    fairness: float = 0.15
-    urgency: float = 0.05
-    affinity: float = 0.10
-    mentoring: float = 0.05
+    distance: float = _weight(0.25, "Nearness.")
+    skill: float = _weight(0.25, "Skill and interests.")
+    availability: float = _weight(0.15, "Free time around the need.")
+    fairness: float = _weight(0.15, "Served less lately.")
+    urgency: float = _weight(0.05, "Urgent needs.")
+    affinity: float = _weight(0.10, "Own community.")
+    mentoring: float = _weight(0.05, "New members alongside mature ones.")
 
     def __post_init__(self) -> None:
-        values = [getattr(self, f.name) for f in fields(self)]
+        values = [getattr(self, name) for name in COMPONENTS]
         if not all(math.isfinite(v) and v >= 0 for v in values):
             raise ValueError("weights must be finite and >= 0")
         if sum(values) <= 0:
@@ -43,3 +43,7 @@ class Weights:
         """Each component's share of the score, summing to 1."""
         total = sum(getattr(self, name) for name in COMPONENTS)
         return {name: getattr(self, name) / total for name in COMPONENTS}
+
+
+COMPONENTS: tuple[str, ...] = tuple(item.name for item in fields(Weights))
+"""The score components, in the order scores and reasons list them."""

@@ -22,7 +22,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from api.app import create_app
-from api.auth.keys import issue_key
+from api.auth.credentials import issue_key
 from api.db.migrate import upgrade
 from api.db.models import Base
 from api.settings import Settings

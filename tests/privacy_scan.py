@@ -17,7 +17,7 @@ from typing import Any
 import httpx2 as httpx
 from sqlalchemy import Engine, text
 
-from api.auth.keys import hash_key
+from api.auth.credentials import hash_key
 from geo.privacy import coarsen
 
 TOLERANCE_DEG = 1e-4

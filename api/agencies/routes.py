@@ -31,4 +31,4 @@ def list_agencies(
     session: DbSession, principal: Admin, limit: Limit = 50, cursor: Cursor = None
 ) -> Page[AgencyOut]:
     """The partner agencies, by name (admin)."""
-    return service.list_agencies(session, limit=limit, cursor=cursor)
+    return service.list_agencies(session, principal=principal, limit=limit, cursor=cursor)

@@ -4,7 +4,7 @@ from datetime import datetime
 
 from pydantic import BaseModel
 
-from api.auth.keys import ApiKeyText
+from api.auth.credentials import ApiKeyText
 from api.schemas import Email, Id, Input, Name
 
 

@@ -17,7 +17,7 @@ from api.vocabulary import ObjectType
 
 router = APIRouter(prefix="/v1/audit", tags=["audit"])
 
-Id = Annotated[str | None, Query(max_length=36, pattern=patterns.ID)]
+IdFilter = Annotated[str | None, Query(max_length=36, pattern=patterns.ID)]
 
 ISO_INSTANT = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}")
 
@@ -34,8 +34,8 @@ def list_audit_events(
     session: DbSession,
     principal: Manager,
     object_type: ObjectType | None = None,
-    object_id: Id = None,
-    actor_id: Id = None,
+    object_id: IdFilter = None,
+    actor_id: IdFilter = None,
     since: Annotated[
         datetime | None,
         BeforeValidator(_iso_instant),

@@ -14,11 +14,10 @@ from api.audit import repository
 from api.audit.schemas import AuditEventOut
 from api.auth.principal import Principal
 from api.db.models import AuditEvent
-from api.pagination import SortKey, paginate
 from api.schemas import Page
-from api.vocabulary import ObjectType
+from api.vocabulary import ActorRole, ObjectType
 
-SYSTEM_ROLE = "system"
+SYSTEM_ROLE: ActorRole = "system"
 """The actor of writes made outside a request (the CLI, the demo loader)."""
 
 
@@ -58,16 +57,7 @@ def record(
 
 def to_out(event: AuditEvent) -> AuditEventOut:
     """The public shape of an event."""
-    return AuditEventOut(
-        id=event.id,
-        at=event.at,
-        actor_role=event.actor_role,
-        actor_id=event.actor_id,
-        action=event.action,
-        object_type=event.object_type,
-        object_id=event.object_id,
-        detail=event.detail,
-    )
+    return AuditEventOut.model_validate(event, from_attributes=True)
 
 
 def list_events(
@@ -82,20 +72,14 @@ def list_events(
     cursor: str | None,
 ) -> Page[AuditEventOut]:
     """Events the caller may read, newest first, optionally filtered."""
-    statement = repository.readable(principal)
-    if object_type is not None:
-        statement = statement.where(AuditEvent.object_type == object_type)
-    if object_id is not None:
-        statement = statement.where(AuditEvent.object_id == object_id)
-    if actor_id is not None:
-        statement = statement.where(AuditEvent.actor_id == actor_id)
-    if since is not None:
-        statement = statement.where(AuditEvent.at >= since)
-    return paginate(
+    return repository.page_readable(
         session,
-        statement,
-        key=SortKey(AuditEvent.at, AuditEvent.id, descending=True),
+        principal=principal,
+        object_type=object_type,
+        object_id=object_id,
+        actor_id=actor_id,
+        since=since,
         limit=limit,
         cursor=cursor,
-        to_out=lambda row: to_out(row[0]),
+        to_out=to_out,
     )

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.auth import cache as principal_cache
-from api.auth.keys import ends_at, find_live_key, hash_key
+from api.auth.credentials import ends_at, find_live_key, hash_key
 from api.auth.last_used import PENDING_STATE, LastUseRecorder
 from api.db.models import Member, coordinator_communities
 from api.db.types import utcnow

@@ -1,12 +1,24 @@
-"""Community queries, scoped to what the caller may see or manage."""
+"""Community queries: every statement the communities domain runs, scoped to what the caller
+may see or manage.
 
-from sqlalchemy import Select, false, select
+``readable`` and ``managed`` are the single definitions of who reaches a community; the
+figures of a community (its members by stage, the hours they served) are read only inside
+``managed``, so no query here answers for a community the caller does not manage.
+"""
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any, NamedTuple
+
+from sqlalchemy import ColumnElement, Select, false, func, select, true
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from api.auth.principal import Principal
-from api.db.models import Community
+from api.db.models import Community, Coordinator, Member, Need, Signup, coordinator_communities
+from api.vocabulary import Stage
 
 
-def readable(principal: Principal) -> Select[tuple[Community]]:
+def readable(principal: Principal) -> Select[Community]:
     """Admins: all; coordinators and members: their own; agencies: none."""
     statement = select(Community)
     if principal.is_admin:
@@ -16,11 +28,153 @@ def readable(principal: Principal) -> Select[tuple[Community]]:
     return statement.where(false())
 
 
-def managed(principal: Principal) -> Select[tuple[Community]]:
-    """Communities whose members and needs the caller manages: admin all, coordinators own."""
-    statement = select(Community)
+def _managed_by(
+    principal: Principal, community_id: InstrumentedAttribute[str]
+) -> ColumnElement[bool]:
+    """Rows whose ``community_id`` is one the caller manages: admin all, coordinators own."""
     if principal.is_admin:
-        return statement
+        return true()
     if principal.role == "coordinator":
-        return statement.where(Community.id.in_(principal.community_ids))
-    return statement.where(false())
+        return community_id.in_(principal.community_ids)
+    return false()
+
+
+def managed(principal: Principal) -> Select[Community]:
+    """Communities whose members and needs the caller manages: admin all, coordinators own."""
+    return select(Community).where(_managed_by(principal, Community.id))
+
+
+def get_readable(session: Session, *, principal: Principal, community_id: str) -> Community | None:
+    """The community if the caller may read it; else None."""
+    return session.scalar(readable(principal).where(Community.id == community_id))
+
+
+def get_managed(session: Session, *, principal: Principal, community_id: str) -> Community | None:
+    """The community if the caller manages it; else None."""
+    return session.scalar(managed(principal).where(Community.id == community_id))
+
+
+def list_readable(session: Session, *, principal: Principal, limit: int) -> Sequence[Community]:
+    """The communities the caller may read, by name, at most ``limit``."""
+    return session.scalars(readable(principal).order_by("name", "id").limit(limit)).all()
+
+
+def get_by_id(session: Session, community_id: str) -> Community | None:
+    """Any community by id, unscoped: for the admin's and the system's own writes."""
+    return session.get(Community, community_id)
+
+
+def find_coordinator(session: Session, *, email: str) -> Coordinator | None:
+    """The coordinator known by ``email``, if any."""
+    return session.scalar(select(Coordinator).where(Coordinator.email == email))
+
+
+def coordinates(session: Session, *, coordinator_id: str, community_id: str) -> bool:
+    """Whether the coordinator already coordinates the community."""
+    found = session.scalar(
+        select(coordinator_communities.c.community_id).where(
+            coordinator_communities.c.coordinator_id == coordinator_id,
+            coordinator_communities.c.community_id == community_id,
+        )
+    )
+    return found is not None
+
+
+def count_coordinated(session: Session, *, coordinator_id: str) -> int:
+    """How many communities the coordinator coordinates."""
+    count = session.scalar(
+        select(func.count()).where(coordinator_communities.c.coordinator_id == coordinator_id)
+    )
+    return count or 0
+
+
+def appoint(session: Session, *, coordinator_id: str, community_id: str) -> None:
+    """Make the coordinator one of the community's coordinators."""
+    session.execute(
+        coordinator_communities.insert().values(
+            coordinator_id=coordinator_id, community_id=community_id
+        )
+    )
+
+
+def coordinated_ids(session: Session, *, coordinator_id: str) -> list[str]:
+    """The ids of the communities the coordinator coordinates, in id order."""
+    ids = session.scalars(
+        select(coordinator_communities.c.community_id)
+        .where(coordinator_communities.c.coordinator_id == coordinator_id)
+        .order_by(coordinator_communities.c.community_id)
+    )
+    return list(ids)
+
+
+class StageCount(NamedTuple):
+    """How many current members of a community are at one stage, and how many are active."""
+
+    stage: Stage
+    members: int
+    active: int
+
+
+def count_members_by_stage(
+    session: Session, *, principal: Principal, community_id: str
+) -> list[StageCount]:
+    """Current (not erased) members of a community the caller manages, per stage present."""
+    rows = session.execute(
+        select(
+            Member.stage,
+            func.count().label("members"),
+            func.count().filter(Member.active.is_(True)).label("active"),
+        )
+        .where(
+            Member.community_id == community_id,
+            Member.erased_at.is_(None),
+            _managed_by(principal, Member.community_id),
+        )
+        .group_by(Member.stage)
+    )
+    return [StageCount(**row._mapping) for row in rows]
+
+
+class ServiceFigures(NamedTuple):
+    """Confirmed sign-ups of a community's members: on needs that ended in a window, their
+    summed need durations in hours, and on needs not yet over."""
+
+    served: int
+    served_hours: float
+    upcoming: int
+
+
+def _hours(dialect: str) -> ColumnElement[Any]:
+    """A need's duration in hours, in the backend's own date arithmetic."""
+    if dialect == "postgresql":
+        return func.extract("epoch", Need.ends_at - Need.starts_at) / 3600.0
+    # SQLite stores UTC instants as ISO text; julianday() reads them as days.
+    return (func.julianday(Need.ends_at) - func.julianday(Need.starts_at)) * 24.0
+
+
+def service_figures(
+    session: Session, *, principal: Principal, community_id: str, since: datetime, now: datetime
+) -> ServiceFigures:
+    """The confirmed sign-ups of the members (erased ones too) of a community the caller
+    manages: those on needs that ended in (``since``, ``now``], and those not yet over."""
+    ended = (Need.ends_at > since) & (Need.ends_at <= now)
+    hours = _hours(session.get_bind().dialect.name)
+    row = session.execute(
+        select(
+            func.count().filter(ended).label("served"),
+            func.coalesce(func.sum(hours).filter(ended), 0).label("served_hours"),
+            func.count().filter(Need.ends_at > now).label("upcoming"),
+        )
+        .select_from(Signup)
+        .join(Member, Member.id == Signup.member_id)
+        .join(Need, Need.id == Signup.need_id)
+        .where(
+            Member.community_id == community_id,
+            _managed_by(principal, Member.community_id),
+            Signup.status == "confirmed",
+            Need.ends_at > since,
+        )
+    ).one()
+    return ServiceFigures(
+        served=row.served, served_hours=float(row.served_hours), upcoming=row.upcoming
+    )

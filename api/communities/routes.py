@@ -5,11 +5,11 @@ from typing import Annotated
 from fastapi import APIRouter, Response, status
 from pydantic import Field
 
-from api.communities import repository, service
-from api.communities.health import CommunityHealth, health
+from api.communities import service
 from api.communities.schemas import (
     MAX_LISTED,
     CommunityCreate,
+    CommunityHealth,
     CommunityOut,
     CoordinatorCreate,
     CoordinatorOut,
@@ -57,8 +57,7 @@ def list_communities(
     session: DbSession, principal: CommunityPerson
 ) -> Annotated[list[CommunityOut], Field(max_length=MAX_LISTED)]:
     """The communities the caller belongs to or coordinates (all, for admins)."""
-    statement = repository.readable(principal).order_by("name", "id").limit(MAX_LISTED)
-    return [service.to_out(community) for community in session.scalars(statement)]
+    return service.list_readable(session, principal=principal)
 
 
 @router.get("/{community_id}", responses=responses(Unauthorized, Forbidden, NotFound))
@@ -77,8 +76,7 @@ def community_health(
 ) -> CommunityHealth:
     """Members by stage, and confirmed sign-ups and service hours of the last 90 days
     (admins, and the community's coordinators). Erased members' past hours still count."""
-    service.find(session, repository.managed(principal), community_id)
-    return health(session, community_id=community_id, now=utcnow())
+    return service.health(session, principal=principal, community_id=community_id, now=utcnow())
 
 
 @router.post(

@@ -1,4 +1,4 @@
-"""Request and response bodies for communities and coordinators."""
+"""Request and response bodies for communities, their coordinators and their figures."""
 
 import re
 from datetime import datetime
@@ -7,8 +7,9 @@ from zoneinfo import available_timezones
 
 from pydantic import AfterValidator, BaseModel, Field, StringConstraints
 
-from api.auth.keys import ApiKeyText
-from api.schemas import Address, AddressText, Email, Id, Input, LatLon, Name, Point
+from api.auth.credentials import ApiKeyText
+from api.schemas import Address, AddressText, Count, Email, Id, Input, LatLon, Name, Point
+from api.vocabulary import Stage
 
 _ZONES = frozenset(available_timezones())  # read once: listing the tz database scans files
 ZONE_MAX_CHARS = 64
@@ -99,3 +100,26 @@ class CoordinatorOut(BaseModel):
     email: Email
     community_ids: CommunityIds
     api_key: ApiKeyText | None = None
+
+
+class MemberCounts(BaseModel):
+    """Current (not erased) members."""
+
+    total: Count
+    active: Count
+    by_stage: dict[Stage, Count]
+
+
+class CommunityHealth(BaseModel):
+    """Figures for one community over the last ``window_days`` (ending at ``as_of``)."""
+
+    community_id: Id
+    as_of: datetime
+    window_days: Annotated[int, Field(ge=1, le=366)]
+    members: MemberCounts
+    confirmed_signups: Count
+    """Confirmed sign-ups of the community's members on needs that ended in the window."""
+    service_hours: float
+    """Their summed need durations, in hours."""
+    upcoming_signups: Count
+    """Confirmed sign-ups on needs not yet over."""

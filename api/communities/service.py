@@ -1,25 +1,40 @@
-"""Community use cases: create, read, and appoint coordinators."""
+"""Community use cases: create, read, appoint coordinators, and a community's figures.
 
-from sqlalchemy import Select, func, select
+A community's figures (its "health") count its current members by stage, and the confirmed
+sign-ups and service hours of its members on needs that ended in the last ``WINDOW_DAYS``.
+Erased members are no longer counted as members, but their past sign-ups stay confirmed on
+the anonymous stub, so the hours a community served do not shrink when someone exercises
+their right to erasure.
+"""
+
+from datetime import datetime, timedelta
+
 from sqlalchemy.orm import Session
 
 from api.audit.service import record
-from api.auth.keys import issue_key
+from api.auth.credentials import issue_key
 from api.auth.principal import Principal
 from api.communities import repository
 from api.communities.schemas import (
     MAX_COORDINATED,
+    MAX_LISTED,
     CommunityCreate,
+    CommunityHealth,
     CommunityOut,
     CoordinatorCreate,
     CoordinatorOut,
-    Point,
+    MemberCounts,
 )
-from api.db.models import Community, Coordinator, coordinator_communities
+from api.db.models import Community, Coordinator
 from api.errors import Conflict, FieldError, NotFound
 from api.geocoding.service import required_place
+from api.schemas import Point
 from geo.geocoding import Geocoder
 from geo.timezones import timezone_at
+from matcher.inputs import STAGES
+
+WINDOW_DAYS = 90
+"""The window of a community's figures, ending now."""
 
 
 def to_out(community: Community) -> CommunityOut:
@@ -35,12 +50,30 @@ def to_out(community: Community) -> CommunityOut:
     )
 
 
-def find(session: Session, statement: Select[tuple[Community]], community_id: str) -> Community:
-    """One community from a scoped statement, or 404 (absent and forbidden look alike)."""
-    community = session.scalar(statement.where(Community.id == community_id))
+def _not_found(community_id: str) -> NotFound:
+    return NotFound(f"community {community_id} not found")
+
+
+def get(session: Session, *, principal: Principal, community_id: str) -> Community:
+    """A community the caller may read; 404 otherwise (absent and forbidden look alike)."""
+    community = repository.get_readable(session, principal=principal, community_id=community_id)
     if community is None:
-        raise NotFound(f"community {community_id} not found")
+        raise _not_found(community_id)
     return community
+
+
+def get_managed(session: Session, *, principal: Principal, community_id: str) -> Community:
+    """A community the caller manages (admins, its coordinators); 404 otherwise."""
+    community = repository.get_managed(session, principal=principal, community_id=community_id)
+    if community is None:
+        raise _not_found(community_id)
+    return community
+
+
+def list_readable(session: Session, *, principal: Principal) -> list[CommunityOut]:
+    """The communities the caller belongs to or coordinates (all, for admins), by name."""
+    communities = repository.list_readable(session, principal=principal, limit=MAX_LISTED)
+    return [to_out(community) for community in communities]
 
 
 def create(
@@ -51,7 +84,7 @@ def create(
     actor: Principal | None = None,
 ) -> Community:
     """Create a community; its parent, if named, must exist. ``actor`` None: the system."""
-    if data.parent_id is not None and session.get(Community, data.parent_id) is None:
+    if data.parent_id is not None and repository.get_by_id(session, data.parent_id) is None:
         raise FieldError(("body", "parent_id"), "parent community not found")
     place = required_place(
         session,
@@ -87,11 +120,6 @@ def create(
     return community
 
 
-def get(session: Session, *, principal: Principal, community_id: str) -> Community:
-    """A community the caller may read."""
-    return find(session, repository.readable(principal), community_id)
-
-
 def add_coordinator(
     session: Session,
     *,
@@ -100,10 +128,9 @@ def add_coordinator(
     actor: Principal | None = None,
 ) -> tuple[CoordinatorOut, bool]:
     """Appoint a coordinator; returns (coordinator, created). A new one gets a key, once."""
-    community = session.get(Community, community_id)
-    if community is None:
-        raise NotFound(f"community {community_id} not found")
-    coordinator = session.scalar(select(Coordinator).where(Coordinator.email == data.email))
+    if repository.get_by_id(session, community_id) is None:
+        raise _not_found(community_id)
+    coordinator = repository.find_coordinator(session, email=data.email)
     created = coordinator is None
     api_key = None
     if coordinator is None:
@@ -121,23 +148,13 @@ def add_coordinator(
             object_id=coordinator.id,
             fields=data.model_fields_set,
         )
-    already = session.scalar(
-        select(coordinator_communities.c.community_id).where(
-            coordinator_communities.c.coordinator_id == coordinator.id,
-            coordinator_communities.c.community_id == community_id,
-        )
-    )
-    if already is None:
-        coordinated = session.scalar(
-            select(func.count()).where(coordinator_communities.c.coordinator_id == coordinator.id)
-        )
-        if coordinated is not None and coordinated >= MAX_COORDINATED:
+    if not repository.coordinates(
+        session, coordinator_id=coordinator.id, community_id=community_id
+    ):
+        coordinated = repository.count_coordinated(session, coordinator_id=coordinator.id)
+        if coordinated >= MAX_COORDINATED:
             raise Conflict(f"a coordinator may coordinate at most {MAX_COORDINATED} communities")
-        session.execute(
-            coordinator_communities.insert().values(
-                coordinator_id=coordinator.id, community_id=community_id
-            )
-        )
+        repository.appoint(session, coordinator_id=coordinator.id, community_id=community_id)
         record(
             session,
             actor=actor,
@@ -146,16 +163,41 @@ def add_coordinator(
             object_id=community_id,
             fields=["coordinator_ids"],
         )
-    community_ids = session.scalars(
-        select(coordinator_communities.c.community_id)
-        .where(coordinator_communities.c.coordinator_id == coordinator.id)
-        .order_by(coordinator_communities.c.community_id)
-    ).all()
     out = CoordinatorOut(
         id=coordinator.id,
         name=coordinator.name,
         email=coordinator.email,
-        community_ids=list(community_ids),
+        community_ids=repository.coordinated_ids(session, coordinator_id=coordinator.id),
         api_key=api_key,
     )
     return out, created
+
+
+def health(
+    session: Session, *, principal: Principal, community_id: str, now: datetime
+) -> CommunityHealth:
+    """The figures of a community the caller manages, as of ``now``; 404 otherwise."""
+    get_managed(session, principal=principal, community_id=community_id)
+    by_stage = dict.fromkeys(STAGES, 0)
+    active = 0
+    for count in repository.count_members_by_stage(
+        session, principal=principal, community_id=community_id
+    ):
+        by_stage[count.stage] = count.members
+        active += count.active
+    figures = repository.service_figures(
+        session,
+        principal=principal,
+        community_id=community_id,
+        since=now - timedelta(days=WINDOW_DAYS),
+        now=now,
+    )
+    return CommunityHealth(
+        community_id=community_id,
+        as_of=now,
+        window_days=WINDOW_DAYS,
+        members=MemberCounts(total=sum(by_stage.values()), active=active, by_stage=by_stage),
+        confirmed_signups=figures.served,
+        service_hours=round(figures.served_hours, 2),
+        upcoming_signups=figures.upcoming,
+    )

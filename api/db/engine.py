@@ -9,8 +9,9 @@ import math
 import sqlite3
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from geo.distance import geodesic_km_exact
@@ -73,3 +74,13 @@ def make_engine(url: str, *, pool_size: int = 10) -> Engine:
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
     """Sessions that keep loaded values after commit, so responses serialise post-commit."""
     return sessionmaker(engine, expire_on_commit=False, autoflush=False)
+
+
+def is_reachable(engine: Engine) -> bool:
+    """Whether the database answers a trivial query now."""
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+    except SQLAlchemyError:
+        return False
+    return True

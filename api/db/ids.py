@@ -6,12 +6,14 @@ at 65,535 parameters. SQLite has no arrays; callers keep its lists within its 32
 """
 
 from collections.abc import Sequence
-from typing import Any
 
 from sqlalchemy import ARRAY, ColumnElement, String, any_, bindparam
+from sqlalchemy.orm import InstrumentedAttribute
 
 
-def id_in(dialect: str, column: Any, ids: Sequence[str]) -> ColumnElement[bool]:
+def id_in(
+    dialect: str, column: InstrumentedAttribute[str], ids: Sequence[str]
+) -> ColumnElement[bool]:
     """Rows whose ``column`` is one of ``ids``."""
     if dialect == "postgresql":
         return column == any_(bindparam(None, list(ids), type_=ARRAY(String)))

@@ -12,7 +12,7 @@ import math
 from typing import Any
 
 from geoalchemy2 import Geography
-from sqlalchemy import ColumnElement, Select, and_, cast, func, or_, select
+from sqlalchemy import ColumnElement, Select, SQLColumnExpression, and_, cast, func, or_, select
 
 from geo.bbox import radius_bounding_boxes
 
@@ -31,7 +31,7 @@ def within_km(
     lat: float,
     lon: float,
     radius_km: float,
-    row_radius_km: ColumnElement[float] | None = None,
+    row_radius_km: SQLColumnExpression[float] | None = None,
 ) -> ColumnElement[bool]:
     """Rows whose point lies within ``radius_km`` (geodesic) of (lat, lon).
 

@@ -6,7 +6,7 @@ from typing import Annotated
 from pydantic import AfterValidator, BaseModel, Field
 
 from api import patterns
-from api.auth.keys import ApiKeyText, KeyPrefix
+from api.auth.credentials import ApiKeyText, KeyPrefix
 from api.db.types import utcnow
 from api.schemas import Id, Input, Instant, Name
 from api.vocabulary import Role

@@ -1,5 +1,8 @@
 """Key use cases: list, issue, rotate, revoke. Services flush; the request commits.
 
+``principal=None`` is the system: the ``servematch keys`` commands, which reach every key
+like an admin and are audited with the actor role ``system``.
+
 Revoking or rotating a key drops it from this process's principal cache when the transaction
 commits (:func:`api.auth.cache.forget_after_commit`), so it is refused at once here; other
 workers refuse it within ``auth_cache_ttl_s``.
@@ -7,18 +10,16 @@ workers refuse it within ``auth_cache_ttl_s``.
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.audit.service import record as audit
 from api.auth.cache import forget_after_commit
-from api.auth.keys import issue
+from api.auth.credentials import issue
 from api.auth.principal import Principal
-from api.db.models import Agency, ApiKey, Coordinator, Member
+from api.db.models import ApiKey
 from api.errors import Conflict, FieldError, Forbidden, NotFound
 from api.keys import repository
 from api.keys.schemas import KeyCreate, KeyIssued, KeyOut, KeyRotate, KeyRotated
-from api.pagination import SortKey, paginate
 from api.schemas import Page
 from api.vocabulary import Role
 
@@ -42,43 +43,35 @@ def list_keys(
     cursor: str | None,
 ) -> Page[KeyOut]:
     """The caller's keys (an admin's: every key, optionally filtered), newest first."""
-    statement = repository.readable(principal)
-    if role is not None:
-        statement = statement.where(ApiKey.role == role)
-    if principal_id is not None:
-        statement = statement.where(ApiKey.principal_id == principal_id)
-    return paginate(
+    return repository.page_readable(
         session,
-        statement,
-        key=SortKey(ApiKey.created_at, ApiKey.id, descending=True),
+        principal=principal,
+        role=role,
+        principal_id=principal_id,
         limit=limit,
         cursor=cursor,
-        to_out=lambda row: to_out(row[0]),
+        to_out=to_out,
     )
 
 
-def _principal_exists(session: Session, role: Role, principal_id: str) -> bool:
-    if role == "coordinator":
-        statement = select(Coordinator.id).where(Coordinator.id == principal_id)
-    elif role == "agency":
-        statement = select(Agency.id).where(Agency.id == principal_id)
-    else:
-        statement = select(Member.id).where(Member.id == principal_id, Member.erased_at.is_(None))
-    return session.scalar(statement) is not None
-
-
-def _owner(session: Session, principal: Principal, data: KeyCreate) -> tuple[Role, str | None]:
-    """Whom the new key is for: the caller, or (admins only) the principal the body names."""
-    role = data.role or principal.role
-    principal_id = data.principal_id if data.role or data.principal_id else principal.id
+def _owner(
+    session: Session, principal: Principal | None, data: KeyCreate
+) -> tuple[Role, str | None]:
+    """Whom the new key is for: the caller, or (admins and the system) the principal the body
+    names; the system's own keys are admin keys."""
+    role: Role = data.role or (principal.role if principal is not None else "admin")
+    caller_id = principal.id if principal is not None else None
+    principal_id = data.principal_id if data.role or data.principal_id else caller_id
     if data.role is None and data.principal_id is not None:
         raise FieldError(("body", "role"), "role is required with principal_id")
-    if not principal.is_admin:
+    if principal is not None and not principal.is_admin:
         if not principal.owns(role=role, principal_id=principal_id):
             raise Forbidden("only an admin may issue keys for another principal")
         # Another worker may still trust a cached key of a principal removed moments ago:
         # it must not be able to mint itself a fresh key that outlives the cache.
-        if principal_id is None or not _principal_exists(session, role, principal_id):
+        if principal_id is None or not repository.principal_exists(
+            session, role=role, principal_id=principal_id
+        ):
             raise NotFound("your account no longer exists")
         return role, principal_id
     if role == "admin":
@@ -87,13 +80,13 @@ def _owner(session: Session, principal: Principal, data: KeyCreate) -> tuple[Rol
         return role, None
     if principal_id is None:
         raise FieldError(("body", "principal_id"), f"a {role} key needs principal_id")
-    if not _principal_exists(session, role, principal_id):
+    if not repository.principal_exists(session, role=role, principal_id=principal_id):
         raise FieldError(("body", "principal_id"), f"no {role} with id {principal_id}")
     return role, principal_id
 
 
-def create(session: Session, *, principal: Principal, data: KeyCreate) -> KeyIssued:
-    """Issue a key for the caller, or for any principal when an admin asks."""
+def create(session: Session, *, principal: Principal | None, data: KeyCreate) -> KeyIssued:
+    """Issue a key for the caller, or for any principal when an admin (or the system) asks."""
     role, principal_id = _owner(session, principal, data)
     record, api_key = issue(
         session, role=role, principal_id=principal_id, name=data.name, expires_at=data.expires_at
@@ -110,11 +103,22 @@ def create(session: Session, *, principal: Principal, data: KeyCreate) -> KeyIss
     return _issued(record, api_key)
 
 
-def _find(session: Session, principal: Principal, key_id: str) -> ApiKey:
-    record = session.scalar(repository.writable(principal).where(ApiKey.id == key_id))
+def _find(session: Session, principal: Principal | None, key_id: str) -> ApiKey:
+    record = repository.get_writable(session, principal=principal, key_id=key_id)
     if record is None:
         raise NotFound(f"key {key_id} not found")
     return record
+
+
+def find_by_id_or_prefix(
+    session: Session, *, principal: Principal | None, id_or_prefix: str
+) -> list[KeyOut]:
+    """The keys the caller may revoke named by ``id_or_prefix``: an id, or a key's prefix (or
+    the key itself). Empty or several when it names no key or is ambiguous."""
+    found = repository.writable_by_id_or_prefix(
+        session, principal=principal, id_or_prefix=id_or_prefix
+    )
+    return [to_out(record) for record in found]
 
 
 def rotate(
@@ -125,7 +129,9 @@ def rotate(
     if old.revoked_at is not None:
         raise Conflict(f"key {key_id} is already revoked (or being rotated); issue a new one")
     owner: Role = old.role
-    if old.principal_id is not None and not _principal_exists(session, owner, old.principal_id):
+    if old.principal_id is not None and not repository.principal_exists(
+        session, role=owner, principal_id=old.principal_id
+    ):
         raise NotFound(f"key {key_id} not found")
     expires_at = data.expires_at
     if expires_at is None and old.expires_at is not None:
@@ -145,7 +151,7 @@ def rotate(
     return KeyRotated(**_issued(new, api_key).model_dump(), replaced=to_out(old))
 
 
-def revoke(session: Session, *, principal: Principal, key_id: str, now: datetime) -> KeyOut:
+def revoke(session: Session, *, principal: Principal | None, key_id: str, now: datetime) -> KeyOut:
     """Stop a key now. Idempotent; cuts short a rotation's grace period."""
     record = _find(session, principal, key_id)
     if record.revoked_at is None or record.revoked_at > now:

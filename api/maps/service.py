@@ -13,9 +13,8 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from api.auth.principal import Principal
-from api.communities import repository as communities
-from api.communities.service import find as find_community
-from api.db.models import Member, Need
+from api.communities import service as communities
+from api.db.models import Member
 from api.maps.schemas import (
     MAP_FEATURES_PER_KIND,
     CommunityFeature,
@@ -33,12 +32,11 @@ from api.maps.schemas import (
     NeedProperties,
     geometry,
 )
-from api.members import repository as members
-from api.needs import repository as needs
-from api.needs import service as need_service
+from api.members import service as members
+from api.needs import service as needs
 from api.needs.schemas import NeedOut
 from api.privacy import coarse_point
-from api.vocabulary import NeedStatus, Stage
+from api.vocabulary import NeedStatus
 
 
 def _need_properties(need: NeedOut) -> dict[str, Any]:
@@ -69,7 +67,7 @@ def need_features(
 ) -> NeedFeatureCollection:
     """``GET /v1/needs`` as GeoJSON: the same page of the same list, so filters, scope,
     order and cursors cannot drift apart between the two."""
-    page = need_service.list_needs(
+    page = needs.list_needs(
         session,
         principal=principal,
         status=status,
@@ -93,10 +91,12 @@ def need_features(
 
 
 def _member_features(
-    rows: Sequence[Member], *, names: bool, cell_km: float
+    active: Sequence[Member], *, names: bool, cell_km: float
 ) -> list[CommunityFeature]:
+    """Members at their homes' cell centres; named ones in the order given."""
     placed = [
-        (member, coarse_point(member.home_lat, member.home_lon, cell_km=cell_km)) for member in rows
+        (member, coarse_point(member.home_lat, member.home_lon, cell_km=cell_km))
+        for member in active
     ]
     if not names:
         # By cell and stage, never by name or id: an anonymous export's order must not be a key
@@ -105,7 +105,6 @@ def _member_features(
     features: list[CommunityFeature] = []
     for member, home in placed:
         where = geometry(lat=home.lat, lon=home.lon)
-        stage: Stage = member.stage
         if names:
             features.append(
                 NamedMemberFeature(
@@ -113,14 +112,14 @@ def _member_features(
                     id=member.id,
                     geometry=where,
                     properties=NamedMemberProperties(
-                        stage=stage, name=member.name, member_id=member.id
+                        stage=member.stage, name=member.name, member_id=member.id
                     ),
                 )
             )
         else:
             features.append(
                 MemberFeature(
-                    type="Feature", geometry=where, properties=MemberProperties(stage=stage)
+                    type="Feature", geometry=where, properties=MemberProperties(stage=member.stage)
                 )
             )
     return features
@@ -130,20 +129,15 @@ def community_map(
     session: Session, *, principal: Principal, community_id: str, names: bool, cell_km: float
 ) -> CommunityMap:
     """A community's meeting point, open needs and active members, for those who manage it."""
-    community = find_community(session, communities.managed(principal), community_id)
-    need_rows = session.execute(
-        needs.readable(principal)
-        .where(Need.community_id == community_id, Need.status == "open")
-        .order_by(Need.starts_at, Need.id)
-        .limit(MAP_FEATURES_PER_KIND + 1)
-    ).all()
-    member_rows = session.scalars(
-        members.readable(principal)
-        .where(Member.community_id == community_id, Member.active.is_(True))
-        .order_by(Member.name, Member.id)
-        .limit(MAP_FEATURES_PER_KIND + 1)
-    ).all()
-    truncated = max(len(need_rows), len(member_rows)) > MAP_FEATURES_PER_KIND
+    community = communities.get_managed(session, principal=principal, community_id=community_id)
+    # One more than a map holds of each kind, to tell whether any were cut.
+    open_needs = needs.open_in_community(
+        session, principal=principal, community_id=community_id, limit=MAP_FEATURES_PER_KIND + 1
+    )
+    active_members = members.active_in_community(
+        session, principal=principal, community_id=community_id, limit=MAP_FEATURES_PER_KIND + 1
+    )
+    truncated = max(len(open_needs), len(active_members)) > MAP_FEATURES_PER_KIND
 
     meeting_point = MeetingPointFeature(
         type="Feature",
@@ -151,10 +145,10 @@ def community_map(
         geometry=geometry(lat=community.meeting_lat, lon=community.meeting_lon),
         properties=MeetingPointProperties(name=community.name),
     )
-    need_features: list[CommunityFeature] = []
-    for stored, _exact in need_rows[:MAP_FEATURES_PER_KIND]:
-        need = need_service.to_out(stored, exact=False)  # an export: coarse even for its owners
-        need_features.append(
+    open_need_features: list[CommunityFeature] = []
+    for stored in open_needs[:MAP_FEATURES_PER_KIND]:
+        need = needs.to_out(stored, exact=False)  # an export: coarse even for its owners
+        open_need_features.append(
             CommunityNeedFeature(
                 type="Feature",
                 id=need.id,
@@ -163,10 +157,10 @@ def community_map(
             )
         )
     member_features = _member_features(
-        member_rows[:MAP_FEATURES_PER_KIND], names=names, cell_km=cell_km
+        active_members[:MAP_FEATURES_PER_KIND], names=names, cell_km=cell_km
     )
     return CommunityMap(
         type="FeatureCollection",
-        features=[meeting_point, *need_features, *member_features],
+        features=[meeting_point, *open_need_features, *member_features],
         truncated=truncated,
     )

@@ -1,24 +1,38 @@
-"""Candidate retrieval: the spatial narrowing done by the database, before any scoring.
+"""Every query matching runs: candidate retrieval, the engine's inputs, the text model's sample.
 
-A member can only be a candidate if the need lies within *their* radius. Radii differ, so the
+Rows are read by name (``row.home_lat``), never by position; ``api.matching.inputs`` turns
+them into the engine's plain inputs without touching SQL.
+
+Candidate retrieval is the spatial narrowing done by the database, before any scoring. A
+member can only be a candidate if the need lies within *their* radius. Radii differ, so the
 index is searched with the network's largest radius (an indexed MAX) and then narrowed to
 each member's own radius in the same query.
+
+Members come with their service history in one query (correlated subqueries) and their
+commitments in one more, however many there are: never one query per member.
 """
 
-from collections.abc import Sequence
-from datetime import datetime
+from collections.abc import Iterator, Sequence
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, func, select, true
+from sqlalchemy import ColumnElement, Row, Select, func, select, true
 from sqlalchemy.orm import Session
 
 from api.auth.principal import Principal
-from api.db.models import Member, Need, Signup
+from api.db.ids import id_in
+from api.db.models import Community, Member, Need, NeedRole, Signup
 from api.db.spatial import nearest_within, within_km
-from api.matching.records import NEED_COLUMNS, member_select
+
+# Two scopes are joined into matching's own queries, where loading them first would cost a
+# query per row: which members the caller may see, which needs a member may see.
 from api.members import repository as members
 from api.needs import repository as needs
 from matcher import NeedSpec
+
+AnySelect = Select[*tuple[Any, ...]]
+EngineRow = Row[*tuple[Any, ...]]
+"""A row of engine columns, read by name (``row.home_lat``) in ``api.matching.inputs``."""
 
 SUGGESTION_NEEDS_MAX = 200
 """Needs ranked for one member's suggestions: the nearest ones within their radius.
@@ -28,12 +42,112 @@ costs hundreds of milliseconds for a list of ten. Nearness is the strongest sing
 the score, and the 200 nearest leave ample room for skill, time and urgency to reorder.
 """
 
+FAIRNESS_WINDOW = timedelta(days=90)
+"""How far back ``services_last_90_days`` counts."""
+
+ID_BATCH = 5_000
+"""Ids per ``IN (…)`` list: PostgreSQL takes at most 65,535 parameters, SQLite 32,766."""
+
+MEMBER_COLUMNS = (
+    Member.id,
+    Member.community_id,
+    Member.name,
+    Member.home_lat,
+    Member.home_lon,
+    Member.max_travel_km,
+    Member.skills,
+    Member.interests,
+    Member.availability,
+    Member.blackout_dates,
+    Member.stage,
+    Member.checks,
+    Member.max_commitments_per_month,
+    Member.active,
+)
+"""What the engine needs of a member, selected as plain columns (no ORM objects per row)."""
+
+NEED_COLUMNS = (
+    Need.id,
+    Need.community_id,
+    Need.agency_id,
+    Need.title,
+    Need.description,
+    Need.category,
+    Need.shown_lat,
+    Need.shown_lon,
+    Need.shown_precision_km,
+    Need.starts_at,
+    Need.ends_at,
+    Need.requirements,
+    Need.urgency,
+    Need.open_to_network,
+)
+"""What the engine needs of a need, selected as plain columns (no ORM objects per row).
+
+Each is labelled with its attribute's name, so a row reads like a ``Need`` (``row.shown_lat``).
+Matching sees every need at its *shown* point, whoever asks (see ``api.privacy``): a private
+place is ranked, filtered and explained from its coarse cell, so no candidate list,
+suggestion or refused sign-up can reveal more of it than the cell.
+"""
+
 
 def _dialect(session: Session) -> str:
     return session.get_bind().dialect.name
 
 
-def askable(need: NeedSpec) -> ColumnElement[bool]:
+def _batches(ids: Sequence[str]) -> Iterator[Sequence[str]]:
+    for start in range(0, len(ids), ID_BATCH):
+        yield ids[start : start + ID_BATCH]
+
+
+def _served(now: datetime) -> AnySelect:
+    """Confirmed services of the outer query's member that have ended (correlated)."""
+    return (
+        select()
+        .select_from(Signup)
+        .join(Need, Need.id == Signup.need_id)
+        .where(
+            Signup.member_id == Member.id,
+            Signup.status == "confirmed",
+            Need.status != "cancelled",
+            Need.ends_at < now,
+        )
+        .correlate(Member)
+    )
+
+
+def _member_select(scope: AnySelect, *, now: datetime) -> AnySelect:
+    """``scope``'s members as engine columns, with time zone and service history in one query.
+
+    The history (services in the last 90 days, last served) comes from correlated subqueries:
+    one index probe per selected member, inside the same round trip.
+    """
+    served = _served(now)
+    return (
+        scope.with_only_columns(
+            *MEMBER_COLUMNS,
+            Community.timezone,
+            served.add_columns(func.count())
+            .where(Need.ends_at >= now - FAIRNESS_WINDOW)
+            .scalar_subquery()
+            .label("services_last_90_days"),
+            served.add_columns(func.max(Need.ends_at)).scalar_subquery().label("last_served_at"),
+        )
+        .select_from(Member)
+        .join(Community, Community.id == Member.community_id)
+    )
+
+
+def member_row(session: Session, *, member_id: str, now: datetime) -> EngineRow:
+    """One member as an engine row: ``MEMBER_COLUMNS``, ``timezone``, service history.
+
+    Unscoped: the caller has already checked that the member may be read.
+    """
+    scope = select(Member).where(Member.id == member_id)
+    return session.execute(_member_select(scope, now=now)).one()
+
+
+def _askable(need: NeedSpec) -> ColumnElement[bool]:
     """Members who may be asked: the community's own, or anyone for agency/network needs."""
     if need.community_id is not None and not need.open_to_network:
         return Member.community_id == need.community_id
@@ -42,17 +156,17 @@ def askable(need: NeedSpec) -> ColumnElement[bool]:
 
 def candidate_rows(
     session: Session, *, principal: Principal, need: NeedSpec, now: datetime
-) -> Sequence[Row[Any]]:
+) -> Sequence[EngineRow]:
     """Active members the caller may see and ask, whose radius reaches the need.
 
-    Rows of ``records.member_select``: engine columns, time zone and service history.
+    Rows as ``member_rows`` gives them: engine columns, time zone and service history.
     """
     largest_radius = session.scalar(select(func.max(Member.max_travel_km)))
     if largest_radius is None:
         return []
     scope = members.readable(principal).where(
         Member.active.is_(True),
-        askable(need),
+        _askable(need),
         within_km(
             _dialect(session),
             lat_column=Member.home_lat,
@@ -64,19 +178,82 @@ def candidate_rows(
             row_radius_km=Member.max_travel_km,
         ),
     )
-    return session.execute(member_select(scope, now=now)).all()
+    return session.execute(_member_select(scope, now=now)).all()
 
 
-def suggestable_needs(session: Session, *, member: Row[Any], now: datetime) -> Sequence[Row[Any]]:
+def commitment_rows(
+    session: Session, *, member_ids: Sequence[str], since: datetime
+) -> list[EngineRow]:
+    """Confirmed sign-ups of these members for needs ending after ``since``.
+
+    Rows of ``member_id``, ``need_id``, ``starts_at``, ``ends_at``, in batches of ``ID_BATCH``.
+    """
+    dialect = _dialect(session)
+    found: list[EngineRow] = []
+    for batch in _batches(member_ids):
+        found.extend(
+            session.execute(
+                select(
+                    Signup.member_id,
+                    Need.id.label("need_id"),
+                    Need.starts_at,
+                    Need.ends_at,
+                )
+                .join(Need, Need.id == Signup.need_id)
+                .where(
+                    id_in(dialect, Signup.member_id, batch),
+                    Signup.status == "confirmed",
+                    Need.status != "cancelled",
+                    Need.ends_at > since,
+                )
+            )
+        )
+    return found
+
+
+def need_row(session: Session, *, need_id: str) -> EngineRow:
+    """One need as a ``NEED_COLUMNS`` row (unscoped: the caller has checked access)."""
+    statement: AnySelect = select(*NEED_COLUMNS)
+    return session.execute(statement.where(Need.id == need_id)).one()
+
+
+def role_rows(session: Session, *, need_ids: Sequence[str]) -> Sequence[EngineRow]:
+    """The roles of these needs, once per member signed up to each (``stage``; None if nobody).
+
+    Ordered by need, then role position, then stage, so a need's roles come together and in
+    order. Rows of ``need_id``, ``name``, ``skill``, ``min_level``, ``count``, ``filled``,
+    ``stage``.
+    """
+    statement = (
+        select(
+            NeedRole.need_id,
+            NeedRole.name,
+            NeedRole.skill,
+            NeedRole.min_level,
+            NeedRole.count,
+            NeedRole.filled,
+            Member.stage,
+        )
+        .outerjoin(Signup, (Signup.role_id == NeedRole.id) & (Signup.status == "confirmed"))
+        .outerjoin(Member, Member.id == Signup.member_id)
+        .where(id_in(_dialect(session), NeedRole.need_id, need_ids))
+        .order_by(NeedRole.need_id, NeedRole.position, Member.stage)
+    )
+    return session.execute(statement).all()
+
+
+def suggestable_need_rows(
+    session: Session, *, member: Member, now: datetime
+) -> Sequence[EngineRow]:
     """Open, future needs the member may see, within their radius, not yet signed up for.
 
-    ``member`` is a ``records.member_select`` row. Rows of ``records.NEED_COLUMNS``, nearest
-    first, measured to each need's shown point (a private place's cell, see ``api.privacy``).
+    ``NEED_COLUMNS`` rows, nearest first, measured to each need's shown point (a private
+    place's cell, see ``api.privacy``).
     """
     signed_up = select(Signup.need_id).where(
         Signup.member_id == member.id, Signup.status == "confirmed"
     )
-    open_needs = select(*NEED_COLUMNS).where(
+    open_needs: AnySelect = select(*NEED_COLUMNS).where(
         needs.visible_to(Principal.acting_as(member)),
         Need.status == "open",
         Need.starts_at > now,
@@ -94,3 +271,24 @@ def suggestable_needs(session: Session, *, member: Row[Any], now: datetime) -> S
         limit=SUGGESTION_NEEDS_MAX,
     )
     return session.execute(statement).all()
+
+
+def recent_need_texts(session: Session, *, limit: int) -> Sequence[EngineRow]:
+    """Title, description and category of the ``limit`` most recently created needs."""
+    return session.execute(
+        select(Need.title, Need.description, Need.category)
+        .order_by(Need.created_at.desc())
+        .limit(limit)
+    ).all()
+
+
+def recent_interests(session: Session, *, limit: int) -> list[str]:
+    """The non-empty interests of the ``limit`` most recently created members."""
+    return list(
+        session.scalars(
+            select(Member.interests)
+            .where(Member.interests != "")
+            .order_by(Member.created_at.desc())
+            .limit(limit)
+        )
+    )

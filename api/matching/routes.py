@@ -32,7 +32,7 @@ def need_candidates(
         need_id=need_id,
         limit=limit,
         now=utcnow(),
-        weights=settings.weights(),
+        weights=settings.weight,
         text_models=text_models,
     )
 
@@ -55,6 +55,6 @@ def member_suggestions(
         member_id=member_id,
         limit=limit,
         now=utcnow(),
-        weights=settings.weights(),
+        weights=settings.weight,
         text_models=text_models,
     )

@@ -1,31 +1,59 @@
 """Matching use cases: who could help with a need, and what a member could help with."""
 
-from datetime import datetime
+from collections.abc import Sequence
+from datetime import datetime, timedelta
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.auth.principal import Principal
-from api.db.models import Member, Need
-from api.errors import NotFound
-from api.matching import records, repository
+from api.db.models import Need
+from api.matching import inputs, repository
+from api.matching.repository import EngineRow
 from api.matching.schemas import CandidateOut, Candidates, SuggestionOut, Suggestions
 from api.matching.text_model import TextModelCache
-from api.members import repository as member_scope
-from api.needs import repository as needs
+from api.members import service as members
+from api.needs import service as needs
 from api.schemas import Point
 from matcher import (
+    ConstraintViolation,
+    MemberProfile,
     NeedSpec,
     Suggestion,
     Weights,
     build_need_table,
     build_pool,
+    check_member_for_role,
     rank_candidates,
     rank_suggestions,
 )
 
 SCORE_DECIMALS = 4
 """Enough to order and compare; more digits only add noise for people reading them."""
+
+
+def _month_start_before(moment: datetime) -> datetime:
+    """A day before the start of ``moment``'s month: enough margin for any local month.
+
+    Commitments ending after it are all the engine needs to judge overlaps and the monthly
+    limit of a need starting at ``moment``.
+    """
+    return moment.replace(day=1, hour=0, minute=0, second=0, microsecond=0) - timedelta(days=1)
+
+
+def _member_profiles(
+    session: Session, rows: Sequence[EngineRow], *, commitments_since: datetime
+) -> list[MemberProfile]:
+    """Engine profiles for member rows (one more query: their commitments)."""
+    commitments = repository.commitment_rows(
+        session, member_ids=[row.id for row in rows], since=commitments_since
+    )
+    return inputs.member_profiles(rows, inputs.commitments_by_member(commitments))
+
+
+def _need_specs(session: Session, rows: Sequence[EngineRow | Need]) -> list[NeedSpec]:
+    """Engine specs for need rows (one more query: their roles)."""
+    roles = repository.role_rows(session, need_ids=[row.id for row in rows])
+    return inputs.need_specs(rows, inputs.roles_by_need(roles))
 
 
 def _rounded(components: dict[str, float]) -> dict[str, float]:
@@ -43,26 +71,20 @@ def candidates(
     text_models: TextModelCache,
 ) -> Candidates:
     """Ranked members for a need (admins, coordinators); coordinators see only their own members."""
-    row = session.execute(
-        select(*records.NEED_COLUMNS, Need.status).where(
-            Need.id == need_id, needs.visible_to(principal)
-        )
-    ).first()
-    if row is None:
-        raise NotFound(f"need {need_id} not found")
-    if row.status != "open":
+    found, _ = needs.get(session, principal=principal, need_id=need_id)
+    if found.status != "open":
         return Candidates(need_id=need_id, candidates=[])
-    need = records.need_specs_from_rows(session, [row])[0]
+    (need,) = _need_specs(session, [found])
     rows = repository.candidate_rows(session, principal=principal, need=need, now=now)
     if not rows:
         return Candidates(need_id=need.id, candidates=[])
     text_model = text_models.get(session)
-    member_records = records.member_records(
-        session, rows, commitments_since=records.month_start_before(need.starts_at)
+    member_profiles = _member_profiles(
+        session, rows, commitments_since=_month_start_before(need.starts_at)
     )
     ranked = rank_candidates(
         need,
-        build_pool(member_records, text_model=text_model),
+        build_pool(member_profiles, text_model=text_model),
         weights=weights,
         text_model=text_model,
         now=now,
@@ -96,30 +118,43 @@ def suggestions(
     text_models: TextModelCache,
 ) -> Suggestions:
     """Ranked open needs for a member; private places are shown as a coarse area."""
-    member = session.execute(
-        records.member_select(
-            member_scope.readable(principal).where(Member.id == member_id), now=now
-        )
-    ).first()
-    if member is None:
-        raise NotFound(f"member {member_id} not found")
-    found = repository.suggestable_needs(session, member=member, now=now)
+    member = members.get(session, principal=principal, member_id=member_id)
+    found = repository.suggestable_need_rows(session, member=member, now=now)
     if not found:
         return Suggestions(member_id=member.id, suggestions=[])
     text_model = text_models.get(session)
-    (record,) = records.member_records(
-        session, [member], commitments_since=records.month_start_before(now)
+    (profile,) = _member_profiles(
+        session,
+        [repository.member_row(session, member_id=member.id, now=now)],
+        commitments_since=_month_start_before(now),
     )
-    specs = records.need_specs_from_rows(session, found)
+    specs = _need_specs(session, found)
     table = build_need_table(specs, text_model=text_model)
     ranked = rank_suggestions(
-        record, table, weights=weights, text_model=text_model, now=now, limit=limit
+        profile, table, weights=weights, text_model=text_model, now=now, limit=limit
     )
     by_id = {spec.id: spec for spec in specs}
     return Suggestions(
         member_id=member.id,
         suggestions=[_suggestion(by_id[suggestion.need_id], suggestion) for suggestion in ranked],
     )
+
+
+def signup_violations(
+    session: Session, *, member_id: str, need_id: str, role: str, now: datetime
+) -> list[ConstraintViolation]:
+    """Hard constraints ``member_id`` breaks for ``role`` of ``need_id`` (empty: may sign up).
+
+    The same engine check that filters candidates, so a sign-up is refused exactly when the
+    member would not have been suggested. The caller has already checked access to both.
+    """
+    (need,) = _need_specs(session, [repository.need_row(session, need_id=need_id)])
+    (member,) = _member_profiles(
+        session,
+        [repository.member_row(session, member_id=member_id, now=now)],
+        commitments_since=_month_start_before(need.starts_at),
+    )
+    return check_member_for_role(member, need, role, now=now)
 
 
 def _suggestion(need: NeedSpec, suggestion: Suggestion) -> SuggestionOut:

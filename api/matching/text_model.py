@@ -8,11 +8,11 @@ import logging
 import threading
 import time
 
-from sqlalchemy import Connection, Engine, select
+from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from api.db.models import Member, Need
+from api.matching import repository
 from matcher import TextFit
 from matcher.need_table import need_text
 
@@ -64,18 +64,9 @@ class TextModelCache:
 
 
 def _fit(session: Session) -> TextFit | None:
-    needs = session.execute(
-        select(Need.title, Need.description, Need.category)
-        .order_by(Need.created_at.desc())
-        .limit(SAMPLE_ROWS)
-    )
-    interests = session.scalars(
-        select(Member.interests)
-        .where(Member.interests != "")
-        .order_by(Member.created_at.desc())
-        .limit(SAMPLE_ROWS)
-    )
-    texts = [need_text(*row) for row in needs] + list(interests)
+    needs = repository.recent_need_texts(session, limit=SAMPLE_ROWS)
+    interests = repository.recent_interests(session, limit=SAMPLE_ROWS)
+    texts = [need_text(row.title, row.description, row.category) for row in needs] + interests
     try:
         return TextFit().fit(texts)
     except ValueError:  # no usable words yet (empty network, or only stop words)

@@ -1,8 +1,7 @@
-"""HTTP routes for members."""
+"""HTTP routes for members (erasing one is ``api.erasure``'s route)."""
 
-from fastapi import APIRouter, Response, status
+from fastapi import APIRouter, status
 
-from api.db.types import utcnow
 from api.deps import AppGeocoder, CommunityPerson, DbSession, Manager
 from api.errors import (
     ADDRESS_ERRORS,
@@ -86,18 +85,3 @@ def update_member(
         session, principal=principal, member_id=member_id, data=body, geocoder=geocoder
     )
     return service.to_out(member)
-
-
-@router.delete(
-    "/v1/members/{member_id}",
-    status_code=status.HTTP_204_NO_CONTENT,
-    responses=responses(Unauthorized, Forbidden, NotFound),
-)
-def delete_member(
-    member_id: ResourceId, session: DbSession, principal: CommunityPerson
-) -> Response:
-    """Erase a member's personal data and revoke their keys (the member, their coordinators,
-    or an admin). Past service stays, anonymous; places in future needs are given back.
-    Erasing again answers 204 and changes nothing; the erased member then reads as 404."""
-    service.erase(session, principal=principal, member_id=member_id, now=utcnow())
-    return Response(status_code=status.HTTP_204_NO_CONTENT)

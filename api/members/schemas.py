@@ -10,7 +10,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, Field, StringConstraints, ValidationInfo, field_validator
 
 from api import patterns
-from api.auth.keys import ApiKeyText
+from api.auth.credentials import ApiKeyText
 from api.schemas import (
     SLUG_MAX_CHARS,
     Address,

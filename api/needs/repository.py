@@ -1,13 +1,22 @@
-"""Need queries, scoped by role.
+"""Need queries, scoped by role: every statement the needs domain runs.
 
 ``owned_by`` is the single definition of who manages a need; it limits writes and, with
 sign-ups, decides who sees a private location exactly.
 """
 
+from collections.abc import Callable
+from typing import NamedTuple, TypeVar
+
 from sqlalchemy import ColumnElement, Select, exists, false, or_, select, true
+from sqlalchemy.orm import Session
 
 from api.auth.principal import Principal
 from api.db.models import Need, Signup
+from api.pagination import SortKey, paginate
+from api.schemas import Page
+from api.vocabulary import NeedStatus
+
+T = TypeVar("T")
 
 
 def owned_by(principal: Principal) -> ColumnElement[bool]:
@@ -41,11 +50,88 @@ def sees_exact_location(principal: Principal) -> ColumnElement[bool]:
     )
 
 
-def readable(principal: Principal) -> Select[tuple[Need, bool]]:
+def readable(principal: Principal) -> Select[Need, bool]:
     """Needs the caller may read, each with whether the caller may see its exact location."""
     return select(Need, sees_exact_location(principal).label("exact")).where(visible_to(principal))
 
 
-def writable(principal: Principal) -> Select[tuple[Need]]:
+def writable(principal: Principal) -> Select[Need]:
     """Needs the caller may change."""
     return select(Need).where(owned_by(principal))
+
+
+class ReadableNeed(NamedTuple):
+    """A need the caller may read, and whether they see its location exactly."""
+
+    need: Need
+    exact: bool
+
+
+def get_readable(session: Session, *, principal: Principal, need_id: str) -> ReadableNeed | None:
+    """The need if the caller may read it, with their exact-location flag; else None."""
+    row = session.execute(readable(principal).where(Need.id == need_id)).first()
+    if row is None:
+        return None
+    return ReadableNeed(need=row.Need, exact=bool(row.exact))
+
+
+def lock_writable(session: Session, *, principal: Principal, need_id: str) -> Need | None:
+    """The need if the caller may change it, row-locked and freshly loaded; else None.
+
+    Locked like a sign-up locks it: edits and sign-ups on a need take turns, so a count
+    lowered to the places taken cannot race a sign-up past the CHECK (a 500).
+    """
+    return session.scalar(
+        writable(principal)
+        .where(Need.id == need_id)
+        .with_for_update(of=Need)
+        .execution_options(populate_existing=True)
+    )
+
+
+def page_readable(
+    session: Session,
+    *,
+    principal: Principal,
+    status: NeedStatus | None,
+    near: tuple[float, float] | None,
+    radius_km: float,
+    limit: int,
+    cursor: str | None,
+    to_out: Callable[[Need, bool], T],
+) -> Page[T]:
+    """A page of the needs the caller may read, soonest first, each passed to ``to_out`` with
+    its exact-location flag; ``near`` (lat, lon) limits them to ``radius_km`` around it."""
+    # Imported here: api.privacy builds its radius filter on ``sees_exact_location`` above.
+    from api.privacy import needs_within_km
+
+    statement = readable(principal)
+    if status is not None:
+        statement = statement.where(Need.status == status)
+    if near is not None:
+        lat, lon = near
+        dialect = session.get_bind().dialect.name
+        statement = statement.where(
+            needs_within_km(dialect, principal, lat=lat, lon=lon, radius_km=radius_km)
+        )
+    return paginate(
+        session,
+        statement,
+        key=SortKey(Need.starts_at, Need.id),
+        limit=limit,
+        cursor=cursor,
+        to_out=lambda row: to_out(row.Need, bool(row.exact)),
+    )
+
+
+def open_in_community(
+    session: Session, *, principal: Principal, community_id: str, limit: int
+) -> list[Need]:
+    """Up to ``limit`` open needs of a community that the caller may read, soonest first."""
+    statement = (
+        select(Need)
+        .where(visible_to(principal), Need.community_id == community_id, Need.status == "open")
+        .order_by(Need.starts_at, Need.id)
+        .limit(limit)
+    )
+    return list(session.scalars(statement))

@@ -1,22 +1,19 @@
-"""Need use cases: post, read, list near a place, edit, cancel."""
+"""Need use cases: post, read, list near a place, edit, cancel; a community's open needs."""
 
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select
 from sqlalchemy.orm import Session
 
 from api.audit.service import record
 from api.auth.principal import Principal
-from api.communities import repository as communities
-from api.communities.service import find as find_community
+from api.communities import service as communities
 from api.db.models import Need, NeedRole
 from api.errors import Conflict, FieldError, NotFound
 from api.geocoding.service import Located, located, required_place
 from api.needs import repository
 from api.needs.schemas import NeedCreate, NeedOut, NeedUpdate, RoleIn, RoleOut
-from api.pagination import SortKey, paginate
-from api.privacy import need_location, needs_within_km, place_need
+from api.privacy import need_location, place_need
 from api.schemas import Page
 from api.vocabulary import NeedStatus
 from geo.geocoding import Geocoder
@@ -41,16 +38,7 @@ def to_out(need: Need, *, exact: bool) -> NeedOut:
         private_location=need.private_location,
         starts_at=need.starts_at,
         ends_at=need.ends_at,
-        roles=[
-            RoleOut(
-                name=role.name,
-                skill=role.skill,
-                min_level=role.min_level,
-                count=role.count,
-                filled=role.filled,
-            )
-            for role in need.roles
-        ],
+        roles=[RoleOut.model_validate(role, from_attributes=True) for role in need.roles],
         requirements=need.requirements,
         urgency=need.urgency,
         open_to_network=need.open_to_network,
@@ -71,7 +59,7 @@ def _source(session: Session, principal: Principal, community_id: str | None) ->
         return {"agency_id": principal.id}
     if community_id is None:
         raise FieldError(("body", "community_id"), "community_id is required")
-    find_community(session, communities.managed(principal), community_id)
+    communities.get_managed(session, principal=principal, community_id=community_id)
     return {"community_id": community_id}
 
 
@@ -80,8 +68,9 @@ def _ensure_not_over(ends_at: datetime, now: datetime) -> None:
         raise FieldError(("body", "ends_at"), "ends_at is in the past: the need is already over")
 
 
-def _role(position: int, role: RoleIn) -> NeedRole:
-    return NeedRole(position=position, filled=0, **role.model_dump())
+def _role(position: int, spec: RoleIn) -> NeedRole:
+    """A new role with no places taken yet."""
+    return NeedRole(position=position, filled=0, **spec.model_dump())
 
 
 def refresh_status(need: Need) -> None:
@@ -138,21 +127,15 @@ def create(
 
 def get(session: Session, *, principal: Principal, need_id: str) -> tuple[Need, bool]:
     """A need the caller may read, and whether they see it exactly; 404 otherwise."""
-    row = session.execute(repository.readable(principal).where(Need.id == need_id)).first()
-    if row is None:
+    found = repository.get_readable(session, principal=principal, need_id=need_id)
+    if found is None:
         raise NotFound(f"need {need_id} not found")
-    return row[0], bool(row[1])
+    return found.need, found.exact
 
 
 def _writable(session: Session, principal: Principal, need_id: str) -> Need:
-    """The need, locked like a sign-up locks it: edits and sign-ups on it take turns, so a
-    count lowered to the places taken cannot race a sign-up past the CHECK (a 500)."""
-    need = session.scalar(
-        repository.writable(principal)
-        .where(Need.id == need_id)
-        .with_for_update(of=Need)
-        .execution_options(populate_existing=True)
-    )
+    """The need, locked against its sign-ups while it changes; 404 if not the caller's."""
+    need = repository.lock_writable(session, principal=principal, need_id=need_id)
     if need is None:
         raise NotFound(f"need {need_id} not found")
     return need
@@ -161,28 +144,28 @@ def _writable(session: Session, principal: Principal, need_id: str) -> Need:
 def _replace_roles(need: Need, roles: list[RoleIn]) -> None:
     """Match roles by name: keep places already taken, refuse to drop below them."""
     current = {role.name: role for role in need.roles}
-    wanted = {role.name for role in roles}
+    wanted = {spec.name for spec in roles}
     for name, role in current.items():
         if name not in wanted and role.filled > 0:
             raise Conflict(f"role '{name}' has {role.filled} sign-ups and cannot be removed")
-    kept = []
+    kept: list[NeedRole] = []
     for position, spec in enumerate(roles):
-        role = current.get(spec.name)
-        if role is None:
+        existing = current.get(spec.name)
+        if existing is None:
             kept.append(_role(position, spec))
             continue
-        if spec.count < role.filled:
+        if spec.count < existing.filled:
             raise Conflict(
-                f"role '{spec.name}' already has {role.filled} sign-ups; count cannot be "
+                f"role '{spec.name}' already has {existing.filled} sign-ups; count cannot be "
                 f"lowered to {spec.count}"
             )
-        role.position, role.skill, role.min_level, role.count = (
+        existing.position, existing.skill, existing.min_level, existing.count = (
             position,
             spec.skill,
             spec.min_level,
             spec.count,
         )
-        kept.append(role)
+        kept.append(existing)
     need.roles = kept
 
 
@@ -257,26 +240,6 @@ def cancel(session: Session, *, principal: Principal, need_id: str) -> Need:
     return need
 
 
-def _page_statement(
-    session: Session,
-    statement: Select[tuple[Need, bool]],
-    *,
-    principal: Principal,
-    status: NeedStatus | None,
-    near: tuple[float, float] | None,
-    radius_km: float,
-) -> Select[tuple[Need, bool]]:
-    if status is not None:
-        statement = statement.where(Need.status == status)
-    if near is not None:
-        dialect = session.get_bind().dialect.name
-        lat, lon = near
-        statement = statement.where(
-            needs_within_km(dialect, principal, lat=lat, lon=lon, radius_km=radius_km)
-        )
-    return statement
-
-
 def list_needs(
     session: Session,
     *,
@@ -288,19 +251,22 @@ def list_needs(
     cursor: str | None,
 ) -> Page[NeedOut]:
     """Needs the caller may read, soonest first, optionally within a radius of a point."""
-    statement = _page_statement(
+    return repository.page_readable(
         session,
-        repository.readable(principal),
         principal=principal,
         status=status,
         near=near,
         radius_km=radius_km,
-    )
-    return paginate(
-        session,
-        statement,
-        key=SortKey(Need.starts_at, Need.id),
         limit=limit,
         cursor=cursor,
-        to_out=lambda row: to_out(row[0], exact=bool(row[1])),
+        to_out=lambda need, exact: to_out(need, exact=exact),
+    )
+
+
+def open_in_community(
+    session: Session, *, principal: Principal, community_id: str, limit: int
+) -> list[Need]:
+    """Up to ``limit`` open needs of a community that the caller may read, soonest first."""
+    return repository.open_in_community(
+        session, principal=principal, community_id=community_id, limit=limit
     )

@@ -3,6 +3,5 @@
 Modules, in the order a run uses them: ``datasets`` builds or reuses the generated networks,
 ``inprocess`` times the engine, the service and the baselines without HTTP, ``load`` serves the
 API and drives it with wrk, ``results`` holds the figures, ``report`` writes them out.
-Imports inside the package are relative so it loads both as ``bench`` (from the entry point)
-and as ``scripts.bench`` (from the tests).
+The entry point and the tests alike import it as ``scripts.bench``.
 """

@@ -94,7 +94,7 @@ class InProcess:
         self.engine = make_engine(dataset.url, pool_size=2)
         self.sessions: sessionmaker[Session] = make_sessionmaker(self.engine)
         self.settings = Settings(database_url=dataset.url)
-        self.weights = self.settings.weights()
+        self.weights = self.settings.weight
         # Refits are a start-up cost the server pays once per worker, not per request.
         self.text_models = TextModelCache(max_age_s=24 * 3600)
 

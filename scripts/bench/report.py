@@ -320,7 +320,7 @@ def markdown(run: Run) -> str:
 
 
 METHOD_NOTES = (
-    "- **Same data, same questions.** Each dataset is made by `servematch generate` with a"
+    "- **Same data, same questions.** Each dataset is made by `python -m scripts generate` with a"
     " fixed seed; every layer and baseline of a dataset asks the same sampled open needs"
     " (candidates) and members (suggestions), chosen with a seeded generator.",
     "- **engine only**: the service's own calls to `matcher.rank_candidates` (on the"

@@ -1,7 +1,7 @@
 """``scripts/soak.py``: generate a network, serve it, load it, check it, write the report.
 
 1. A throwaway PostgreSQL database (its name must contain ``soak``; it is dropped and
-   regenerated unless ``--reuse``) filled by ``servematch generate``.
+   regenerated unless ``--reuse``) filled by ``python -m scripts generate``.
 2. ``servematch serve --workers N`` on a loopback port (``scripts.bench.load.Server``).
 3. The invariants once before the load (the generated data must already satisfy them).
 4. Mixed load from a thread pool in this process, bounded by requests and minutes, while a
@@ -16,7 +16,6 @@ import argparse
 import json
 import platform
 import subprocess
-import sys
 import threading
 import time
 from collections import Counter
@@ -30,6 +29,7 @@ import httpx2 as httpx
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import URL, make_url
 
+from scripts import cli as tooling
 from scripts.bench.load import Server
 
 from . import invariants
@@ -89,10 +89,6 @@ class Sampler(threading.Thread):
         return self.memory
 
 
-def _servematch() -> str:
-    return str(Path(sys.executable).with_name("servematch"))
-
-
 def prepare(url: URL, *, members: int, needs: int, seed: int, work: Path, reuse: bool) -> Path:
     """A generated network in the soak database; the keys file path."""
     keys = work / "keys.json"
@@ -105,14 +101,12 @@ def prepare(url: URL, *, members: int, needs: int, seed: int, work: Path, reuse:
             connection.execute(text(f'CREATE DATABASE "{url.database}"'))
     finally:
         admin.dispose()
-    subprocess.run(
-        [
-            *(_servematch(), "generate", "--members", str(members), "--needs", str(needs)),
-            *("--seed", str(seed), "--database-url", url.render_as_string(hide_password=False)),
-            *("--keys-out", str(keys)),
-        ],
-        check=True,
+    generate, environment = tooling.command(
+        *("generate", "--members", str(members), "--needs", str(needs)),
+        *("--seed", str(seed), "--database-url", url.render_as_string(hide_password=False)),
+        *("--keys-out", str(keys)),
     )
+    subprocess.run(generate, env=environment, check=True)
     return keys
 
 
@@ -206,7 +200,7 @@ def markdown(figures: dict[str, Any]) -> str:
 
 Written by `make soak` (`scripts/soak.py`) on {figures["when"]}; figures in `bench/soak.json`.
 
-{settings["members"]:,} members and {settings["needs"]:,} needs (`servematch generate`, seed
+{settings["members"]:,} members and {settings["needs"]:,} needs (`python -m scripts generate`, seed
 {settings["seed"]}) on PostgreSQL + PostGIS; `servematch serve --workers {settings["workers"]}`
 on loopback; {settings["concurrency"]} concurrent clients for {figures["duration_s"]:.0f} s
 (budget {settings["minutes"]} min or {settings["max_requests"]:,} requests): suggestions, need

@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from api.app import create_app
-from api.auth.keys import issue_key
+from api.auth.credentials import issue_key
 from api.db.models import GeocodedAddress, Need
 from api.settings import Settings
 from tests.factories import Network, auth

@@ -14,7 +14,7 @@ from api.app import create_app
 from api.auth import cache as principal_cache
 from api.auth import principal as principal_module
 from api.auth.cache import CachedKey, PrincipalCache
-from api.auth.keys import issue_key
+from api.auth.credentials import issue_key
 from api.auth.principal import Principal
 from api.settings import Settings
 from tests.factories import Network, auth

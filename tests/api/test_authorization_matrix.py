@@ -19,7 +19,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import update
 
 from api.app import create_app
-from api.auth.keys import hash_key, issue_key
+from api.auth.credentials import hash_key, issue_key
 from api.db.models import ApiKey
 from api.db.types import utcnow
 from api.settings import Settings

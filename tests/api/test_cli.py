@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 from api.app import create_app
 from api.settings import Settings
 from tests.factories import auth
+from tests.scripts.tooling import run_tooling
 
 SERVEMATCH = [sys.executable, "-m", "api"]
 
@@ -61,33 +62,10 @@ def test_openapi_writes_the_contract_the_service_publishes(tmp_path: Path) -> No
     assert not (tmp_path / "unused.db").exists()
 
 
-def test_demo_loads_once_and_its_keys_see_the_bristol_network(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'demo.db'}"
-    _run("db", "upgrade", cwd=tmp_path, url=url)
-    assert _run("demo", "--if-empty", cwd=tmp_path, url=url).returncode == 0
-    again = _run("demo", "--if-empty", cwd=tmp_path, url=url)
-    assert again.returncode == 0 and "already loaded" in again.stderr
-    keys = json.loads((tmp_path / "servematch-demo-keys.json").read_text())
-    with TestClient(create_app(Settings(database_url=url))) as client:
-        communities = client.get("/v1/communities", headers=auth(keys["admin"])).json()
-        assert len(communities) == 3
-        assert all(51.3 < c["meeting_point"]["lat"] < 51.6 for c in communities)
-        members = client.get(
-            f"/v1/communities/{keys['community_id']}/members?limit=200",
-            headers=auth(keys["coordinator"]),
-        ).json()["items"]
-        assert len(members) >= 15
-        needs = client.get("/v1/needs?limit=200", headers=auth(keys["admin"])).json()["items"]
-        assert len(needs) == 20
-        assert client.get("/v1/needs", headers=auth(keys["agency"])).json()["items"]
-        me = client.get(f"/v1/members/{keys['member_id']}", headers=auth(keys["member"]))
-        assert me.status_code == 200
-
-
 def test_recoarsen_shows_older_private_places_at_a_new_cell_size(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'demo.db'}"
     _run("db", "upgrade", cwd=tmp_path, url=url)
-    _run("demo", "--if-empty", cwd=tmp_path, url=url)
+    run_tooling("demo", "--if-empty", cwd=tmp_path, url=url)
     keys = json.loads((tmp_path / "servematch-demo-keys.json").read_text())
 
     def shown_to_member() -> dict[str, dict[str, float]]:

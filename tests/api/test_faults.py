@@ -24,7 +24,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, create_engine, func, select, text
 
 from api.app import create_app
-from api.auth.keys import issue_key
+from api.auth.credentials import issue_key
 from api.db.migrate import upgrade
 from api.db.models import Need, NeedRole
 from api.settings import Settings

@@ -1,4 +1,5 @@
-"""API keys over HTTP: list, issue, rotate, revoke; last use; the CLI's key commands."""
+"""API keys over HTTP: list, issue, rotate, revoke; last use; the CLI's key commands (audited
+as the system)."""
 
 import os
 import subprocess
@@ -404,3 +405,30 @@ def test_cli_creates_an_expiring_admin_key_and_revokes_it_by_prefix(tmp_path: Pa
         assert unknown.returncode == 1
         assert client.get("/v1/me", headers=auth(key)).status_code == 401
     app.state.engine.dispose()
+
+
+def test_cli_key_writes_go_through_the_service_and_are_audited_as_the_system(
+    database_url: str, tmp_path: Path
+) -> None:
+    created = _run("keys", "create", "--name", "ops", cwd=tmp_path, url=database_url)
+    assert created.returncode == 0, created.stderr
+    key = created.stdout.strip()
+    app = create_app(Settings(database_url=database_url, auth_cache_ttl_s=0))
+    with TestClient(app) as client:
+        assert _me(client, key) == 200
+        [listed] = [item for item in _keys(client, key) if item["prefix"] == key[:10]]
+        witness = _create(client, key, name="reads the log")["api_key"]
+
+        revoked = _run("keys", "revoke", listed["id"], cwd=tmp_path, url=database_url)
+
+        assert revoked.returncode == 0, revoked.stderr
+        assert _me(client, key) == 401
+        response = client.get(
+            "/v1/audit",
+            params={"object_type": "api_key", "object_id": listed["id"]},
+            headers=auth(witness),
+        )
+    app.state.engine.dispose()
+    events = {(e["action"], e["actor_role"], e["actor_id"]) for e in response.json()["items"]}
+    assert events == {("key.create", "system", None), ("key.revoke", "system", None)}
+    assert key not in response.text

@@ -5,7 +5,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from api.matching import records
+from api.matching import repository
 from tests.factories import Network, auth, every_day
 
 BRISTOL = {"lat": 51.4545, "lon": -2.5879}
@@ -241,7 +241,7 @@ def test_member_history_is_read_in_batches_without_losing_anyone(
 ) -> None:
     # Large pools are read in batches (databases cap bound parameters); a batch of one
     # exercises the merging on a small network.
-    monkeypatch.setattr(records, "ID_BATCH", 1)
+    monkeypatch.setattr(repository, "ID_BATCH", 1)
     world = _setup(network)
     community_id = world["community"]["id"]
     busy = network.member(community_id, name="Busy", home=NEAR)

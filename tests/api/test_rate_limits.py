@@ -8,7 +8,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from api.auth.keys import issue_key
+from api.auth.credentials import issue_key
 from api.ratelimit import TokenBuckets
 from api.settings import Settings
 from tests.factories import auth

@@ -1,4 +1,4 @@
-"""Small builders for matcher records: sensible defaults, override only what a test is about.
+"""Small builders for matcher inputs: sensible defaults, override only what a test is about.
 
 The default member can take either role of the default need, so a test that changes one
 field is a test of exactly that field.
@@ -10,7 +10,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from geo.distance import geodesic_km
-from matcher import Commitment, MemberRecord, NeedSpec, RoleSpec, Slot
+from matcher import Commitment, MemberProfile, NeedSpec, RoleSpec, WeeklyWindow
 
 LONDON = ZoneInfo("Europe/London")
 NEW_YORK = ZoneInfo("America/New_York")
@@ -27,9 +27,9 @@ def minutes(clock: str) -> int:
     return int(hours) * 60 + int(mins)
 
 
-def slot(day: str, start: str, end: str) -> Slot:
+def slot(day: str, start: str, end: str) -> WeeklyWindow:
     """slot("Sat", "9:00", "13:00")."""
-    return Slot(DAYS[day], minutes(start), minutes(end))
+    return WeeklyWindow(DAYS[day], minutes(start), minutes(end))
 
 
 def at(day: date | str, clock: str = "10:00", zone: ZoneInfo = LONDON) -> datetime:
@@ -49,11 +49,11 @@ def km_north(km: float, lat: float = NEED_LAT, lon: float = NEED_LON) -> tuple[f
     return lat + km / 111.2, lon
 
 
-def distance_km(record: MemberRecord, need_record: NeedSpec) -> float:
+def distance_km(record: MemberProfile, need_record: NeedSpec) -> float:
     return float(geodesic_km(record.lat, record.lon, need_record.lat, need_record.lon))
 
 
-def member(**overrides: Any) -> MemberRecord:
+def member(**overrides: Any) -> MemberProfile:
     lat, lon = km_north(1.0)
     defaults: dict[str, Any] = {
         "id": "m1",
@@ -76,7 +76,7 @@ def member(**overrides: Any) -> MemberRecord:
         "last_served_at": NOW - timedelta(weeks=3),
     }
     defaults.update(overrides)
-    return MemberRecord(**defaults)
+    return MemberProfile(**defaults)
 
 
 def role(**overrides: Any) -> RoleSpec:

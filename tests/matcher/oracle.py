@@ -9,13 +9,13 @@ from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from geo.distance import geodesic_km
-from matcher import MemberRecord, NeedSpec, RoleSpec
+from matcher import MemberProfile, NeedSpec, RoleSpec
 from matcher.availability import merge_slots
 
 EXPERIENCED = {"mature", "leader"}
 
 
-def free_minutes(record: MemberRecord) -> set[tuple[int, int]]:
+def free_minutes(record: MemberProfile) -> set[tuple[int, int]]:
     return {
         (day, minute)
         for day, start, end in merge_slots(record.availability)
@@ -23,7 +23,7 @@ def free_minutes(record: MemberRecord) -> set[tuple[int, int]]:
     }
 
 
-def expected_violations(record: MemberRecord, need: NeedSpec, role: RoleSpec) -> set[str]:
+def expected_violations(record: MemberProfile, need: NeedSpec, role: RoleSpec) -> set[str]:
     codes: set[str] = set()
     zone = ZoneInfo(record.timezone)
     if not record.active:

@@ -9,8 +9,8 @@ from datetime import UTC, datetime, timedelta
 
 from hypothesis import strategies as st
 
-from matcher import Commitment, MemberRecord, NeedSpec, RoleSpec, Slot
-from matcher.records import STAGES, URGENCIES
+from matcher import Commitment, MemberProfile, NeedSpec, RoleSpec, WeeklyWindow
+from matcher.inputs import STAGES, URGENCIES
 from tests.matcher.factories import NEED_LAT, NEED_LON
 
 ZONES = ("Europe/London", "America/New_York", "Asia/Kolkata", "Australia/Lord_Howe")
@@ -26,16 +26,16 @@ PIVOTS = (
     datetime(2025, 6, 14, 23, tzinfo=UTC),
 )
 NOW = datetime(2025, 3, 1, tzinfo=UTC)
-ALWAYS_FREE = tuple(Slot(day, 0, 1440) for day in range(7))
+ALWAYS_FREE = tuple(WeeklyWindow(day, 0, 1440) for day in range(7))
 HALF_HOURS = st.integers(min_value=0, max_value=47).map(lambda n: n * 30)
 
 
 @st.composite
-def slots(draw: st.DrawFn) -> Slot:
+def slots(draw: st.DrawFn) -> WeeklyWindow:
     day = draw(st.integers(min_value=0, max_value=6))
     start = draw(st.integers(min_value=0, max_value=46)) * 30
     length = draw(st.integers(min_value=1, max_value=48 - start // 30)) * 30
-    return Slot(day, start, start + length)
+    return WeeklyWindow(day, start, start + length)
 
 
 @st.composite
@@ -81,7 +81,7 @@ def members(
     member_id: str = "m1",
     near: datetime | None = None,
     welcoming: bool = False,
-) -> MemberRecord:
+) -> MemberProfile:
     """A member whose commitments and blackouts fall near `near`.
 
     `welcoming` makes a member who passes every rule a welcoming need can set, except
@@ -118,7 +118,7 @@ def members(
         skills = {skill: draw(st.integers(1, 3)) for skill in SKILLS}
     else:
         skills = draw(st.dictionaries(st.sampled_from(SKILLS), st.integers(1, 3), max_size=3))
-    return MemberRecord(
+    return MemberProfile(
         id=member_id,
         community_id=draw(st.sampled_from(["c1", "c2"])),
         name=f"Member {member_id}",
@@ -145,7 +145,7 @@ def members(
 @st.composite
 def scenarios(
     draw: st.DrawFn, *, max_members: int = 6, welcoming: bool = False
-) -> tuple[NeedSpec, list[MemberRecord]]:
+) -> tuple[NeedSpec, list[MemberProfile]]:
     """A need and a few members whose commitments and blackouts fall around it."""
     need = draw(needs(welcoming=welcoming))
     count = draw(st.integers(min_value=1, max_value=max_members))

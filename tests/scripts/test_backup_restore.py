@@ -1,11 +1,10 @@
 """The backup/restore drill on a generated network, on both backends.
 
-One small network per backend (``servematch generate --members 500 --needs 50``), backed up
+One small network per backend (``python -m scripts generate --members 500 --needs 50``), backed up
 with the operator's script, restored into a fresh database and compared table by table.
 """
 
 import subprocess
-import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,9 +14,8 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from scripts.backup_restore import fingerprints, main
+from scripts.cli import command
 from tests.conftest import POSTGRES_ADMIN_URL, REQUIRE_POSTGIS
-
-SERVEMATCH = str(Path(sys.executable).with_name("servematch"))
 
 
 def _admin(statement: str) -> None:
@@ -58,22 +56,18 @@ def source(
             pytest.skip(f"PostgreSQL unreachable: {error}")
     try:
         keys = str(directory / "keys.json")
-        subprocess.run(
-            [
-                SERVEMATCH,
-                "generate",
-                "--members",
-                "500",
-                "--needs",
-                "50",
-                "--database-url",
-                url,
-                "--keys-out",
-                keys,
-            ],
-            check=True,
-            capture_output=True,
+        generate, env = command(
+            "generate",
+            "--members",
+            "500",
+            "--needs",
+            "50",
+            "--database-url",
+            url,
+            "--keys-out",
+            keys,
         )
+        subprocess.run(generate, env=env, check=True, capture_output=True)
         yield backend, url
     finally:
         _drop(url)

@@ -10,9 +10,16 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from api.generate import vocabulary as words
-from api.generate.places import DAY_S, CommunityTable
-from api.generate.sampling import FloatArray, IntArray, choose, heavy_tailed_km, scatter, uuid4_ids
+from scripts.generate import vocabulary as words
+from scripts.generate.places import DAY_S, CommunityTable
+from scripts.generate.sampling import (
+    FloatArray,
+    IntArray,
+    choose,
+    heavy_tailed_km,
+    scatter,
+    uuid4_ids,
+)
 
 MAX_SKILLS = 5
 SKILL_COUNT_WEIGHTS = (0.07, 0.25, 0.30, 0.22, 0.11, 0.05)  # 0..5 skills

@@ -11,8 +11,9 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from api.generate import vocabulary as words
-from api.generate.sampling import (
+from geo.cities import City
+from scripts.generate import vocabulary as words
+from scripts.generate.sampling import (
     FloatArray,
     IntArray,
     choose,
@@ -20,7 +21,6 @@ from api.generate.sampling import (
     uuid4_ids,
     within_groups,
 )
-from geo.cities import City
 
 DAY_S = 86_400
 MEAN_COMMUNITY_SIZE = 15

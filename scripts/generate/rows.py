@@ -14,14 +14,14 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from api.generate import vocabulary as words
-from api.generate.members import BLACKOUT_WINDOW_DAYS, CHECK_DOCUMENTS, INTEREST_PHRASES
-from api.generate.needs import ROLE_TEMPLATES, TEMPLATES
-from api.generate.sampling import IntArray
-from api.generate.synthesis import Network
 from api.privacy import shown_place
 from api.vocabulary import Category, values
-from matcher.records import STAGES, URGENCIES
+from matcher.inputs import STAGES, URGENCIES
+from scripts.generate import vocabulary as words
+from scripts.generate.members import BLACKOUT_WINDOW_DAYS, CHECK_DOCUMENTS, INTEREST_PHRASES
+from scripts.generate.needs import ROLE_TEMPLATES, TEMPLATES
+from scripts.generate.sampling import IntArray
+from scripts.generate.synthesis import Network
 
 Row = tuple[Any, ...]
 Timestamps = Callable[[IntArray], list[str]]

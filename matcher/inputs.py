@@ -1,4 +1,4 @@
-"""Input records: the plain, frozen data the API layer fills before asking for matches.
+"""The engine's inputs: the plain, frozen data the API layer fills before asking for matches.
 
 These are the matcher's public contract. They hold no behaviour beyond validating their own
 invariants, so a bad row fails where it is built rather than mis-ranking somebody later.
@@ -30,8 +30,11 @@ def _require_aware(moment: datetime, what: str) -> None:
 
 
 @dataclass(frozen=True, slots=True)
-class Slot:
-    """A weekly free interval in the member's community timezone (0=Monday, minutes)."""
+class WeeklyWindow:
+    """A weekly free interval in the member's community timezone (0=Monday, minutes).
+
+    The columnar pool calls these slots (`MemberPool.slot_day` …).
+    """
 
     day: int
     start_minute: int
@@ -60,7 +63,7 @@ class Commitment:
 
 
 @dataclass(frozen=True, slots=True)
-class MemberRecord:
+class MemberProfile:
     """Everything the matcher needs to know about one member."""
 
     id: str
@@ -71,7 +74,7 @@ class MemberRecord:
     max_travel_km: float
     skills: Mapping[str, int]  # skill slug -> level 1 (can help) .. 3 (can lead/teach)
     interests: str
-    availability: tuple[Slot, ...]
+    availability: tuple[WeeklyWindow, ...]
     blackout_dates: frozenset[date]  # local dates in the member's community timezone
     timezone: str  # IANA zone of the member's community
     stage: Stage

@@ -16,9 +16,9 @@ import psycopg
 from psycopg import sql
 from sqlalchemy.engine import make_url
 
-from api.generate.guard import NETWORK_TABLES, refuse_if_loaded
-from api.generate.report import Reporter
-from api.generate.rows import Table
+from scripts.generate.guard import NETWORK_TABLES, refuse_if_loaded
+from scripts.generate.report import Reporter
+from scripts.generate.rows import Table
 
 BATCH_ROWS = 20_000
 MAINTENANCE_WORK_MEM = "512MB"

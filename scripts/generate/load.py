@@ -3,10 +3,10 @@
 from collections.abc import Sequence
 
 from api.db.engine import is_sqlite
-from api.generate.load_postgres import load_postgres
-from api.generate.load_sqlite import load_sqlite
-from api.generate.report import Reporter, Silent
-from api.generate.rows import Table, Timestamps, postgres_timestamps, sqlite_timestamps
+from scripts.generate.load_postgres import load_postgres
+from scripts.generate.load_sqlite import load_sqlite
+from scripts.generate.report import Reporter, Silent
+from scripts.generate.rows import Table, Timestamps, postgres_timestamps, sqlite_timestamps
 
 
 def timestamps_for(url: str) -> Timestamps:

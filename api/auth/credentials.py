@@ -1,10 +1,13 @@
-"""API keys: random, shown once, stored only as a SHA-256 digest.
+"""API keys as credentials: random, shown once, stored only as a SHA-256 digest.
 
 Keys carry 256 bits of randomness, so a fast hash is enough (no password stretching needed)
 and lookups stay a single indexed equality.
 
 A key is live until it is revoked or expires. ``revoked_at`` may lie in the future: a rotated
 key keeps working through its grace period and stops at that instant, with no further write.
+
+This is the credential itself, shared by every domain that issues one (members, coordinators,
+agencies); listing, rotating and revoking keys is the keys domain, :mod:`api.keys`.
 """
 
 import hashlib
@@ -100,8 +103,3 @@ def find_live_key(session: Session, key_hash: str, *, now: datetime) -> ApiKey |
     """The live key record with digest ``key_hash``, or None if unknown, revoked or expired."""
     record = session.scalar(select(ApiKey).where(ApiKey.key_hash == key_hash))
     return record if record is not None and is_live(record, now=now) else None
-
-
-def find_active_key(session: Session, key: str, *, now: datetime) -> ApiKey | None:
-    """The live key record for the clear ``key``, or None if unknown, revoked or expired."""
-    return find_live_key(session, hash_key(key), now=now)

@@ -1,5 +1,5 @@
 """Generate a network end to end: migrate, check the target is empty, synthesize, load, hand
-over keys. What the ``servematch generate`` command and ``scripts/generate.py`` run.
+over keys. What the ``python -m scripts generate`` command runs.
 """
 
 import time
@@ -9,12 +9,12 @@ from pathlib import Path
 
 from api.db import migrate
 from api.db.engine import make_engine
-from api.generate.guard import refuse_if_loaded
-from api.generate.keys import bench_keys, write_keys_file
-from api.generate.load import load, timestamps_for
-from api.generate.report import Reporter, Silent
-from api.generate.rows import network_tables
-from api.generate.synthesis import synthesize
+from scripts.generate.api_keys import bench_keys, write_keys_file
+from scripts.generate.guard import refuse_if_loaded
+from scripts.generate.load import load, timestamps_for
+from scripts.generate.report import Reporter, Silent
+from scripts.generate.rows import network_tables
+from scripts.generate.synthesis import synthesize
 
 
 @dataclass(frozen=True)

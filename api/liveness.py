@@ -4,10 +4,9 @@ from typing import Literal
 
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel
-from sqlalchemy import text
-from sqlalchemy.exc import SQLAlchemyError
 
 from api.communities.schemas import CommunityIds
+from api.db.engine import is_reachable
 from api.deps import CurrentPrincipal
 from api.errors import RETRY_AFTER_S, Unauthorized, responses
 from api.schemas import Id
@@ -36,16 +35,13 @@ class Health(BaseModel):
 def healthz(request: Request, response: Response) -> Health:
     """No auth; 200 when the database answers, 503 when it does not."""
     engine = request.app.state.engine
-    try:
-        with engine.connect() as connection:
-            connection.execute(text("SELECT 1"))
+    if is_reachable(engine):
         return Health(status="ok", database="ok", backend=engine.dialect.name)
-    except SQLAlchemyError:
-        # The pool drops dead connections (pre-ping), so this answers 200 again as soon as
-        # the database is back, with no restart; API routes answer 503 meanwhile.
-        response.status_code = 503
-        response.headers["Retry-After"] = RETRY_AFTER_S
-        return Health(status="degraded", database="unreachable", backend=engine.dialect.name)
+    # The pool drops dead connections (pre-ping), so this answers 200 again as soon as the
+    # database is back, with no restart; API routes answer 503 meanwhile.
+    response.status_code = 503
+    response.headers["Retry-After"] = RETRY_AFTER_S
+    return Health(status="degraded", database="unreachable", backend=engine.dialect.name)
 
 
 class Me(BaseModel):

@@ -3,10 +3,7 @@ served by the API exactly like hand-made data.
 """
 
 import json
-import os
 import stat
-import subprocess
-import sys
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -19,10 +16,11 @@ from sqlalchemy import create_engine, func, select, text
 
 from api.db.migrate import alembic_config
 from api.db.models import Community, Member, Need, NeedRole
-from api.generate.guard import NetworkExists
-from api.generate.pipeline import generate
-from api.generate.synthesis import Network, digest, synthesize
+from scripts.generate.guard import NetworkExists
+from scripts.generate.pipeline import generate
+from scripts.generate.synthesis import Network, digest, synthesize
 from tests.factories import auth
+from tests.scripts.tooling import run_tooling
 
 START = date(2030, 3, 4)
 SMALL = {"members": 300, "needs": 40}
@@ -215,35 +213,23 @@ def test_a_database_that_already_has_a_network_is_refused_and_left_alone(
 # --- the command ----------------------------------------------------------------------------
 
 
-def _servematch(*args: str, cwd: Path, url: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "SERVEMATCH_DATABASE_URL": url}
-    return subprocess.run(
-        [sys.executable, "-m", "api", *args],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-
-
 def test_the_generate_command_loads_a_sqlite_file_then_refuses_to_load_it_twice(
     tmp_path: Path,
 ) -> None:
     url = f"sqlite:///{tmp_path / 'bench.db'}"
     arguments = ("generate", "--members", "150", "--needs", "12", "--seed", "2")
-    done = _servematch(*arguments, cwd=tmp_path, url=url)
+    done = run_tooling(*arguments, cwd=tmp_path, url=url)
     assert done.returncode == 0, done.stderr
     keys = json.loads((tmp_path / "bench" / "keys.json").read_text())
     assert len(keys["members"]) > 100 and _count(url, Need) == 12
-    refused = _servematch(*arguments, "--keys-out", "other.json", cwd=tmp_path, url=url)
+    refused = run_tooling(*arguments, "--keys-out", "other.json", cwd=tmp_path, url=url)
     assert refused.returncode == 1
     assert "already holds" in refused.stderr and not (tmp_path / "other.json").exists()
 
 
 def test_the_generate_command_takes_an_explicit_database_url_and_start(tmp_path: Path) -> None:
     target = f"sqlite:///{tmp_path / 'explicit.db'}"
-    done = _servematch(
+    done = run_tooling(
         "generate",
         "--members", "40", "--needs", "5", "--start", "2030-01-07",
         "--database-url", target, "--keys-out", "keys.json",

@@ -15,11 +15,12 @@ from sqlalchemy.orm import Session
 
 from api.agencies import service as agencies
 from api.agencies.schemas import AgencyCreate
-from api.auth.keys import issue_key
 from api.auth.principal import Principal
 from api.communities import service as communities
 from api.communities.schemas import CommunityCreate, CoordinatorCreate
 from api.db.models import Community
+from api.keys import service as keys
+from api.keys.schemas import KeyCreate
 from api.members import service as members
 from api.members.schemas import MemberCreate
 from api.needs import service as needs
@@ -187,8 +188,10 @@ def load(
     rng = random.Random(seed)
     city = find_city(*CITY)
     admin = Principal(role="admin", id=None)
-    admin_key = issue_key(session, role="admin", principal_id=None, name="demo admin")
-    created = []
+    admin_key = keys.create(
+        session, principal=None, data=KeyCreate(name="demo admin", role="admin")
+    ).api_key
+    created: list[Community] = []
     for name, north, east in NEIGHBOURHOODS:
         lat, lon = _offset(city.lat, city.lon, north, east)
         parent = created[0].id if created and name == "Southville" else None
@@ -298,7 +301,8 @@ def load(
                 }
             ),
         )
-    assert first_member is not None and first.api_key is not None and agency.api_key
+    assert first_member is not None and first_member.api_key is not None
+    assert first.api_key is not None and agency.api_key
     return DemoKeys(
         admin=admin_key,
         coordinator=first.api_key,

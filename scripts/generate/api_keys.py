@@ -1,8 +1,8 @@
 """API keys for benchmarking a generated network, and the keys file that hands them over.
 
-Only SHA-256 digests go into ``api_keys`` (``api.auth.keys.hash_key``), exactly as keys the API
-issues; the keys themselves come from ``secrets`` — never from the seed, or anyone who knows
-the seed could rebuild them — and are written once to a 0600 JSON file shaped like this
+Only SHA-256 digests go into ``api_keys`` (``api.auth.credentials.hash_key``), exactly as keys
+the API issues; the keys themselves come from ``secrets`` — never from the seed, or anyone who
+knows the seed could rebuild them — and are written once to a 0600 JSON file shaped like this
 (``scripts/bench.py`` reads it; keep the shape stable):
 
     {
@@ -28,10 +28,10 @@ from typing import Any
 
 import numpy as np
 
-from api.auth.keys import KEY_PREFIX, KEY_RANDOM_BYTES, SHOWN_PREFIX_CHARS, hash_key
-from api.generate.rows import Row, Table, Timestamps
-from api.generate.synthesis import Network, stream
-from api.generate.vocabulary import FIRST_NAMES, SURNAMES
+from api.auth.credentials import KEY_PREFIX, KEY_RANDOM_BYTES, SHOWN_PREFIX_CHARS, hash_key
+from scripts.generate.rows import Row, Table, Timestamps
+from scripts.generate.synthesis import Network, stream
+from scripts.generate.vocabulary import FIRST_NAMES, SURNAMES
 
 COORDINATOR_SAMPLE = 200
 MEMBER_SAMPLE = 1000

@@ -11,16 +11,16 @@ from datetime import UTC, date, datetime
 
 import numpy as np
 
-from api.generate.members import MemberTable, synthesize_members
-from api.generate.needs import NeedTable, RoleTable, synthesize_needs
-from api.generate.places import (
+from geo.cities import City, largest_cities
+from scripts.generate.members import MemberTable, synthesize_members
+from scripts.generate.needs import NeedTable, RoleTable, synthesize_needs
+from scripts.generate.places import (
     AgencyTable,
     CommunityTable,
     CoordinatorTable,
     synthesize_agencies,
     synthesize_communities,
 )
-from geo.cities import City, largest_cities
 
 ALL_CITIES = 100_000
 """More than any country has, so ``largest_cities`` returns every city of the country."""

@@ -5,7 +5,7 @@
 shared helpers). ``rows`` renders slices of it as database rows; ``load`` streams them into
 PostgreSQL (``load_postgres``: COPY) or SQLite (``load_sqlite``: batched executemany), both
 refusing a database that already holds a network (``guard``) and reporting progress
-(``report``; ``progress`` is the CLI's rich bar). ``keys`` issues benchmark keys and writes the
-keys file, whose shape it documents. ``pipeline.generate`` runs it all, as
-``servematch generate`` and ``scripts/generate.py`` do.
+(``report``; ``progress`` is the CLI's rich bar). ``api_keys`` issues benchmark keys and writes
+the keys file, whose shape it documents. ``pipeline.generate`` runs it all, as
+``python -m scripts generate`` does.
 """

@@ -13,10 +13,17 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import numpy.typing as npt
 
-from api.generate import vocabulary as words
-from api.generate.places import DAY_S, AgencyTable, CommunityTable
-from api.generate.sampling import FloatArray, IntArray, choose, heavy_tailed_km, scatter, uuid4_ids
 from geo.cities import City
+from scripts.generate import vocabulary as words
+from scripts.generate.places import DAY_S, AgencyTable, CommunityTable
+from scripts.generate.sampling import (
+    FloatArray,
+    IntArray,
+    choose,
+    heavy_tailed_km,
+    scatter,
+    uuid4_ids,
+)
 
 AGENCY_SHARE = 0.15
 OPEN_TO_NETWORK_SHARE = 0.10

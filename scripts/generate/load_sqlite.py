@@ -8,9 +8,9 @@ cache for the load keeps the random-UUID primary-key indexes from thrashing it.
 from collections.abc import Sequence
 
 from api.db.engine import make_engine
-from api.generate.guard import refuse_if_loaded
-from api.generate.report import Reporter
-from api.generate.rows import Table
+from scripts.generate.guard import refuse_if_loaded
+from scripts.generate.report import Reporter
+from scripts.generate.rows import Table
 
 BATCH_ROWS = 10_000
 LOAD_CACHE_KIB = 256 * 1024
