@@ -16,11 +16,11 @@ from api.db.engine import make_engine, make_sessionmaker
 from api.erasure.routes import router as erasure
 from api.errors import API_ERRORS, SERVICE_ERRORS, install_error_handlers
 from api.geocoding.service import configured_geocoder
-from api.liveness import caller
-from api.liveness import router as health
 from api.idempotency import install_replay_handler
 from api.keys.routes import router as keys
 from api.limits import BodySizeLimit
+from api.liveness import caller
+from api.liveness import router as health
 from api.maps.routes import router as maps
 from api.matching.routes import router as matching
 from api.matching.text_model import TextModelCache

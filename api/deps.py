@@ -17,7 +17,6 @@ from starlette.concurrency import run_in_threadpool
 from api.auth.principal import Principal, authenticate, is_cached
 from api.db.engine import WRITE_OPTION
 from api.errors import Forbidden
-from api.matching.text_model import TextModelCache
 from api.settings import Settings
 from api.vocabulary import Role
 from geo.geocoding import Geocoder
@@ -66,12 +65,6 @@ async def get_settings(request: Request) -> Settings:
     return settings
 
 
-async def get_text_models(request: Request) -> TextModelCache:
-    """The process's cached text model for matching."""
-    cache: TextModelCache = request.app.state.text_models
-    return cache
-
-
 async def get_geocoder(request: Request) -> Geocoder:
     """The process's geocoder for ``address`` inputs (one, so its rate limit holds)."""
     geocoder: Geocoder = request.app.state.geocoder
@@ -80,7 +73,6 @@ async def get_geocoder(request: Request) -> Geocoder:
 
 DbSession = Annotated[Session, Depends(get_db_session, scope="function")]
 AppSettings = Annotated[Settings, Depends(get_settings)]
-TextModels = Annotated[TextModelCache, Depends(get_text_models)]
 AppGeocoder = Annotated[Geocoder, Depends(get_geocoder)]
 
 

@@ -25,8 +25,8 @@ from sqlalchemy.orm import Session
 from api.auth.principal import Principal
 from api.db.models import Need
 from api.db.spatial import within_km
-from api.needs.repository import sees_exact_location
 from api.schemas import Point
+from api.scopes import need_seen_exactly_by
 from geo.privacy import coarsen
 
 
@@ -80,7 +80,7 @@ def needs_within_km(
     on_shown = within(Need.shown_lat, Need.shown_lon, Need.shown_geog)
     if principal.is_admin:
         return within(Need.location_lat, Need.location_lon, Need.location_geog)
-    exact = sees_exact_location(principal)
+    exact = need_seen_exactly_by(principal)
     # A public need's shown point is the place itself, so only entitled private rows differ.
     return or_(
         and_(not_(exact), on_shown),

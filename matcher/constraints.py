@@ -8,7 +8,6 @@ refuses and what a ranking leaves out cannot drift apart.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 
 import numpy as np
 import numpy.typing as npt
@@ -268,15 +267,14 @@ def _member_levels(
 
 
 def check_member_for_role(
-    member: MemberProfile, need: NeedSpec, role_name: str, *, now: datetime
+    member: MemberProfile, need: NeedSpec, role_name: str
 ) -> list[ConstraintViolation]:
     """Every reason `member` may not take `role_name` on `need`; empty means they may.
 
     Runs the same vectorised evaluation as ranking (on a pool of one), so a sign-up is
-    refused exactly when ranking would have left the member out. `now` is accepted so all
-    engine entry points take the clock the same way; no hard constraint reads it today.
+    refused exactly when ranking would have left the member out. No hard constraint reads
+    the clock (whether a need has started is the caller's check), so none is passed.
     """
-    del now
     role_names = [role.name for role in need.roles]
     if role_name not in role_names:
         return [unknown_role(role_name)]

@@ -58,7 +58,7 @@ def _as_texts(texts: Iterable[str]) -> list[str]:
 
 
 # BaseEstimator is untyped (Any) to mypy; subclassing it is how clone/get_params work.
-class TextFit(BaseEstimator):  # type: ignore[misc]
+class TextFit(BaseEstimator):
     """TF-IDF model of the network's texts; similarity is cosine, in [0, 1]."""
 
     def __init__(

@@ -58,9 +58,9 @@ def issue(
     name: str,
     expires_at: datetime | None = None,
 ) -> tuple[ApiKey, str]:
-    """Create a key for a principal: its record, and the key in clear (the only time it exists)."""
+    """Create a key for a principal: its stored row, and the key in clear (shown this once)."""
     key = KEY_PREFIX + secrets.token_urlsafe(KEY_RANDOM_BYTES)
-    record = ApiKey(
+    stored_key = ApiKey(
         key_hash=hash_key(key),
         prefix=key[:SHOWN_PREFIX_CHARS],
         role=role,
@@ -68,8 +68,8 @@ def issue(
         name=name,
         expires_at=expires_at,
     )
-    session.add(record)
-    return record, key
+    session.add(stored_key)
+    return stored_key, key
 
 
 def issue_key(
@@ -87,19 +87,21 @@ def issue_key(
     return key
 
 
-def ends_at(record: ApiKey) -> datetime | None:
+def ends_at(stored_key: ApiKey) -> datetime | None:
     """When the key stops working: its expiry or its revocation, whichever comes first."""
-    ends = [instant for instant in (record.expires_at, record.revoked_at) if instant is not None]
+    ends = [
+        instant for instant in (stored_key.expires_at, stored_key.revoked_at) if instant is not None
+    ]
     return min(ends, default=None)
 
 
-def is_live(record: ApiKey, *, now: datetime) -> bool:
+def is_live(stored_key: ApiKey, *, now: datetime) -> bool:
     """Whether the key still authenticates at ``now``."""
-    end = ends_at(record)
+    end = ends_at(stored_key)
     return end is None or now < end
 
 
 def find_live_key(session: Session, key_hash: str, *, now: datetime) -> ApiKey | None:
-    """The live key record with digest ``key_hash``, or None if unknown, revoked or expired."""
-    record = session.scalar(select(ApiKey).where(ApiKey.key_hash == key_hash))
-    return record if record is not None and is_live(record, now=now) else None
+    """The live stored key with digest ``key_hash``, or None if unknown, revoked or expired."""
+    stored_key = session.scalar(select(ApiKey).where(ApiKey.key_hash == key_hash))
+    return stored_key if stored_key is not None and is_live(stored_key, now=now) else None

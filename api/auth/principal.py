@@ -85,20 +85,20 @@ def authenticate(request: Request, session: Session) -> Principal:
         # An address that keeps failing is refused before its next guess is even looked up.
         limits.refuse_if_spent(address)
         generation = cache.generation
-        record = find_live_key(session, key_hash, now=now)
-        if record is None:
+        stored_key = find_live_key(session, key_hash, now=now)
+        if stored_key is None:
             raise limits.fail(address, refused)
-        role: Role = record.role
+        role: Role = stored_key.role
         principal = Principal(
             role=role,
-            id=record.principal_id,
-            community_ids=_communities_of(session, role, record.principal_id),
+            id=stored_key.principal_id,
+            community_ids=_communities_of(session, role, stored_key.principal_id),
         )
         entry = principal_cache.CachedKey(
-            key_id=record.id, principal=principal, ends_at=ends_at(record)
+            key_id=stored_key.id, principal=principal, ends_at=ends_at(stored_key)
         )
         cache.put(key_hash, entry, generation=generation)
-        last_used_at = record.last_used_at
+        last_used_at = stored_key.last_used_at
     elif not entry.is_live(now):
         raise limits.fail(address, refused)
     quota = limits.charge_key(entry.key_id)

@@ -16,7 +16,7 @@ from api.audit.service import record
 from api.auth.cache import forget_after_commit
 from api.auth.principal import Principal
 from api.communities import service as communities
-from api.erasure import repository
+from api.keys import service as keys
 from api.members import service as members
 from api.schemas import Point
 from api.signups import service as signups
@@ -39,7 +39,7 @@ def erase(session: Session, *, principal: Principal, member_id: str, now: dateti
     meeting_point = Point(lat=community.meeting_lat, lon=community.meeting_lon)
     members.erase_personal_data(member, home=meeting_point, now=now)
     # Keys were named after the member: revoke them and drop the name too.
-    repository.revoke_member_keys(session, member_id=member.id, name=members.ERASED_NAME, now=now)
+    keys.revoke_member_keys(session, member_id=member.id, name=members.ERASED_NAME, now=now)
     session.flush()
     forget_after_commit(session, principal_id=member.id)
     record(

@@ -5,9 +5,10 @@ database): like an admin, it reaches every key.
 """
 
 from collections.abc import Callable
+from datetime import datetime
 from typing import TypeVar
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from api.auth.credentials import SHOWN_PREFIX_CHARS
@@ -83,3 +84,16 @@ def principal_exists(session: Session, *, role: Role, principal_id: str) -> bool
     else:
         statement = select(Member.id).where(Member.id == principal_id, Member.erased_at.is_(None))
     return session.scalar(statement) is not None
+
+
+def revoke_member_keys(session: Session, *, member_id: str, name: str, now: datetime) -> None:
+    """Revoke a member's keys (one revoked earlier keeps its instant) and rename them.
+
+    Unscoped: only erasure calls it, after the caller was found allowed to erase the member.
+    """
+    session.execute(
+        update(ApiKey)
+        .where(ApiKey.principal_id == member_id, ApiKey.role == "member")
+        .values(name=name, revoked_at=func.coalesce(ApiKey.revoked_at, now))
+        .execution_options(synchronize_session=False)
+    )

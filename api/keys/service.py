@@ -24,13 +24,13 @@ from api.schemas import Page
 from api.vocabulary import Role
 
 
-def to_out(record: ApiKey) -> KeyOut:
+def to_out(key: ApiKey) -> KeyOut:
     """A key's metadata (never its digest)."""
-    return KeyOut.model_validate(record, from_attributes=True)
+    return KeyOut.model_validate(key, from_attributes=True)
 
 
-def _issued(record: ApiKey, api_key: str) -> KeyIssued:
-    return KeyIssued(**to_out(record).model_dump(), api_key=api_key)
+def _issued(key: ApiKey, api_key: str) -> KeyIssued:
+    return KeyIssued(**to_out(key).model_dump(), api_key=api_key)
 
 
 def list_keys(
@@ -88,7 +88,7 @@ def _owner(
 def create(session: Session, *, principal: Principal | None, data: KeyCreate) -> KeyIssued:
     """Issue a key for the caller, or for any principal when an admin (or the system) asks."""
     role, principal_id = _owner(session, principal, data)
-    record, api_key = issue(
+    key, api_key = issue(
         session, role=role, principal_id=principal_id, name=data.name, expires_at=data.expires_at
     )
     session.flush()
@@ -97,17 +97,17 @@ def create(session: Session, *, principal: Principal | None, data: KeyCreate) ->
         actor=principal,
         action="key.create",
         object_type="api_key",
-        object_id=record.id,
+        object_id=key.id,
         fields=data.model_fields_set,
     )
-    return _issued(record, api_key)
+    return _issued(key, api_key)
 
 
 def _find(session: Session, principal: Principal | None, key_id: str) -> ApiKey:
-    record = repository.get_writable(session, principal=principal, key_id=key_id)
-    if record is None:
+    key = repository.get_writable(session, principal=principal, key_id=key_id)
+    if key is None:
         raise NotFound(f"key {key_id} not found")
-    return record
+    return key
 
 
 def find_by_id_or_prefix(
@@ -118,7 +118,7 @@ def find_by_id_or_prefix(
     found = repository.writable_by_id_or_prefix(
         session, principal=principal, id_or_prefix=id_or_prefix
     )
-    return [to_out(record) for record in found]
+    return [to_out(key) for key in found]
 
 
 def rotate(
@@ -153,12 +153,18 @@ def rotate(
 
 def revoke(session: Session, *, principal: Principal | None, key_id: str, now: datetime) -> KeyOut:
     """Stop a key now. Idempotent; cuts short a rotation's grace period."""
-    record = _find(session, principal, key_id)
-    if record.revoked_at is None or record.revoked_at > now:
-        record.revoked_at = now
+    key = _find(session, principal, key_id)
+    if key.revoked_at is None or key.revoked_at > now:
+        key.revoked_at = now
         session.flush()
-        forget_after_commit(session, key_id=record.id)
+        forget_after_commit(session, key_id=key.id)
         audit(
             session, actor=principal, action="key.revoke", object_type="api_key", object_id=key_id
         )
-    return to_out(record)
+    return to_out(key)
+
+
+def revoke_member_keys(session: Session, *, member_id: str, name: str, now: datetime) -> None:
+    """Revoke an erased member's keys and give them the stub's name (keys were named after
+    the person)."""
+    repository.revoke_member_keys(session, member_id=member_id, name=name, now=now)

@@ -26,8 +26,7 @@ from api.db.spatial import nearest_within, within_km
 
 # Two scopes are joined into matching's own queries, where loading them first would cost a
 # query per row: which members the caller may see, which needs a member may see.
-from api.members import repository as members
-from api.needs import repository as needs
+from api.scopes import member_readable, need_visible_to
 from matcher import NeedSpec
 
 AnySelect = Select[*tuple[Any, ...]]
@@ -164,7 +163,8 @@ def candidate_rows(
     largest_radius = session.scalar(select(func.max(Member.max_travel_km)))
     if largest_radius is None:
         return []
-    scope = members.readable(principal).where(
+    scope = select(Member).where(
+        member_readable(principal),
         Member.active.is_(True),
         _askable(need),
         within_km(
@@ -254,7 +254,7 @@ def suggestable_need_rows(
         Signup.member_id == member.id, Signup.status == "confirmed"
     )
     open_needs: AnySelect = select(*NEED_COLUMNS).where(
-        needs.visible_to(Principal.acting_as(member)),
+        need_visible_to(Principal.acting_as(member)),
         Need.status == "open",
         Need.starts_at > now,
         Need.id.not_in(signed_up),

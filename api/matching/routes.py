@@ -2,16 +2,26 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query, Request
 
 from api.db.types import utcnow
-from api.deps import AppSettings, CommunityPerson, DbSession, Manager, TextModels
+from api.deps import AppSettings, CommunityPerson, DbSession, Manager
 from api.errors import Forbidden, NotFound, Unauthorized, responses
 from api.matching import service
 from api.matching.schemas import MAX_CANDIDATES, MAX_SUGGESTIONS, Candidates, Suggestions
+from api.matching.text_model import TextModelCache
 from api.schemas import ResourceId
 
 router = APIRouter(tags=["matching"])
+
+
+async def get_text_models(request: Request) -> TextModelCache:
+    """The process's cached text model of the network's texts (built in ``api.app``)."""
+    cache: TextModelCache = request.app.state.text_models
+    return cache
+
+
+TextModels = Annotated[TextModelCache, Depends(get_text_models)]
 
 
 @router.get(

@@ -154,7 +154,7 @@ def signup_violations(
         [repository.member_row(session, member_id=member_id, now=now)],
         commitments_since=_month_start_before(need.starts_at),
     )
-    return check_member_for_role(member, need, role, now=now)
+    return check_member_for_role(member, need, role)
 
 
 def _suggestion(need: NeedSpec, suggestion: Suggestion) -> SuggestionOut:

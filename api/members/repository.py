@@ -8,32 +8,21 @@ candidate search, suggestion or read reaches them; only a repeated erasure does.
 from collections.abc import Callable, Sequence
 from typing import TypeVar
 
-from sqlalchemy import Select, false, select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from api.auth.principal import Principal
 from api.db.models import Member
 from api.pagination import SortKey, paginate
 from api.schemas import Page
+from api.scopes import member_reachable, member_readable
 
 T = TypeVar("T")
 
 
-def _scoped(principal: Principal) -> Select[Member]:
-    """Admins: all; coordinators: their communities' members; members: themselves."""
-    statement = select(Member)
-    if principal.is_admin:
-        return statement
-    if principal.role == "coordinator":
-        return statement.where(Member.community_id.in_(principal.community_ids))
-    if principal.role == "member":
-        return statement.where(Member.id == principal.id)
-    return statement.where(false())
-
-
 def readable(principal: Principal) -> Select[Member]:
     """Members the caller may see, never an erased one."""
-    return _scoped(principal).where(Member.erased_at.is_(None))
+    return select(Member).where(member_readable(principal))
 
 
 writable = readable
@@ -42,7 +31,7 @@ writable = readable
 
 def erasable(principal: Principal) -> Select[Member]:
     """Members the caller may erase, already erased ones included (erasing is idempotent)."""
-    return _scoped(principal)
+    return select(Member).where(member_reachable(principal))
 
 
 def get_readable(session: Session, *, principal: Principal, member_id: str) -> Member | None:

@@ -1,63 +1,35 @@
 """Need queries, scoped by role: every statement the needs domain runs.
 
-``owned_by`` is the single definition of who manages a need; it limits writes and, with
-sign-ups, decides who sees a private location exactly.
+Who manages, sees and sees exactly a need is defined once in ``api.scopes``.
 """
 
 from collections.abc import Callable
 from typing import NamedTuple, TypeVar
 
-from sqlalchemy import ColumnElement, Select, exists, false, or_, select, true
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from api.auth.principal import Principal
-from api.db.models import Need, Signup
+from api.db.models import Need
 from api.pagination import SortKey, paginate
+from api.privacy import needs_within_km
 from api.schemas import Page
+from api.scopes import need_owned_by, need_seen_exactly_by, need_visible_to
 from api.vocabulary import NeedStatus
 
 T = TypeVar("T")
 
 
-def owned_by(principal: Principal) -> ColumnElement[bool]:
-    """Needs the caller manages: admin all, coordinators their communities', agencies theirs."""
-    if principal.is_admin:
-        return true()
-    if principal.role == "coordinator":
-        return Need.community_id.in_(principal.community_ids)
-    if principal.role == "agency":
-        return Need.agency_id == principal.id
-    return false()
-
-
-def visible_to(principal: Principal) -> ColumnElement[bool]:
-    """Needs the caller may read: their own, plus agency requests and network-wide needs."""
-    if principal.role in ("coordinator", "member"):
-        return or_(
-            Need.community_id.in_(principal.community_ids),
-            Need.agency_id.is_not(None),
-            Need.open_to_network.is_(True),
-        )
-    return owned_by(principal)
-
-
-def sees_exact_location(principal: Principal) -> ColumnElement[bool]:
-    """Owners, and members signed up for the need: a private home is revealed to them only."""
-    if principal.role != "member":
-        return owned_by(principal)
-    return exists().where(
-        Signup.need_id == Need.id, Signup.member_id == principal.id, Signup.status == "confirmed"
-    )
-
-
 def readable(principal: Principal) -> Select[Need, bool]:
     """Needs the caller may read, each with whether the caller may see its exact location."""
-    return select(Need, sees_exact_location(principal).label("exact")).where(visible_to(principal))
+    return select(Need, need_seen_exactly_by(principal).label("exact")).where(
+        need_visible_to(principal)
+    )
 
 
 def writable(principal: Principal) -> Select[Need]:
     """Needs the caller may change."""
-    return select(Need).where(owned_by(principal))
+    return select(Need).where(need_owned_by(principal))
 
 
 class ReadableNeed(NamedTuple):
@@ -102,9 +74,6 @@ def page_readable(
 ) -> Page[T]:
     """A page of the needs the caller may read, soonest first, each passed to ``to_out`` with
     its exact-location flag; ``near`` (lat, lon) limits them to ``radius_km`` around it."""
-    # Imported here: api.privacy builds its radius filter on ``sees_exact_location`` above.
-    from api.privacy import needs_within_km
-
     statement = readable(principal)
     if status is not None:
         statement = statement.where(Need.status == status)
@@ -130,7 +99,7 @@ def open_in_community(
     """Up to ``limit`` open needs of a community that the caller may read, soonest first."""
     statement = (
         select(Need)
-        .where(visible_to(principal), Need.community_id == community_id, Need.status == "open")
+        .where(need_visible_to(principal), Need.community_id == community_id, Need.status == "open")
         .order_by(Need.starts_at, Need.id)
         .limit(limit)
     )

@@ -21,8 +21,7 @@ from api.members import service as members
 from api.needs import service as needs
 from api.signups import repository
 from api.signups.schemas import SignupCreate, SignupOut
-
-CONFLICTS = frozenset({"role_full", "already_signed_up", "overlap", "monthly_limit"})
+from matcher import CONFLICT_CODES
 
 
 def to_out(signup: Signup, *, member_name: str, role: str) -> SignupOut:
@@ -67,7 +66,7 @@ def sign_up(
     if violations:
         found = [Violation(code=v.code, message=v.message) for v in violations]
         message = "; ".join(v.message for v in violations)
-        error = Conflict if {v.code for v in violations} & CONFLICTS else NotEligible
+        error = Conflict if {v.code for v in violations} & CONFLICT_CODES else NotEligible
         raise error(message, violations=found)
     role = next(role for role in need.roles if role.name == data.role)
     if not repository.take_place(session, role.id):

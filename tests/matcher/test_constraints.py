@@ -1,5 +1,5 @@
 from dataclasses import replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 
 from hypothesis import HealthCheck, given, settings
 
@@ -22,11 +22,11 @@ from tests.matcher.strategies import members, needs, scenarios
 
 
 def codes(record, need_record, role_name="cook"):
-    return [v.code for v in check_member_for_role(record, need_record, role_name, now=NOW)]
+    return [v.code for v in check_member_for_role(record, need_record, role_name)]
 
 
 def messages(record, need_record, role_name="cook"):
-    return [v.message for v in check_member_for_role(record, need_record, role_name, now=NOW)]
+    return [v.message for v in check_member_for_role(record, need_record, role_name)]
 
 
 def candidate_ids(need_record, records):
@@ -37,11 +37,11 @@ def candidate_ids(need_record, records):
 
 
 def test_member_meeting_every_rule_has_no_violations():
-    assert check_member_for_role(member(), need(), "cook", now=NOW) == []
+    assert check_member_for_role(member(), need(), "cook") == []
 
 
 def test_unknown_role_is_named():
-    violations = check_member_for_role(member(), need(), "juggler", now=NOW)
+    violations = check_member_for_role(member(), need(), "juggler")
     assert [v.code for v in violations] == ["unknown_role"]
     assert "juggler" in violations[0].message
 
@@ -379,13 +379,8 @@ def test_ranking_returns_exactly_the_members_check_member_for_role_allows(scenar
         allowed = [
             r.name
             for r in need_record.roles
-            if check_member_for_role(record, need_record, r.name, now=NOW) == []
+            if check_member_for_role(record, need_record, r.name) == []
         ]
         assert (record.id in by_member) == bool(allowed)
         if record.id in by_member:
             assert by_member[record.id].role in allowed
-
-
-def test_now_does_not_change_hard_constraints():
-    later = NOW + timedelta(days=400)
-    assert check_member_for_role(member(), need(), "cook", now=later) == []

@@ -41,9 +41,7 @@ def test_reasons_and_distances_to_a_private_place_are_rounded_to_its_cell():
 def test_a_refusal_for_distance_names_the_cell_rounded_distance():
     lat, lon = km_north(12.3)
     private = need(roles=(role(),), location_precision_km=1.0)
-    violations = check_member_for_role(
-        member(lat=lat, lon=lon, max_travel_km=10), private, "cook", now=NOW
-    )
+    violations = check_member_for_role(member(lat=lat, lon=lon, max_travel_km=10), private, "cook")
     assert [v.message for v in violations if v.code == "outside_radius"] == [
         "about 12 km away, beyond the 10 km travel radius"
     ]

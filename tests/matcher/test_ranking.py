@@ -125,7 +125,7 @@ def test_every_returned_candidate_passes_every_hard_constraint_for_their_role(sc
     need_record, records = scenario
     for candidate in candidates(need_record, records):
         record = next(r for r in records if r.id == candidate.member_id)
-        assert check_member_for_role(record, need_record, candidate.role, now=NOW) == []
+        assert check_member_for_role(record, need_record, candidate.role) == []
 
 
 @PROPERTY
@@ -136,11 +136,11 @@ def test_every_suggestion_passes_every_hard_constraint_for_its_role(record, need
     ranked = suggestions(record, needs_list)
     for suggestion in ranked:
         need_record = by_id[suggestion.need_id]
-        assert check_member_for_role(record, need_record, suggestion.role, now=NOW) == []
+        assert check_member_for_role(record, need_record, suggestion.role) == []
     feasible = {
         n.id
         for n in needs_list
-        if any(check_member_for_role(record, n, r.name, now=NOW) == [] for r in n.roles)
+        if any(check_member_for_role(record, n, r.name) == [] for r in n.roles)
     }
     assert {s.need_id for s in ranked} == feasible
 
