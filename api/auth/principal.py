@@ -6,6 +6,7 @@ request also passes the rate limits here, where the key is known (see :mod:`api.
 """
 
 from dataclasses import dataclass
+from typing import Protocol
 
 from fastapi import Request
 from sqlalchemy import select
@@ -21,6 +22,18 @@ from api.ratelimit import QUOTA_STATE, RateLimits, bearer_token, client_address
 from api.vocabulary import Role
 
 
+class MemberIdentity(Protocol):
+    """What acting as a member needs of them: a ``Member``, or a row that selected these."""
+
+    @property
+    def id(self) -> str:
+        """The member's id."""
+
+    @property
+    def community_id(self) -> str:
+        """The member's community."""
+
+
 @dataclass(frozen=True, slots=True)
 class Principal:
     """The caller. ``community_ids`` are a coordinator's communities or a member's own one."""
@@ -30,7 +43,7 @@ class Principal:
     community_ids: frozenset[str] = frozenset()
 
     @classmethod
-    def acting_as(cls, member: Member) -> "Principal":
+    def acting_as(cls, member: MemberIdentity) -> "Principal":
         """The principal of ``member`` themself: what *they* may see, whoever is asking."""
         return cls(role="member", id=member.id, community_ids=frozenset([member.community_id]))
 

@@ -138,12 +138,25 @@ def _member_select(scope: AnySelect, *, now: datetime) -> AnySelect:
 
 
 def member_row(session: Session, *, member_id: str, now: datetime) -> EngineRow:
-    """One member as an engine row: ``MEMBER_COLUMNS``, ``timezone``, service history.
-
-    Unscoped: the caller has already checked that the member may be read.
-    """
+    """One member as an engine row (unscoped: the caller has already checked access)."""
     scope = select(Member).where(Member.id == member_id)
     return session.execute(_member_select(scope, now=now)).one()
+
+
+def readable_member_row(
+    session: Session, *, principal: Principal, member_id: str, now: datetime
+) -> EngineRow | None:
+    """One member the caller may see, as an engine row (``MEMBER_COLUMNS``, ``timezone``,
+    service history), in one query; None when absent or not the caller's to see."""
+    scope = select(Member).where(Member.id == member_id, member_readable(principal))
+    return session.execute(_member_select(scope, now=now)).first()
+
+
+def readable_need_row(session: Session, *, principal: Principal, need_id: str) -> EngineRow | None:
+    """One need the caller may see, as a ``NEED_COLUMNS`` row with its ``status``, in one
+    query; None when absent or not the caller's to see."""
+    statement: AnySelect = select(*NEED_COLUMNS, Need.status)
+    return session.execute(statement.where(Need.id == need_id, need_visible_to(principal))).first()
 
 
 def _askable(need: NeedSpec) -> ColumnElement[bool]:
@@ -243,7 +256,7 @@ def role_rows(session: Session, *, need_ids: Sequence[str]) -> Sequence[EngineRo
 
 
 def suggestable_need_rows(
-    session: Session, *, member: Member, now: datetime
+    session: Session, *, member: EngineRow, now: datetime
 ) -> Sequence[EngineRow]:
     """Open, future needs the member may see, within their radius, not yet signed up for.
 

@@ -7,12 +7,11 @@ from sqlalchemy.orm import Session
 
 from api.auth.principal import Principal
 from api.db.models import Need
+from api.errors import NotFound
 from api.matching import inputs, repository
 from api.matching.repository import EngineRow
 from api.matching.schemas import CandidateOut, Candidates, SuggestionOut, Suggestions
 from api.matching.text_model import TextModelCache
-from api.members import service as members
-from api.needs import service as needs
 from api.schemas import Point
 from matcher import (
     ConstraintViolation,
@@ -71,7 +70,9 @@ def candidates(
     text_models: TextModelCache,
 ) -> Candidates:
     """Ranked members for a need (admins, coordinators); coordinators see only their own members."""
-    found, _ = needs.get(session, principal=principal, need_id=need_id)
+    found = repository.readable_need_row(session, principal=principal, need_id=need_id)
+    if found is None:
+        raise NotFound(f"need {need_id} not found")
     if found.status != "open":
         return Candidates(need_id=need_id, candidates=[])
     (need,) = _need_specs(session, [found])
@@ -118,16 +119,16 @@ def suggestions(
     text_models: TextModelCache,
 ) -> Suggestions:
     """Ranked open needs for a member; private places are shown as a coarse area."""
-    member = members.get(session, principal=principal, member_id=member_id)
+    member = repository.readable_member_row(
+        session, principal=principal, member_id=member_id, now=now
+    )
+    if member is None:
+        raise NotFound(f"member {member_id} not found")
     found = repository.suggestable_need_rows(session, member=member, now=now)
     if not found:
         return Suggestions(member_id=member.id, suggestions=[])
     text_model = text_models.get(session)
-    (profile,) = _member_profiles(
-        session,
-        [repository.member_row(session, member_id=member.id, now=now)],
-        commitments_since=_month_start_before(now),
-    )
+    (profile,) = _member_profiles(session, [member], commitments_since=_month_start_before(now))
     specs = _need_specs(session, found)
     table = build_need_table(specs, text_model=text_model)
     ranked = rank_suggestions(
