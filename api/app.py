@@ -11,6 +11,7 @@ from api.agencies.routes import router as agencies
 from api.audit.routes import router as audit
 from api.auth.cache import install as install_principal_cache
 from api.auth.last_used import LastUseRecorder, RecordLastUse
+from api.body_size import BodySizeLimit
 from api.communities.routes import router as communities
 from api.db.engine import make_engine, make_sessionmaker
 from api.erasure.routes import router as erasure
@@ -18,9 +19,8 @@ from api.errors import API_ERRORS, SERVICE_ERRORS, install_error_handlers
 from api.geocoding.service import configured_geocoder
 from api.idempotency import install_replay_handler
 from api.keys.routes import router as keys
-from api.limits import BodySizeLimit
 from api.liveness import caller
-from api.liveness import router as health
+from api.liveness import router as liveness
 from api.maps.routes import router as maps
 from api.matching.routes import router as matching
 from api.matching.text_model import TextModelCache
@@ -106,7 +106,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Errors any route may answer (bad input, body too large, rate limit, database down, an
     # unexpected failure) are declared here once, so the OpenAPI contract is true without
     # repeating them per route; the headers that come with them are added in ``api.openapi``.
-    app.include_router(health, responses=SERVICE_ERRORS)
+    app.include_router(liveness, responses=SERVICE_ERRORS)
     routers = (
         caller,
         communities,

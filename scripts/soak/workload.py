@@ -30,8 +30,6 @@ WEIGHTS = {
     "withdraw": 5,
     "need_edit": 10,
 }
-EXPECTED_REFUSALS = frozenset({404, 409, 422})
-"""Answers a busy network gives honestly (full, overlapping, not eligible, not yours)."""
 
 
 @dataclass(frozen=True)
