@@ -12,17 +12,19 @@ Members come with their service history in one query (correlated subqueries) and
 commitments in one more, however many there are: never one query per member.
 """
 
+import math
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, Select, func, select, true
+from sqlalchemy import ColumnElement, Float, Row, Select, and_, func, not_, select, true
 from sqlalchemy.orm import Session
 
 from api.auth.principal import Principal
 from api.db.ids import id_in
 from api.db.models import Community, Member, Need, NeedRole, Signup
-from api.db.spatial import nearest_within, within_km
+from api.db.spatial import SPHERE_MARGIN, nearest_within, postgis_point, within_km
 
 # Two scopes are joined into matching's own queries, where loading them first would cost a
 # query per row: which members the caller may see, which needs a member may see.
@@ -166,32 +168,179 @@ def _askable(need: NeedSpec) -> ColumnElement[bool]:
     return true()
 
 
+def _largest_radius_km(session: Session) -> float | None:
+    """The network's largest travel radius (an indexed MAX): nobody farther can be asked."""
+    return session.scalar(select(func.max(Member.max_travel_km)))
+
+
+def _reachable(session: Session, need: NeedSpec, largest_radius_km: float) -> ColumnElement[bool]:
+    """Members whose own radius reaches the need (the index searched with the largest)."""
+    return within_km(
+        _dialect(session),
+        lat_column=Member.home_lat,
+        lon_column=Member.home_lon,
+        geography_column=Member.home_geog,
+        lat=need.lat,
+        lon=need.lon,
+        radius_km=largest_radius_km,
+        row_radius_km=Member.max_travel_km,
+    )
+
+
+def _askable_by(principal: Principal, need: NeedSpec) -> ColumnElement[bool]:
+    return and_(member_readable(principal), Member.active.is_(True), _askable(need))
+
+
 def candidate_rows(
     session: Session, *, principal: Principal, need: NeedSpec, now: datetime
 ) -> Sequence[EngineRow]:
-    """Active members the caller may see and ask, whose radius reaches the need.
+    """Every active member the caller may see and ask whose radius reaches the need.
 
     Rows as ``member_rows`` gives them: engine columns, time zone and service history.
     """
-    largest_radius = session.scalar(select(func.max(Member.max_travel_km)))
+    largest_radius = _largest_radius_km(session)
     if largest_radius is None:
         return []
     scope = select(Member).where(
-        member_readable(principal),
-        Member.active.is_(True),
-        _askable(need),
-        within_km(
-            _dialect(session),
+        _askable_by(principal, need), _reachable(session, need, largest_radius)
+    )
+    return session.execute(_member_select(scope, now=now)).all()
+
+
+@dataclass(frozen=True, slots=True)
+class CandidateBatch:
+    """Members for the next step of a nearest-first walk, and how far the rest are."""
+
+    rows: Sequence[EngineRow]
+    unseen_beyond_km: float
+    """Every askable member not yet returned is at least this far (geodesic) from the need;
+    infinity once none is left within anyone's radius."""
+    largest_radius_km: float
+
+
+FIRST_BATCH = 256
+"""Members in the first step of a walk; each step takes ``BATCH_GROWTH`` times more."""
+BATCH_GROWTH = 4
+
+
+def candidate_batches(
+    session: Session,
+    *,
+    principal: Principal,
+    need: NeedSpec,
+    now: datetime,
+    first_batch: int = FIRST_BATCH,
+) -> Iterator[CandidateBatch]:
+    """Candidates nearest-first, in growing batches, until the caller has enough.
+
+    When the caller may ask only a few members (a coordinator's own, or a community's own
+    need) they come in one batch. Otherwise — an admin with an agency's or a network need,
+    where a dense city has tens of thousands in reach — the walk follows the spatial index
+    outwards: PostGIS's KNN (``<->`` on the GiST index), SQLite's bounding-box index in
+    widening rings. The caller stops reading once no farther member can make its top k.
+    """
+    largest_radius = _largest_radius_km(session)
+    if largest_radius is None:
+        return
+    if not principal.is_admin or (need.community_id is not None and not need.open_to_network):
+        rows = candidate_rows(session, principal=principal, need=need, now=now)
+        yield CandidateBatch(rows, unseen_beyond_km=math.inf, largest_radius_km=largest_radius)
+        return
+    if _dialect(session) == "postgresql":
+        yield from _knn_batches(session, principal, need, now, largest_radius, first_batch)
+    else:
+        yield from _ring_batches(session, principal, need, now, largest_radius)
+
+
+def _knn_batches(
+    session: Session,
+    principal: Principal,
+    need: NeedSpec,
+    now: datetime,
+    largest_radius_km: float,
+    first_batch: int,
+) -> Iterator[CandidateBatch]:
+    """The nearest ``limit`` askable members by KNN, re-walked with a growing limit.
+
+    Each step reads ids and distances only (the walk is an index scan that stops at the
+    limit) and loads engine rows for the new ones within their own radius. Re-walking the
+    nearer part costs at most 1 / (growth - 1) more than one walk would; it keeps the steps
+    exact where members tie on distance, which an OFFSET would not.
+    """
+    point = postgis_point(need.lat, need.lon)
+    distance_m = Member.home_geog.op("<->", return_type=Float)(point)
+    reaches = func.ST_DWithin(Member.home_geog, point, Member.max_travel_km * 1000.0)
+    seen: set[str] = set()
+    limit = first_batch
+    while True:
+        walked = session.execute(
+            select(Member.id, distance_m.label("distance_m"), reaches.label("reaches"))
+            .where(_askable_by(principal, need))
+            .order_by(distance_m)
+            .limit(limit)
+        ).all()
+        new_ids = [row.id for row in walked if row.id not in seen and row.reaches]
+        seen.update(row.id for row in walked)
+        edge_km = walked[-1].distance_m / 1000.0 if walked else math.inf
+        done = len(walked) < limit or edge_km > largest_radius_km
+        rows = _member_rows_by_id(session, new_ids, now=now)
+        # ``<->`` is the sphere distance; the engine's geodesic is within SPHERE_MARGIN of it.
+        beyond = math.inf if done else edge_km * (1 - SPHERE_MARGIN)
+        yield CandidateBatch(rows, unseen_beyond_km=beyond, largest_radius_km=largest_radius_km)
+        if done:
+            return
+        limit *= BATCH_GROWTH
+
+
+RING_STEPS = 6
+"""SQLite's rings: the largest radius halved this many times is the first ring's radius."""
+
+
+def _ring_batches(
+    session: Session,
+    principal: Principal,
+    need: NeedSpec,
+    now: datetime,
+    largest_radius_km: float,
+) -> Iterator[CandidateBatch]:
+    """Askable members in rings of doubling radius (no KNN in SQLite: the bounding-box index
+    serves each disc, and the inner disc's rows are dropped by the same exact test)."""
+    dialect = _dialect(session)
+
+    def disc(radius_km: float) -> ColumnElement[bool]:
+        return within_km(
+            dialect,
             lat_column=Member.home_lat,
             lon_column=Member.home_lon,
             geography_column=Member.home_geog,
             lat=need.lat,
             lon=need.lon,
-            radius_km=largest_radius,
-            row_radius_km=Member.max_travel_km,
-        ),
-    )
-    return session.execute(_member_select(scope, now=now)).all()
+            radius_km=radius_km,
+        )
+
+    inner: float | None = None
+    for step in range(RING_STEPS, -1, -1):
+        outer = largest_radius_km / 2**step
+        ring = [disc(outer)] if inner is None else [disc(outer), not_(disc(inner))]
+        scope = select(Member).where(
+            _askable_by(principal, need), _reachable(session, need, largest_radius_km), *ring
+        )
+        rows = session.execute(_member_select(scope, now=now)).all()
+        beyond = math.inf if step == 0 else outer
+        yield CandidateBatch(rows, unseen_beyond_km=beyond, largest_radius_km=largest_radius_km)
+        inner = outer
+
+
+def _member_rows_by_id(
+    session: Session, member_ids: Sequence[str], *, now: datetime
+) -> list[EngineRow]:
+    """Engine rows for these members (unscoped: the ids come from a scoped walk)."""
+    dialect = _dialect(session)
+    rows: list[EngineRow] = []
+    for batch in _batches(member_ids):
+        scope = select(Member).where(id_in(dialect, Member.id, batch))
+        rows.extend(session.execute(_member_select(scope, now=now)).all())
+    return rows
 
 
 def commitment_rows(

@@ -1,6 +1,7 @@
 """Matching use cases: who could help with a need, and what a member could help with."""
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
@@ -14,6 +15,7 @@ from api.matching.schemas import CandidateOut, Candidates, SuggestionOut, Sugges
 from api.matching.text_model import TextModelCache
 from api.schemas import Point
 from matcher import (
+    Candidate,
     ConstraintViolation,
     MemberProfile,
     NeedSpec,
@@ -22,8 +24,11 @@ from matcher import (
     build_need_table,
     build_pool,
     check_member_for_role,
+    merge_best,
     rank_candidates,
     rank_suggestions,
+    score_ceiling,
+    settled,
 )
 
 SCORE_DECIMALS = 4
@@ -59,6 +64,63 @@ def _rounded(components: dict[str, float]) -> dict[str, float]:
     return {name: round(value, SCORE_DECIMALS) for name, value in components.items()}
 
 
+@dataclass(frozen=True, slots=True)
+class TopCandidates:
+    """The best candidates, and how many members the walk loaded and ranked to find them."""
+
+    candidates: list[Candidate]
+    members_scored: int
+
+
+def _best_candidates(
+    session: Session,
+    *,
+    principal: Principal,
+    need: NeedSpec,
+    limit: int,
+    now: datetime,
+    weights: Weights,
+    text_models: TextModelCache,
+    first_batch: int = repository.FIRST_BATCH,
+) -> TopCandidates:
+    """The engine's top ``limit`` for the need, from members walked nearest-first.
+
+    Each batch is ranked and merged into the best so far; the walk stops once the k-th best
+    beats the most any farther member could score (``matcher.topk``), so the cost follows k
+    and the density near the need, not how many people live within reach.
+    """
+    best: list[Candidate] = []
+    scored = 0
+    text_model = None
+    commitments_since = _month_start_before(need.starts_at)
+    for batch in repository.candidate_batches(
+        session, principal=principal, need=need, now=now, first_batch=first_batch
+    ):
+        if batch.rows:
+            if text_model is None:
+                text_model = text_models.get(session)
+            profiles = _member_profiles(session, batch.rows, commitments_since=commitments_since)
+            ranked = rank_candidates(
+                need,
+                build_pool(profiles, text_model=text_model),
+                weights=weights,
+                text_model=text_model,
+                now=now,
+                limit=limit,
+            )
+            best = merge_best(best, ranked, limit=limit)
+            scored += len(batch.rows)
+        ceiling = score_ceiling(
+            need,
+            weights=weights,
+            distance_km=batch.unseen_beyond_km,
+            largest_radius_km=batch.largest_radius_km,
+        )
+        if settled(best, limit=limit, ceiling=ceiling):
+            break
+    return TopCandidates(best, members_scored=scored)
+
+
 def candidates(
     session: Session,
     *,
@@ -76,21 +138,15 @@ def candidates(
     if found.status != "open":
         return Candidates(need_id=need_id, candidates=[])
     (need,) = _need_specs(session, [found])
-    rows = repository.candidate_rows(session, principal=principal, need=need, now=now)
-    if not rows:
-        return Candidates(need_id=need.id, candidates=[])
-    text_model = text_models.get(session)
-    member_profiles = _member_profiles(
-        session, rows, commitments_since=_month_start_before(need.starts_at)
-    )
-    ranked = rank_candidates(
-        need,
-        build_pool(member_profiles, text_model=text_model),
-        weights=weights,
-        text_model=text_model,
-        now=now,
+    ranked = _best_candidates(
+        session,
+        principal=principal,
+        need=need,
         limit=limit,
-    )
+        now=now,
+        weights=weights,
+        text_models=text_models,
+    ).candidates
     return Candidates(
         need_id=need.id,
         candidates=[
