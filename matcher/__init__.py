@@ -13,7 +13,7 @@ from matcher.pool import MemberPool, build_pool
 from matcher.ranking import rank_candidates, rank_suggestions
 from matcher.results import Candidate, ConstraintViolation, Suggestion
 from matcher.text_fit import TextFit
-from matcher.topk import merge_best, score_ceiling, settled
+from matcher.topk import member_ceilings, merge_best, settled
 from matcher.weights import Weights
 
 __all__ = [
@@ -35,9 +35,9 @@ __all__ = [
     "build_need_table",
     "build_pool",
     "check_member_for_role",
+    "member_ceilings",
     "merge_best",
     "rank_candidates",
     "rank_suggestions",
-    "score_ceiling",
     "settled",
 ]

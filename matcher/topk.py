@@ -1,50 +1,97 @@
-"""Exact top-k candidates from members walked nearest-first, batch by batch.
+"""Exact top-k candidates without loading everyone in reach.
 
-A dense city puts tens of thousands of members within reach of an agency's request, and a
-coordinator asks for twenty. Scores fall with distance, so the caller walks members
-nearest-first (from a spatial index), ranks each batch with the engine, keeps the k best so
-far, and stops as soon as no member farther out could beat the k-th: `score_ceiling` is the
-most any member at a given distance can score — the distance part at that distance for the
-largest travel radius anyone has, plus the most every other part can give for this need.
-The result equals the first k of ranking everyone, ties included, because every batch is
-ranked by the same rule (score, then member id) and the walk only stops on a strict bound.
+A dense city puts a hundred thousand members within reach of an agency's request, and a
+coordinator asks for twenty. Loading each member's whole profile (weekly rhythm, service
+history, commitments) costs far more than ranking them. So the caller first reads a light
+outline of everyone in reach (home, radius, stage, skills) and asks `member_ceilings` for the
+most each could score: every part of the score that the outline decides is computed exactly
+(distance, skill level, mentoring, urgency, affinity, and which roles they could take at
+all), and the parts it does not (interests, free time, fairness) count as full marks. It then
+loads and ranks members in order of falling ceiling and stops once the k-th best beats the
+next member's ceiling: nobody left could enter the list. The result equals the first k of
+ranking everyone, ties included, because every batch is ranked by the same rule (score, then
+member id) and the stop is strict.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
-from matcher.inputs import URGENCIES, NeedSpec
+import numpy as np
+import numpy.typing as npt
+
+from geo.distance import geodesic_km
+from matcher.inputs import EXPERIENCED_STAGES, URGENCIES, NeedSpec
 from matcher.results import Candidate
-from matcher.scoring import AFFINITY_AGENCY_REQUEST, AFFINITY_OWN_COMMUNITY, URGENCY_FIT
-from matcher.weights import COMPONENTS, Weights
+from matcher.scoring import (
+    NO_SKILL_LEVEL_FIT,
+    TEXT_SHARE_OF_SKILL,
+    URGENCY_FIT,
+    affinity_fit,
+    distance_fit,
+    mentoring_fit,
+    skill_level_fit,
+)
+from matcher.weights import Weights
 
-# Scores are sums of floats computed in numpy; the ceiling is lifted by this much so that
+FloatArray = npt.NDArray[np.float64]
+
+# Scores are sums of floats computed in numpy; each ceiling is lifted by this much so that
 # rounding can never put a real score above it.
 CEILING_SLACK = 1e-9
 
 
-def score_ceiling(
-    need: NeedSpec, *, weights: Weights, distance_km: float, largest_radius_km: float
-) -> float:
-    """The highest score any member at least `distance_km` from `need` could reach.
+def member_ceilings(
+    need: NeedSpec,
+    *,
+    weights: Weights,
+    lat: Sequence[float],
+    lon: Sequence[float],
+    max_travel_km: Sequence[float],
+    community_ids: Sequence[str],
+    stages: Sequence[str],
+    levels: Mapping[str, Sequence[int]],
+) -> FloatArray:
+    """The most each member could score for `need`; -inf where no role could be theirs.
 
-    A member's distance part is 1 - d / (their radius), at most 1 - d / `largest_radius_km`;
-    urgency is the need's own; affinity at most "own community" for a community's need and
-    "agency request" otherwise; skill, availability, fairness and mentoring at most 1.
+    Exact for the parts the outline decides; interests, free time and fairness at 1. A member
+    beyond their own radius, or below every open role's skill level, can never be a candidate.
+    `levels` holds each member's level in each skill a role asks for (0 when they have none).
     """
-    if largest_radius_km <= 0 or distance_km >= largest_radius_km:
-        nearness = 0.0
-    else:
-        nearness = 1.0 - max(distance_km, 0.0) / largest_radius_km
-    most = dict.fromkeys(COMPONENTS, 1.0)
-    most["distance"] = nearness
-    most["urgency"] = float(URGENCY_FIT[URGENCIES.index(need.urgency)])
-    most["affinity"] = (
-        AFFINITY_OWN_COMMUNITY if need.community_id is not None else AFFINITY_AGENCY_REQUEST
-    )
+    count = len(lat)
+    if count == 0:
+        return np.zeros(0)
     shares = weights.normalised()
-    return min(1.0, sum(shares[name] * most[name] for name in COMPONENTS)) + CEILING_SLACK
+    distance = np.asarray(geodesic_km(np.asarray(lat), np.asarray(lon), need.lat, need.lon))
+    radius = np.asarray(max_travel_km, dtype=np.float64)
+    experienced = np.isin(np.asarray(stages, dtype=object), sorted(EXPERIENCED_STAGES))
+    same_community = np.asarray(community_ids, dtype=object) == need.community_id
+    is_agency_request = np.full(count, need.agency_id is not None or need.community_id is None)
+    common = (
+        shares["distance"] * distance_fit(distance, radius)
+        + shares["urgency"] * float(URGENCY_FIT[URGENCIES.index(need.urgency)])
+        + shares["affinity"] * affinity_fit(same_community, is_agency_request, np.ones(count, bool))
+        + shares["availability"]
+        + shares["fairness"]
+    )
+    best_role = np.full(count, -np.inf)
+    for role in need.roles:
+        if role.filled >= role.count:
+            continue
+        if role.skill is None:
+            level_fit = np.full(count, NO_SKILL_LEVEL_FIT)
+            eligible = np.ones(count, dtype=np.bool_)
+        else:
+            level = np.asarray(levels[role.skill], dtype=np.int64)
+            level_fit = skill_level_fit(level, np.full(count, role.min_level), np.ones(count, bool))
+            eligible = level >= role.min_level
+        has_experienced = not EXPERIENCED_STAGES.isdisjoint(role.signed_up_stages)
+        part = shares["skill"] * (
+            (1 - TEXT_SHARE_OF_SKILL) * level_fit + TEXT_SHARE_OF_SKILL
+        ) + shares["mentoring"] * mentoring_fit(np.full(count, has_experienced), experienced)
+        best_role = np.where(eligible, np.maximum(best_role, part), best_role)
+    ceilings = np.minimum(common + best_role, 1.0) + CEILING_SLACK
+    return np.where(distance <= radius, ceilings, -np.inf)
 
 
 def merge_best(

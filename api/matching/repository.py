@@ -12,13 +12,11 @@ Members come with their service history in one query (correlated subqueries) and
 commitments in one more, however many there are: never one query per member.
 """
 
-import math
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Float, Row, Select, and_, func, not_, select, true
+from sqlalchemy import ColumnElement, Row, Select, and_, false, func, or_, select, true
 from sqlalchemy.orm import Session
 
 from api.auth.principal import Principal
@@ -207,134 +205,78 @@ def candidate_rows(
     return session.execute(_member_select(scope, now=now)).all()
 
 
-@dataclass(frozen=True, slots=True)
-class CandidateBatch:
-    """Members for the next step of a nearest-first walk, and how far the rest are."""
-
-    rows: Sequence[EngineRow]
-    unseen_beyond_km: float
-    """Every askable member not yet returned is at least this far (geodesic) from the need;
-    infinity once none is left within anyone's radius."""
-    largest_radius_km: float
-
-
-FIRST_BATCH = 256
-"""Members in the first step of a walk; each step takes ``BATCH_GROWTH`` times more."""
-BATCH_GROWTH = 4
+OUTLINE_COLUMNS = (
+    Member.id,
+    Member.community_id,
+    Member.home_lat,
+    Member.home_lon,
+    Member.max_travel_km,
+    Member.stage,
+)
+"""What ``matcher.member_ceilings`` needs of a member, with their levels in the need's skills
+(``level_<skill>``): a fraction of a full engine row, without the service history whose
+correlated subqueries are most of a full row's cost, and without decoding the skills JSON."""
 
 
-def candidate_batches(
-    session: Session,
-    *,
-    principal: Principal,
-    need: NeedSpec,
-    now: datetime,
-    first_batch: int = FIRST_BATCH,
-) -> Iterator[CandidateBatch]:
-    """Candidates nearest-first, in growing batches, until the caller has enough.
+def _level(skill: str) -> ColumnElement[int]:
+    return func.coalesce(Member.skills[skill].as_integer(), 0)
 
-    When the caller may ask only a few members (a coordinator's own, or a community's own
-    need) they come in one batch. Otherwise — an admin with an agency's or a network need,
-    where a dense city has tens of thousands in reach — the walk follows the spatial index
-    outwards: PostGIS's KNN (``<->`` on the GiST index), SQLite's bounding-box index in
-    widening rings. The caller stops reading once no farther member can make its top k.
-    """
+
+def _could_take_a_role(need: NeedSpec) -> ColumnElement[bool]:
+    """Members at the skill level of at least one open role (no role, or one without a
+    skill: everyone); the engine's own check decides, this only spares loading the rest."""
+    open_roles = [role for role in need.roles if role.filled < role.count]
+    if any(role.skill is None for role in open_roles):
+        return true()
+    return or_(
+        false(), *(_level(role.skill) >= role.min_level for role in open_roles if role.skill)
+    )
+
+
+def _roughly_reachable(
+    session: Session, need: NeedSpec, largest_radius_km: float
+) -> ColumnElement[bool]:
+    """A cheap superset of ``_reachable``: on PostGIS each member's own radius is tested on
+    the sphere with a margin (a fraction of the spheroid's cost per row); the engine's exact
+    distances then decide."""
+    if _dialect(session) != "postgresql":
+        return _reachable(session, need, largest_radius_km)
+    point = postgis_point(need.lat, need.lon)
+    return and_(
+        func.ST_DWithin(Member.home_geog, point, largest_radius_km * 1000.0),
+        func.ST_DWithin(
+            Member.home_geog, point, Member.max_travel_km * (1000.0 * (1 + SPHERE_MARGIN)), False
+        ),
+    )
+
+
+def candidate_outlines(
+    session: Session, *, principal: Principal, need: NeedSpec
+) -> Sequence[EngineRow]:
+    """``OUTLINE_COLUMNS`` and skill levels of the active members the caller may ask who
+    might reach the need and take a role: the first of the two steps an exact top-k takes
+    (see ``matcher.topk``)."""
     largest_radius = _largest_radius_km(session)
     if largest_radius is None:
-        return
-    if not principal.is_admin or (need.community_id is not None and not need.open_to_network):
-        rows = candidate_rows(session, principal=principal, need=need, now=now)
-        yield CandidateBatch(rows, unseen_beyond_km=math.inf, largest_radius_km=largest_radius)
-        return
-    if _dialect(session) == "postgresql":
-        yield from _knn_batches(session, principal, need, now, largest_radius, first_batch)
-    else:
-        yield from _ring_batches(session, principal, need, now, largest_radius)
-
-
-def _knn_batches(
-    session: Session,
-    principal: Principal,
-    need: NeedSpec,
-    now: datetime,
-    largest_radius_km: float,
-    first_batch: int,
-) -> Iterator[CandidateBatch]:
-    """The nearest ``limit`` askable members by KNN, re-walked with a growing limit.
-
-    Each step reads ids and distances only (the walk is an index scan that stops at the
-    limit) and loads engine rows for the new ones within their own radius. Re-walking the
-    nearer part costs at most 1 / (growth - 1) more than one walk would; it keeps the steps
-    exact where members tie on distance, which an OFFSET would not.
-    """
-    point = postgis_point(need.lat, need.lon)
-    distance_m = Member.home_geog.op("<->", return_type=Float)(point)
-    reaches = func.ST_DWithin(Member.home_geog, point, Member.max_travel_km * 1000.0)
-    seen: set[str] = set()
-    limit = first_batch
-    while True:
-        walked = session.execute(
-            select(Member.id, distance_m.label("distance_m"), reaches.label("reaches"))
-            .where(_askable_by(principal, need))
-            .order_by(distance_m)
-            .limit(limit)
-        ).all()
-        new_ids = [row.id for row in walked if row.id not in seen and row.reaches]
-        seen.update(row.id for row in walked)
-        edge_km = walked[-1].distance_m / 1000.0 if walked else math.inf
-        done = len(walked) < limit or edge_km > largest_radius_km
-        rows = _member_rows_by_id(session, new_ids, now=now)
-        # ``<->`` is the sphere distance; the engine's geodesic is within SPHERE_MARGIN of it.
-        beyond = math.inf if done else edge_km * (1 - SPHERE_MARGIN)
-        yield CandidateBatch(rows, unseen_beyond_km=beyond, largest_radius_km=largest_radius_km)
-        if done:
-            return
-        limit *= BATCH_GROWTH
-
-
-RING_STEPS = 6
-"""SQLite's rings: the largest radius halved this many times is the first ring's radius."""
-
-
-def _ring_batches(
-    session: Session,
-    principal: Principal,
-    need: NeedSpec,
-    now: datetime,
-    largest_radius_km: float,
-) -> Iterator[CandidateBatch]:
-    """Askable members in rings of doubling radius (no KNN in SQLite: the bounding-box index
-    serves each disc, and the inner disc's rows are dropped by the same exact test)."""
-    dialect = _dialect(session)
-
-    def disc(radius_km: float) -> ColumnElement[bool]:
-        return within_km(
-            dialect,
-            lat_column=Member.home_lat,
-            lon_column=Member.home_lon,
-            geography_column=Member.home_geog,
-            lat=need.lat,
-            lon=need.lon,
-            radius_km=radius_km,
+        return []
+    skills = sorted({role.skill for role in need.roles if role.skill})
+    statement: AnySelect = select(
+        *OUTLINE_COLUMNS, *(_level(skill).label(f"level_{skill}") for skill in skills)
+    )
+    return session.execute(
+        statement.where(
+            _askable_by(principal, need),
+            _roughly_reachable(session, need, largest_radius),
+            _could_take_a_role(need),
         )
-
-    inner: float | None = None
-    for step in range(RING_STEPS, -1, -1):
-        outer = largest_radius_km / 2**step
-        ring = [disc(outer)] if inner is None else [disc(outer), not_(disc(inner))]
-        scope = select(Member).where(
-            _askable_by(principal, need), _reachable(session, need, largest_radius_km), *ring
-        )
-        rows = session.execute(_member_select(scope, now=now)).all()
-        beyond = math.inf if step == 0 else outer
-        yield CandidateBatch(rows, unseen_beyond_km=beyond, largest_radius_km=largest_radius_km)
-        inner = outer
+    ).all()
 
 
-def _member_rows_by_id(
+def member_rows_by_id(
     session: Session, member_ids: Sequence[str], *, now: datetime
 ) -> list[EngineRow]:
-    """Engine rows for these members (unscoped: the ids come from a scoped walk)."""
+    """Engine rows for these members, in no particular order (unscoped: the ids come from a
+    scoped query such as ``candidate_outlines``)."""
     dialect = _dialect(session)
     rows: list[EngineRow] = []
     for batch in _batches(member_ids):

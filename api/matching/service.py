@@ -4,6 +4,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+import numpy as np
 from sqlalchemy.orm import Session
 
 from api.auth.principal import Principal
@@ -24,10 +25,10 @@ from matcher import (
     build_need_table,
     build_pool,
     check_member_for_role,
+    member_ceilings,
     merge_best,
     rank_candidates,
     rank_suggestions,
-    score_ceiling,
     settled,
 )
 
@@ -72,6 +73,11 @@ class TopCandidates:
     members_scored: int
 
 
+FIRST_BATCH = 256
+"""Members loaded in full in the first step of an exact top-k; each step loads twice as many."""
+BATCH_GROWTH = 2
+
+
 def _best_candidates(
     session: Session,
     *,
@@ -81,44 +87,79 @@ def _best_candidates(
     now: datetime,
     weights: Weights,
     text_models: TextModelCache,
-    first_batch: int = repository.FIRST_BATCH,
+    first_batch: int = FIRST_BATCH,
 ) -> TopCandidates:
-    """The engine's top ``limit`` for the need, from members walked nearest-first.
+    """The engine's top ``limit`` for the need, loading full profiles only as far as needed.
 
-    Each batch is ranked and merged into the best so far; the walk stops once the k-th best
-    beats the most any farther member could score (``matcher.topk``), so the cost follows k
-    and the density near the need, not how many people live within reach.
+    A light outline of everyone in reach gives each member's ceiling (``matcher.topk``);
+    members are then loaded and ranked in order of falling ceiling until the k-th best beats
+    the next ceiling. A coordinator's own members are few: they are loaded at once.
     """
-    best: list[Candidate] = []
-    scored = 0
-    text_model = None
-    commitments_since = _month_start_before(need.starts_at)
-    for batch in repository.candidate_batches(
-        session, principal=principal, need=need, now=now, first_batch=first_batch
-    ):
-        if batch.rows:
-            if text_model is None:
-                text_model = text_models.get(session)
-            profiles = _member_profiles(session, batch.rows, commitments_since=commitments_since)
-            ranked = rank_candidates(
-                need,
-                build_pool(profiles, text_model=text_model),
-                weights=weights,
-                text_model=text_model,
-                now=now,
-                limit=limit,
-            )
-            best = merge_best(best, ranked, limit=limit)
-            scored += len(batch.rows)
-        ceiling = score_ceiling(
-            need,
-            weights=weights,
-            distance_km=batch.unseen_beyond_km,
-            largest_radius_km=batch.largest_radius_km,
+    if not principal.is_admin or (need.community_id is not None and not need.open_to_network):
+        rows = repository.candidate_rows(session, principal=principal, need=need, now=now)
+        return TopCandidates(
+            _rank(session, need, rows, limit=limit, now=now, weights=weights, models=text_models),
+            members_scored=len(rows),
         )
-        if settled(best, limit=limit, ceiling=ceiling):
+    outlines = repository.candidate_outlines(session, principal=principal, need=need)
+    ceilings = member_ceilings(
+        need,
+        weights=weights,
+        lat=[row.home_lat for row in outlines],
+        lon=[row.home_lon for row in outlines],
+        max_travel_km=[row.max_travel_km for row in outlines],
+        community_ids=[row.community_id for row in outlines],
+        stages=[row.stage for row in outlines],
+        levels={
+            skill: [row._mapping[f"level_{skill}"] for row in outlines]
+            for skill in {role.skill for role in need.roles if role.skill}
+        },
+    )
+    hopeful = np.flatnonzero(ceilings > -np.inf)
+    order = hopeful[np.argsort(-ceilings[hopeful], kind="stable")]
+    best: list[Candidate] = []
+    start, size = 0, first_batch
+    while start < order.size:
+        chosen = order[start : start + size]
+        rows = repository.member_rows_by_id(
+            session, [outlines[index].id for index in chosen], now=now
+        )
+        ranked = _rank(
+            session, need, rows, limit=limit, now=now, weights=weights, models=text_models
+        )
+        best = merge_best(best, ranked, limit=limit)
+        start, size = start + chosen.size, size * BATCH_GROWTH
+        following = float(ceilings[order[start]]) if start < order.size else -np.inf
+        if settled(best, limit=limit, ceiling=following):
             break
-    return TopCandidates(best, members_scored=scored)
+    return TopCandidates(best, members_scored=start)
+
+
+def _rank(
+    session: Session,
+    need: NeedSpec,
+    rows: Sequence[EngineRow],
+    *,
+    limit: int,
+    now: datetime,
+    weights: Weights,
+    models: TextModelCache,
+) -> list[Candidate]:
+    """The engine's ranking of these members for the need (with their commitments)."""
+    if not rows:
+        return []
+    text_model = models.get(session)
+    profiles = _member_profiles(
+        session, rows, commitments_since=_month_start_before(need.starts_at)
+    )
+    return rank_candidates(
+        need,
+        build_pool(profiles, text_model=text_model),
+        weights=weights,
+        text_model=text_model,
+        now=now,
+        limit=limit,
+    )
 
 
 def candidates(

@@ -1,11 +1,12 @@
 """The ceiling that lets a nearest-first walk stop early, and the merge of ranked batches."""
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from matcher import Candidate, TextFit, Weights, rank_candidates
-from matcher.topk import merge_best, score_ceiling, settled
-from tests.matcher.factories import NOW, distance_km, need
+from matcher.topk import member_ceilings, merge_best, settled
+from tests.matcher.factories import NOW, distance_km, member, need, role
 from tests.matcher.strategies import scenarios
 
 PROPERTY = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -21,26 +22,40 @@ weights = st.builds(
 )
 
 
+def ceilings(need_record, records, chosen):
+    return member_ceilings(
+        need_record,
+        weights=chosen,
+        lat=[r.lat for r in records],
+        lon=[r.lon for r in records],
+        max_travel_km=[r.max_travel_km for r in records],
+        community_ids=[r.community_id for r in records],
+        stages=[r.stage for r in records],
+        levels={
+            skill: [r.skills.get(skill, 0) for r in records]
+            for skill in {role.skill for role in need_record.roles if role.skill}
+        },
+    )
+
+
 @PROPERTY
 @given(scenarios() | scenarios(welcoming=True), weights, st.booleans())
-def test_no_member_scores_above_the_ceiling_at_their_distance(scenario, chosen, with_text):
+def test_no_member_scores_above_their_ceiling_and_none_without_one_is_ranked(
+    scenario, chosen, with_text
+):
     need_record, records = scenario
     model = (
         TextFit().fit([need_record.description, *(r.interests for r in records)])
-        if (with_text)
+        if with_text
         else None
     )
-    largest = max(record.max_travel_km for record in records)
-    by_id = {record.id: record for record in records}
+    ids = [r.id for r in records]
+    ceiling_of = dict(zip(ids, ceilings(need_record, records, chosen), strict=True))
     ranked = rank_candidates(
         need_record, records, weights=chosen, text_model=model, now=NOW, limit=len(records)
     )
     for candidate in ranked:
-        distance = distance_km(by_id[candidate.member_id], need_record)
-        ceiling = score_ceiling(
-            need_record, weights=chosen, distance_km=distance, largest_radius_km=largest
-        )
-        assert candidate.score <= ceiling
+        assert candidate.score <= ceiling_of[candidate.member_id]
 
 
 @PROPERTY
@@ -61,13 +76,24 @@ def test_merging_ranked_batches_gives_the_ranking_of_their_union(scenario, limit
     assert best == whole
 
 
-def test_the_ceiling_falls_with_distance_down_to_the_rest_of_the_score():
-    record = need()
-    near = score_ceiling(record, weights=Weights(), distance_km=0, largest_radius_km=20)
-    mid = score_ceiling(record, weights=Weights(), distance_km=10, largest_radius_km=20)
-    beyond = score_ceiling(record, weights=Weights(), distance_km=25, largest_radius_km=20)
-    assert near > mid > beyond
-    assert round(near - beyond, 6) == round(Weights().normalised()["distance"], 6)
+def test_a_ceiling_is_exact_for_what_the_outline_decides():
+    """Full marks for interests, free time and fairness; the rest is the real score's."""
+    near, far = member(lat=need().lat, lon=need().lon), member(id="m2", max_travel_km=1.5)
+    close, distant = ceilings(need(), [near, far], Weights())
+    shares = Weights().normalised()
+    assert close - distant == pytest.approx(
+        shares["distance"] * 1.0 / 1.5 * distance_km(far, need())
+    )
+
+
+def test_no_ceiling_for_members_beyond_their_radius_or_below_every_role():
+    out_of_reach = member(max_travel_km=0.5)
+    unskilled = member(id="m2", skills={})
+    skilled_need = need(roles=(role(skill="cooking", min_level=2),))
+    assert list(ceilings(skilled_need, [out_of_reach, unskilled], Weights())) == [
+        float("-inf"),
+        float("-inf"),
+    ]
 
 
 def test_a_walk_is_settled_only_when_the_kth_best_beats_the_ceiling_strictly():
