@@ -20,6 +20,7 @@ from api.auth.principal import Principal
 from api.db.models import Agency, Community, Member, Need, NeedRole
 from api.matching import repository, service
 from matcher import Weights, build_pool, rank_candidates
+from tests.matcher.strategies import weights as any_weights
 
 NOW = datetime(2030, 6, 3, 9, tzinfo=UTC)  # a Monday
 CENTRE = (51.4545, -2.5879)
@@ -38,19 +39,7 @@ NEARNESS_ONLY = Weights(
 )
 """Scores are then the distance part alone and the ceiling is tight: a walk that stops a
 step early, or loses a tie at a batch's edge, shows."""
-weights = st.one_of(
-    st.sampled_from([Weights(), NEARNESS_ONLY]),
-    st.builds(
-        Weights,
-        distance=st.floats(min_value=0.05, max_value=1),
-        skill=st.floats(min_value=0, max_value=1),
-        availability=st.floats(min_value=0, max_value=1),
-        fairness=st.floats(min_value=0, max_value=1),
-        urgency=st.floats(min_value=0, max_value=1),
-        affinity=st.floats(min_value=0, max_value=1),
-        mentoring=st.floats(min_value=0, max_value=1),
-    ),
-)
+weights = st.one_of(st.sampled_from([Weights(), NEARNESS_ONLY]), any_weights())
 CO_LOCATED = {
     "home": SHARED_HOMES[0],
     "radius": 60.0,

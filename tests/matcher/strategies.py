@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 from hypothesis import strategies as st
 
-from matcher import Commitment, MemberProfile, NeedSpec, RoleSpec, WeeklyWindow
+from matcher import Commitment, MemberProfile, NeedSpec, RoleSpec, WeeklyWindow, Weights
 from matcher.inputs import STAGES, URGENCIES
 from tests.matcher.factories import NEED_LAT, NEED_LON
 
@@ -154,3 +154,17 @@ def scenarios(
         for index in range(count)
     ]
     return need, crowd
+
+
+def weights() -> st.SearchStrategy[Weights]:
+    """Any valid weights: each component in [0, 1], distance always counting a little."""
+    return st.builds(
+        Weights,
+        distance=st.floats(min_value=0.01, max_value=1),
+        skill=st.floats(min_value=0, max_value=1),
+        availability=st.floats(min_value=0, max_value=1),
+        fairness=st.floats(min_value=0, max_value=1),
+        urgency=st.floats(min_value=0, max_value=1),
+        affinity=st.floats(min_value=0, max_value=1),
+        mentoring=st.floats(min_value=0, max_value=1),
+    )

@@ -7,19 +7,9 @@ from hypothesis import strategies as st
 from matcher import Candidate, TextFit, Weights, rank_candidates
 from matcher.topk import member_ceilings, merge_best, settled
 from tests.matcher.factories import NOW, distance_km, member, need, role
-from tests.matcher.strategies import scenarios
+from tests.matcher.strategies import scenarios, weights
 
 PROPERTY = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-weights = st.builds(
-    Weights,
-    distance=st.floats(min_value=0.01, max_value=1),
-    skill=st.floats(min_value=0, max_value=1),
-    availability=st.floats(min_value=0, max_value=1),
-    fairness=st.floats(min_value=0, max_value=1),
-    urgency=st.floats(min_value=0, max_value=1),
-    affinity=st.floats(min_value=0, max_value=1),
-    mentoring=st.floats(min_value=0, max_value=1),
-)
 
 
 def ceilings(need_record, records, chosen):
@@ -39,7 +29,7 @@ def ceilings(need_record, records, chosen):
 
 
 @PROPERTY
-@given(scenarios() | scenarios(welcoming=True), weights, st.booleans())
+@given(scenarios() | scenarios(welcoming=True), weights(), st.booleans())
 def test_no_member_scores_above_their_ceiling_and_none_without_one_is_ranked(
     scenario, chosen, with_text
 ):
