@@ -13,6 +13,7 @@ commitments in one more, however many there are: never one query per member.
 """
 
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -213,8 +214,8 @@ OUTLINE_COLUMNS = (
     Member.max_travel_km,
     Member.stage,
 )
-"""What ``matcher.member_ceilings`` needs of a member, with their levels in the need's skills
-(``level_<skill>``): a fraction of a full engine row, without the service history whose
+"""What ``matcher.member_ceilings`` needs of a member, with their levels in the need's skills:
+a fraction of a full engine row, without the service history whose
 correlated subqueries are most of a full row's cost, and without decoding the skills JSON."""
 
 
@@ -250,26 +251,52 @@ def _roughly_reachable(
     )
 
 
-def candidate_outlines(
-    session: Session, *, principal: Principal, need: NeedSpec
-) -> Sequence[EngineRow]:
-    """``OUTLINE_COLUMNS`` and skill levels of the active members the caller may ask who
-    might reach the need and take a role: the first of the two steps an exact top-k takes
-    (see ``matcher.topk``)."""
-    largest_radius = _largest_radius_km(session)
-    if largest_radius is None:
-        return []
+@dataclass(frozen=True, slots=True)
+class Outlines:
+    """``OUTLINE_COLUMNS`` as columns (one entry per member), and each member's level in each
+    skill the need asks for: what ``matcher.member_ceilings`` takes, without a row object
+    per member on the way."""
+
+    ids: tuple[str, ...]
+    community_ids: tuple[str, ...]
+    lat: tuple[float, ...]
+    lon: tuple[float, ...]
+    max_travel_km: tuple[float, ...]
+    stages: tuple[str, ...]
+    levels: dict[str, tuple[int, ...]]
+
+
+def candidate_outlines(session: Session, *, principal: Principal, need: NeedSpec) -> Outlines:
+    """The active members the caller may ask who might reach the need and take a role, as
+    outlines: the first of the two steps an exact top-k takes (see ``matcher.topk``)."""
     skills = sorted({role.skill for role in need.roles if role.skill})
-    statement: AnySelect = select(
-        *OUTLINE_COLUMNS, *(_level(skill).label(f"level_{skill}") for skill in skills)
-    )
-    return session.execute(
-        statement.where(
-            _askable_by(principal, need),
-            _roughly_reachable(session, need, largest_radius),
-            _could_take_a_role(need),
+    largest_radius = _largest_radius_km(session)
+    rows: Sequence[EngineRow] = []
+    if largest_radius is not None:
+        statement: AnySelect = select(*OUTLINE_COLUMNS, *(_level(skill) for skill in skills))
+        rows = (
+            session.execute(
+                statement.where(
+                    _askable_by(principal, need),
+                    _roughly_reachable(session, need, largest_radius),
+                    _could_take_a_role(need),
+                )
+            )
+            .tuples()
+            .all()
         )
-    ).all()
+    # One transposition in C rather than a Python loop per column over every member in reach.
+    columns = list(zip(*rows, strict=True)) or [()] * (len(OUTLINE_COLUMNS) + len(skills))
+    ids, community_ids, lat, lon, max_travel_km, stages, *levels = columns
+    return Outlines(
+        ids=ids,
+        community_ids=community_ids,
+        lat=lat,
+        lon=lon,
+        max_travel_km=max_travel_km,
+        stages=stages,
+        levels=dict(zip(skills, levels, strict=True)),
+    )
 
 
 def member_rows_by_id(

@@ -105,15 +105,12 @@ def _best_candidates(
     ceilings = member_ceilings(
         need,
         weights=weights,
-        lat=[row.home_lat for row in outlines],
-        lon=[row.home_lon for row in outlines],
-        max_travel_km=[row.max_travel_km for row in outlines],
-        community_ids=[row.community_id for row in outlines],
-        stages=[row.stage for row in outlines],
-        levels={
-            skill: [row._mapping[f"level_{skill}"] for row in outlines]
-            for skill in {role.skill for role in need.roles if role.skill}
-        },
+        lat=outlines.lat,
+        lon=outlines.lon,
+        max_travel_km=outlines.max_travel_km,
+        community_ids=outlines.community_ids,
+        stages=outlines.stages,
+        levels=outlines.levels,
     )
     hopeful = np.flatnonzero(ceilings > -np.inf)
     order = hopeful[np.argsort(-ceilings[hopeful], kind="stable")]
@@ -122,7 +119,7 @@ def _best_candidates(
     while start < order.size:
         chosen = order[start : start + size]
         rows = repository.member_rows_by_id(
-            session, [outlines[index].id for index in chosen], now=now
+            session, [outlines.ids[index] for index in chosen], now=now
         )
         ranked = _rank(
             session, need, rows, limit=limit, now=now, weights=weights, models=text_models
