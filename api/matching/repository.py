@@ -274,17 +274,13 @@ def candidate_outlines(session: Session, *, principal: Principal, need: NeedSpec
     rows: Sequence[EngineRow] = []
     if largest_radius is not None:
         statement: AnySelect = select(*OUTLINE_COLUMNS, *(_level(skill) for skill in skills))
-        rows = (
-            session.execute(
-                statement.where(
-                    _askable_by(principal, need),
-                    _roughly_reachable(session, need, largest_radius),
-                    _could_take_a_role(need),
-                )
+        rows = session.execute(
+            statement.where(
+                _askable_by(principal, need),
+                _roughly_reachable(session, need, largest_radius),
+                _could_take_a_role(need),
             )
-            .tuples()
-            .all()
-        )
+        ).all()
     # One transposition in C rather than a Python loop per column over every member in reach.
     columns = list(zip(*rows, strict=True)) or [()] * (len(OUTLINE_COLUMNS) + len(skills))
     ids, community_ids, lat, lon, max_travel_km, stages, *levels = columns
