@@ -22,7 +22,7 @@ from api.errors import (
 )
 from api.maps import service
 from api.maps.schemas import CommunityMap, NeedFeatureCollection
-from api.needs.schemas import DEFAULT_RADIUS_KM, Near, RadiusKm, parse_near
+from api.needs.schemas import Near, NeedFilter, RadiusKm
 from api.schemas import Cursor, Limit, ResourceId
 from api.vocabulary import NeedStatus
 
@@ -94,9 +94,7 @@ def needs_geojson(
     collection = service.need_features(
         session,
         principal=principal,
-        status=status,
-        near=parse_near(near, radius_km),
-        radius_km=radius_km or DEFAULT_RADIUS_KM,
+        filters=NeedFilter.from_query(status, near, radius_km),
         limit=limit,
         cursor=cursor,
     )

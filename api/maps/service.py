@@ -34,9 +34,8 @@ from api.maps.schemas import (
 )
 from api.members import service as members
 from api.needs import service as needs
-from api.needs.schemas import NeedOut
+from api.needs.schemas import NeedFilter, NeedOut
 from api.privacy import coarse_point
-from api.vocabulary import NeedStatus
 
 
 def _need_properties(need: NeedOut) -> dict[str, Any]:
@@ -59,9 +58,7 @@ def need_features(
     session: Session,
     *,
     principal: Principal,
-    status: NeedStatus | None,
-    near: tuple[float, float] | None,
-    radius_km: float,
+    filters: NeedFilter,
     limit: int,
     cursor: str | None,
 ) -> NeedFeatureCollection:
@@ -70,9 +67,7 @@ def need_features(
     page = needs.list_needs(
         session,
         principal=principal,
-        status=status,
-        near=near,
-        radius_km=radius_km,
+        filters=filters,
         limit=limit,
         cursor=cursor,
     )

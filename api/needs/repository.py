@@ -11,11 +11,11 @@ from sqlalchemy.orm import Session
 
 from api.auth.principal import Principal
 from api.db.models import Need
+from api.needs.schemas import NeedFilter
 from api.pagination import SortKey, paginate
 from api.privacy import needs_within_km
 from api.schemas import Page
 from api.scopes import need_owned_by, need_seen_exactly_by, need_visible_to
-from api.vocabulary import NeedStatus
 
 T = TypeVar("T")
 
@@ -65,23 +65,21 @@ def page_readable(
     session: Session,
     *,
     principal: Principal,
-    status: NeedStatus | None,
-    near: tuple[float, float] | None,
-    radius_km: float,
+    filters: NeedFilter,
     limit: int,
     cursor: str | None,
     to_out: Callable[[Need, bool], T],
 ) -> Page[T]:
-    """A page of the needs the caller may read, soonest first, each passed to ``to_out`` with
-    its exact-location flag; ``near`` (lat, lon) limits them to ``radius_km`` around it."""
+    """A page of the needs the caller may read that pass ``filters``, soonest first, each
+    passed to ``to_out`` with its exact-location flag."""
     statement = readable(principal)
-    if status is not None:
-        statement = statement.where(Need.status == status)
-    if near is not None:
-        lat, lon = near
+    if filters.status is not None:
+        statement = statement.where(Need.status == filters.status)
+    if filters.near is not None:
+        lat, lon = filters.near
         dialect = session.get_bind().dialect.name
         statement = statement.where(
-            needs_within_km(dialect, principal, lat=lat, lon=lon, radius_km=radius_km)
+            needs_within_km(dialect, principal, lat=lat, lon=lon, radius_km=filters.radius_km)
         )
     return paginate(
         session,

@@ -16,13 +16,12 @@ from api.errors import (
 from api.idempotency import IdempotencyKey
 from api.needs import service
 from api.needs.schemas import (
-    DEFAULT_RADIUS_KM,
     Near,
     NeedCreate,
+    NeedFilter,
     NeedOut,
     NeedUpdate,
     RadiusKm,
-    parse_near,
 )
 from api.schemas import Cursor, Limit, Page, ResourceId
 from api.vocabulary import NeedStatus
@@ -71,9 +70,7 @@ def list_needs(
     return service.list_needs(
         session,
         principal=principal,
-        status=status,
-        near=parse_near(near, radius_km),
-        radius_km=radius_km or DEFAULT_RADIUS_KM,
+        filters=NeedFilter.from_query(status, near, radius_km),
         limit=limit,
         cursor=cursor,
     )

@@ -1,5 +1,6 @@
 """Request and response bodies for needs."""
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Annotated
 
@@ -181,3 +182,23 @@ def parse_near(near: str | None, radius_km: float | None) -> tuple[float, float]
     if not -180 <= lon <= 180:
         raise FieldError(("query", "near"), "longitude must be within [-180, 180]")
     return lat, lon
+
+
+@dataclass(frozen=True, slots=True)
+class NeedFilter:
+    """What a need list asks for, checked once: a status, and an area (``near`` + radius)."""
+
+    status: NeedStatus | None = None
+    near: tuple[float, float] | None = None
+    radius_km: float = DEFAULT_RADIUS_KM
+
+    @classmethod
+    def from_query(
+        cls, status: NeedStatus | None, near: str | None, radius_km: float | None
+    ) -> "NeedFilter":
+        """The filter of ``GET /v1/needs`` (and its map) from the query as given."""
+        return cls(
+            status=status,
+            near=parse_near(near, radius_km),
+            radius_km=radius_km or DEFAULT_RADIUS_KM,
+        )

@@ -12,10 +12,9 @@ from api.db.models import Need, NeedRole
 from api.errors import Conflict, FieldError, NotFound
 from api.geocoding.service import Located, located, required_place
 from api.needs import repository
-from api.needs.schemas import NeedCreate, NeedOut, NeedUpdate, RoleIn, RoleOut
+from api.needs.schemas import NeedCreate, NeedFilter, NeedOut, NeedUpdate, RoleIn, RoleOut
 from api.privacy import need_location, place_need
 from api.schemas import Page
-from api.vocabulary import NeedStatus
 from geo.geocoding import Geocoder
 
 EDITABLE_STATUSES = ("open", "filled")
@@ -244,9 +243,7 @@ def list_needs(
     session: Session,
     *,
     principal: Principal,
-    status: NeedStatus | None,
-    near: tuple[float, float] | None,
-    radius_km: float,
+    filters: NeedFilter,
     limit: int,
     cursor: str | None,
 ) -> Page[NeedOut]:
@@ -254,9 +251,7 @@ def list_needs(
     return repository.page_readable(
         session,
         principal=principal,
-        status=status,
-        near=near,
-        radius_km=radius_km,
+        filters=filters,
         limit=limit,
         cursor=cursor,
         to_out=lambda need, exact: to_out(need, exact=exact),
