@@ -6,17 +6,16 @@ coordinators, agencies and keys are for admins only.
 """
 
 from collections.abc import Callable
-from datetime import datetime
 from typing import TypeVar
 
 from sqlalchemy import Select, false, or_, select
 from sqlalchemy.orm import Session
 
+from api.audit.schemas import AuditFilter
 from api.auth.principal import Principal
 from api.db.models import AuditEvent, Member, Need, Signup
 from api.pagination import SortKey, paginate
 from api.schemas import Page
-from api.vocabulary import ObjectType
 
 T = TypeVar("T")
 
@@ -47,24 +46,21 @@ def page_readable(
     session: Session,
     *,
     principal: Principal,
-    object_type: ObjectType | None,
-    object_id: str | None,
-    actor_id: str | None,
-    since: datetime | None,
+    filters: AuditFilter,
     limit: int,
     cursor: str | None,
     to_out: Callable[[AuditEvent], T],
 ) -> Page[T]:
-    """A page of the events the caller may read, newest first, filtered by what is given."""
+    """A page of the events the caller may read, newest first, narrowed by ``filters``."""
     statement = readable(principal)
-    if object_type is not None:
-        statement = statement.where(AuditEvent.object_type == object_type)
-    if object_id is not None:
-        statement = statement.where(AuditEvent.object_id == object_id)
-    if actor_id is not None:
-        statement = statement.where(AuditEvent.actor_id == actor_id)
-    if since is not None:
-        statement = statement.where(AuditEvent.at >= since)
+    if filters.object_type is not None:
+        statement = statement.where(AuditEvent.object_type == filters.object_type)
+    if filters.object_id is not None:
+        statement = statement.where(AuditEvent.object_id == filters.object_id)
+    if filters.actor_id is not None:
+        statement = statement.where(AuditEvent.actor_id == filters.actor_id)
+    if filters.since is not None:
+        statement = statement.where(AuditEvent.at >= filters.since)
     return paginate(
         session,
         statement,

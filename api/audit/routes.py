@@ -9,7 +9,7 @@ from pydantic import BeforeValidator
 
 from api import patterns
 from api.audit import service
-from api.audit.schemas import AuditEventOut
+from api.audit.schemas import AuditEventOut, AuditFilter
 from api.deps import DbSession, Manager
 from api.errors import FieldError, Forbidden, Unauthorized, responses
 from api.schemas import Cursor, Limit, Page
@@ -55,10 +55,9 @@ def list_audit_events(
     return service.list_events(
         session,
         principal=principal,
-        object_type=object_type,
-        object_id=object_id,
-        actor_id=actor_id,
-        since=since,
+        filters=AuditFilter(
+            object_type=object_type, object_id=object_id, actor_id=actor_id, since=since
+        ),
         limit=limit,
         cursor=cursor,
     )

@@ -1,5 +1,6 @@
 """Response bodies for the audit log."""
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -23,3 +24,13 @@ class AuditEventOut(BaseModel):
     object_type: ObjectType
     object_id: Id | None
     detail: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class AuditFilter:
+    """What an audit list asks for; each field given narrows it."""
+
+    object_type: ObjectType | None = None
+    object_id: str | None = None
+    actor_id: str | None = None
+    since: datetime | None = None

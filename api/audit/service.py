@@ -6,12 +6,11 @@ and field *names* only, never values, so erasing a member needs no audit rewrite
 """
 
 from collections.abc import Iterable
-from datetime import datetime
 
 from sqlalchemy.orm import Session
 
 from api.audit import repository
-from api.audit.schemas import AuditEventOut
+from api.audit.schemas import AuditEventOut, AuditFilter
 from api.auth.principal import Principal
 from api.db.models import AuditEvent
 from api.schemas import Page
@@ -64,10 +63,7 @@ def list_events(
     session: Session,
     *,
     principal: Principal,
-    object_type: ObjectType | None,
-    object_id: str | None,
-    actor_id: str | None,
-    since: datetime | None,
+    filters: AuditFilter,
     limit: int,
     cursor: str | None,
 ) -> Page[AuditEventOut]:
@@ -75,10 +71,7 @@ def list_events(
     return repository.page_readable(
         session,
         principal=principal,
-        object_type=object_type,
-        object_id=object_id,
-        actor_id=actor_id,
-        since=since,
+        filters=filters,
         limit=limit,
         cursor=cursor,
         to_out=to_out,
