@@ -78,7 +78,7 @@ FIRST_BATCH = 256
 BATCH_GROWTH = 2
 
 
-def _best_candidates(
+def best_candidates(
     session: Session,
     *,
     principal: Principal,
@@ -176,7 +176,7 @@ def candidates(
     if found.status != "open":
         return Candidates(need_id=need_id, candidates=[])
     (need,) = _need_specs(session, [found])
-    ranked = _best_candidates(
+    ranked = best_candidates(
         session,
         principal=principal,
         need=need,

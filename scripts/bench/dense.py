@@ -45,7 +45,7 @@ def _median_ms(call: Callable[[], Any], repeat: int) -> tuple[float, Any]:
 def _top_k(
     session: Session, need: NeedSpec, models: TextModelCache, now: datetime
 ) -> service.TopCandidates:
-    return service._best_candidates(
+    return service.best_candidates(
         session,
         principal=ADMIN,
         need=need,

@@ -153,7 +153,7 @@ def test_the_walk_returns_exactly_the_first_k_of_the_full_ranking(
     assert found is not None
     (need,) = service._need_specs(sessions, [found])
     text_models = app.state.text_models
-    walked = service._best_candidates(
+    walked = service.best_candidates(
         sessions,
         principal=ADMIN,
         need=need,
@@ -206,7 +206,7 @@ def test_the_walk_stops_before_the_far_members_when_the_near_ones_are_best(
     found = repository.readable_need_row(sessions, principal=ADMIN, need_id=stored.id)
     assert found is not None
     (need,) = service._need_specs(sessions, [found])
-    best = service._best_candidates(
+    best = service.best_candidates(
         sessions,
         principal=ADMIN,
         need=need,
