@@ -100,6 +100,12 @@ class Settings(BaseSettings):
     text_model_max_age_s: float = Field(
         default=600, gt=0, description="Seconds before the TF-IDF text model is refitted."
     )
+    member_snapshot: bool = Field(
+        default=True,
+        description="Keep every active member's matching data in each worker's memory, so "
+        "candidates for agency and network requests in dense places take milliseconds "
+        "(about 0.5 GB per worker per million members); off, they are read from the database.",
+    )
     weight: Weights = Field(
         default_factory=Weights,
         description="The engine's score weights, one per component of ``matcher.Weights`` "

@@ -13,7 +13,7 @@ from matcher.pool import MemberPool, build_pool
 from matcher.ranking import rank_candidates, rank_suggestions
 from matcher.results import Candidate, ConstraintViolation, Suggestion
 from matcher.text_fit import TextFit
-from matcher.topk import member_ceilings, merge_best, settled
+from matcher.topk import member_ceilings, merge_best, resident_ceilings, settled
 from matcher.weights import Weights
 
 __all__ = [
@@ -39,5 +39,6 @@ __all__ = [
     "merge_best",
     "rank_candidates",
     "rank_suggestions",
+    "resident_ceilings",
     "settled",
 ]

@@ -24,7 +24,7 @@ from matcher.availability import (
     merge_slots,
     slot_keys,
 )
-from matcher.columns import coerce_columns, column, dtypes, names_by_rows, sort_ranks
+from matcher.columns import coerce_columns, column, dtypes, expand, names_by_rows, sort_ranks
 from matcher.inputs import EXPERIENCED_STAGES, MINUTES_PER_DAY, STAGES, MemberProfile
 from matcher.local_time import epoch_seconds
 from matcher.text_fit import TextFit, TextVectors
@@ -157,6 +157,34 @@ class MemberPool:
 
     def __len__(self) -> int:
         return int(self.ids.shape[0])
+
+    def take(self, rows: IntArray) -> MemberPool:
+        """The members at pool indices `rows`, in that order, with their slots, blackouts,
+        commitments and interest vectors.
+
+        Costs what is taken, not the pool's size (each member's items are found by binary
+        search), so a large resident pool can be ranked a slice at a time.
+        """
+        rows = np.asarray(rows, dtype=np.int64)
+        taken: dict[str, Any] = {name: getattr(self, name)[rows] for name in POOL_COLUMNS["member"]}
+        for kind in ITEM_ROWS:
+            owner = getattr(self, f"{kind}_member")
+            starts = np.searchsorted(owner, rows, side="left").astype(np.int64)
+            counts = np.searchsorted(owner, rows, side="right") - starts
+            new_owner, source, _ = expand(starts, counts)
+            for name in POOL_COLUMNS[kind]:
+                taken[name] = new_owner if name == f"{kind}_member" else getattr(self, name)[source]
+        vectors = self.interest_vectors
+        return MemberPool(
+            **taken,
+            skill_names=self.skill_names,
+            skill_levels=self.skill_levels[rows],
+            check_names=self.check_names,
+            has_check=self.has_check[rows],
+            interest_vectors=None
+            if vectors is None
+            else TextVectors(rows=vectors.rows[rows], fitting=vectors.fitting),
+        )
 
     def with_interest_vectors(self, text_model: TextFit) -> MemberPool:
         """The same pool with interests vectorised once by a fitted `text_model`."""

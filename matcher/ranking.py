@@ -89,6 +89,26 @@ def rank_suggestions(
     ]
 
 
+def best_scores(
+    need: NeedSpec,
+    pool: MemberPool,
+    *,
+    weights: Weights,
+    text_model: TextFit | None,
+    now: datetime,
+) -> FloatArray:
+    """Each pooled member's score in their best feasible role for `need`; -inf where none.
+
+    The numbers `rank_candidates` orders by, for the whole pool and without explanations:
+    what a caller needs to bound scores it has not computed from fresh data yet.
+    """
+    feasibility, scores = _evaluate(pool, build_need_table([need]), weights, text_model, now)
+    rows = _best_row_per_pair(feasibility, scores)
+    best = np.full(len(pool), -np.inf)
+    best[feasibility.pair_member[feasibility.row_pair[rows]]] = scores.score[rows]
+    return best
+
+
 def _rank(
     pool: MemberPool,
     table: NeedTable,

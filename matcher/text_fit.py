@@ -140,9 +140,13 @@ class TextFit(BaseEstimator):
         """Vectorise texts once, to reuse across many rankings with `transform_or_reuse`."""
         return TextVectors(rows=self.transform(texts), fitting=self.vectorizer_)
 
+    def made(self, cached: TextVectors | None) -> bool:
+        """Whether `cached` came from this model's current fitting (and so may be reused)."""
+        check_is_fitted(self)
+        return cached is not None and cached.fitting is self.vectorizer_
+
     def transform_or_reuse(self, texts: Iterable[str], cached: TextVectors | None) -> SparseRows:
         """`cached` rows when they came from this model's current fitting, else `transform`."""
-        check_is_fitted(self)
-        if cached is not None and cached.fitting is self.vectorizer_:
+        if cached is not None and self.made(cached):
             return cached.rows
         return self.transform(texts)

@@ -16,14 +16,18 @@ member id) and the stop is strict.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 
 import numpy as np
 import numpy.typing as npt
 
 from geo.distance import geodesic_km
 from matcher.inputs import EXPERIENCED_STAGES, URGENCIES, NeedSpec
+from matcher.pool import MemberPool
+from matcher.ranking import best_scores
 from matcher.results import Candidate
 from matcher.scoring import (
+    NEUTRAL_TEXT_FIT,
     NO_SKILL_LEVEL_FIT,
     TEXT_SHARE_OF_SKILL,
     URGENCY_FIT,
@@ -32,6 +36,7 @@ from matcher.scoring import (
     mentoring_fit,
     skill_level_fit,
 )
+from matcher.text_fit import TextFit
 from matcher.weights import Weights
 
 FloatArray = npt.NDArray[np.float64]
@@ -45,12 +50,12 @@ def member_ceilings(
     need: NeedSpec,
     *,
     weights: Weights,
-    lat: Sequence[float],
-    lon: Sequence[float],
-    max_travel_km: Sequence[float],
-    community_ids: Sequence[str],
-    stages: Sequence[str],
-    levels: Mapping[str, Sequence[int]],
+    lat: npt.ArrayLike,
+    lon: npt.ArrayLike,
+    max_travel_km: npt.ArrayLike,
+    community_ids: Sequence[str] | npt.NDArray[np.str_],
+    stages: Sequence[str] | npt.NDArray[np.str_],
+    levels: Mapping[str, npt.ArrayLike],
 ) -> FloatArray:
     """The most each member could score for `need`; -inf where no role could be theirs.
 
@@ -58,7 +63,7 @@ def member_ceilings(
     beyond their own radius, or below every open role's skill level, can never be a candidate.
     `levels` holds each member's level in each skill a role asks for (0 when they have none).
     """
-    count = len(lat)
+    count = np.asarray(lat).size
     if count == 0:
         return np.zeros(0)
     shares = weights.normalised()
@@ -92,6 +97,38 @@ def member_ceilings(
         best_role = np.where(eligible, np.maximum(best_role, part), best_role)
     ceilings = np.minimum(common + best_role, 1.0) + CEILING_SLACK
     return np.where(distance <= radius, ceilings, -np.inf)
+
+
+def resident_ceilings(
+    need: NeedSpec,
+    pool: MemberPool,
+    *,
+    weights: Weights,
+    text_model: TextFit | None,
+    now: datetime,
+) -> FloatArray:
+    """The most each member of a resident pool could score for `need`; -inf where no role
+    could be theirs.
+
+    A resident pool is a snapshot kept between requests without what changes with every
+    sign-up: no commitments and no service history (nobody has served, so fairness counts
+    in full). The engine's score on it can therefore only fall when a member's fresh profile
+    is ranked. When its interest vectors are not `text_model`'s (the model was refitted since),
+    interests count in full instead of being vectorised again.
+    """
+    if pool.commitment_member.size or pool.services_last_90_days.any():
+        raise ValueError("a resident pool holds no commitments and no service history")
+    if not np.isnan(pool.last_served_s).all():
+        raise ValueError("a resident pool holds no service history")
+    stale_text = text_model is not None and not text_model.made(pool.interest_vectors)
+    scores = best_scores(
+        need, pool, weights=weights, text_model=None if stale_text else text_model, now=now
+    )
+    if stale_text:
+        scores = scores + weights.normalised()["skill"] * TEXT_SHARE_OF_SKILL * (
+            1 - NEUTRAL_TEXT_FIT
+        )
+    return np.minimum(scores, 1.0) + CEILING_SLACK
 
 
 def merge_best(

@@ -152,6 +152,8 @@ class Member(Base):
         Index("ix_members_home_lat_lon", "home_lat", "home_lon"),
         # The network's largest radius bounds every candidate search; the index makes it O(log n).
         Index("ix_members_max_travel_km", "max_travel_km"),
+        # Which members changed since a worker's snapshot was taken (api.matching.member_snapshot).
+        Index("ix_members_updated_at", "updated_at"),
         Index("ix_members_home_geog", "home_geog", postgresql_using="gist", info=POSTGIS_ONLY),
         _one_of("stage", Stage),
         CheckConstraint("max_travel_km > 0", name="max_travel_km_positive"),

@@ -17,7 +17,19 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, Select, and_, false, func, or_, select, true
+from sqlalchemy import (
+    ColumnElement,
+    Row,
+    Select,
+    and_,
+    false,
+    func,
+    literal,
+    null,
+    or_,
+    select,
+    true,
+)
 from sqlalchemy.orm import Session
 
 from api.auth.principal import Principal
@@ -116,23 +128,32 @@ def _served(now: datetime) -> AnySelect:
     )
 
 
-def _member_select(scope: AnySelect, *, now: datetime) -> AnySelect:
-    """``scope``'s members as engine columns, with time zone and service history in one query.
-
-    The history (services in the last 90 days, last served) comes from correlated subqueries:
-    one index probe per selected member, inside the same round trip.
-    """
+def _history(now: datetime) -> tuple[ColumnElement[Any], ColumnElement[Any]]:
+    """Services in the last 90 days and when last served, as correlated subqueries: one
+    index probe per selected member, inside the same round trip."""
     served = _served(now)
     return (
-        scope.with_only_columns(
-            *MEMBER_COLUMNS,
-            Community.timezone,
-            served.add_columns(func.count())
-            .where(Need.ends_at >= now - FAIRNESS_WINDOW)
-            .scalar_subquery()
-            .label("services_last_90_days"),
-            served.add_columns(func.max(Need.ends_at)).scalar_subquery().label("last_served_at"),
-        )
+        served.add_columns(func.count())
+        .where(Need.ends_at >= now - FAIRNESS_WINDOW)
+        .scalar_subquery()
+        .label("services_last_90_days"),
+        served.add_columns(func.max(Need.ends_at)).scalar_subquery().label("last_served_at"),
+    )
+
+
+NO_HISTORY = (
+    literal(0).label("services_last_90_days"),
+    null().label("last_served_at"),
+)
+"""The history columns of a member who never served: what a resident snapshot holds."""
+
+
+def _member_select(
+    scope: AnySelect, *, history: tuple[ColumnElement[Any], ColumnElement[Any]]
+) -> AnySelect:
+    """``scope``'s members as engine columns, with time zone and ``history`` in one query."""
+    return (
+        scope.with_only_columns(*MEMBER_COLUMNS, Community.timezone, *history)
         .select_from(Member)
         .join(Community, Community.id == Member.community_id)
     )
@@ -141,7 +162,7 @@ def _member_select(scope: AnySelect, *, now: datetime) -> AnySelect:
 def member_row(session: Session, *, member_id: str, now: datetime) -> EngineRow:
     """One member as an engine row (unscoped: the caller has already checked access)."""
     scope = select(Member).where(Member.id == member_id)
-    return session.execute(_member_select(scope, now=now)).one()
+    return session.execute(_member_select(scope, history=_history(now))).one()
 
 
 def readable_member_row(
@@ -150,7 +171,7 @@ def readable_member_row(
     """One member the caller may see, as an engine row (``MEMBER_COLUMNS``, ``timezone``,
     service history), in one query; None when absent or not the caller's to see."""
     scope = select(Member).where(Member.id == member_id, member_readable(principal))
-    return session.execute(_member_select(scope, now=now)).first()
+    return session.execute(_member_select(scope, history=_history(now))).first()
 
 
 def readable_need_row(session: Session, *, principal: Principal, need_id: str) -> EngineRow | None:
@@ -203,7 +224,7 @@ def candidate_rows(
     scope = select(Member).where(
         _askable_by(principal, need), _reachable(session, need, largest_radius)
     )
-    return session.execute(_member_select(scope, now=now)).all()
+    return session.execute(_member_select(scope, history=_history(now))).all()
 
 
 OUTLINE_COLUMNS = (
@@ -304,8 +325,20 @@ def member_rows_by_id(
     rows: list[EngineRow] = []
     for batch in _batches(member_ids):
         scope = select(Member).where(id_in(dialect, Member.id, batch))
-        rows.extend(session.execute(_member_select(scope, now=now)).all())
+        rows.extend(session.execute(_member_select(scope, history=_history(now))).all())
     return rows
+
+
+def resident_member_rows(session: Session) -> Sequence[EngineRow]:
+    """Every active member as an engine row without service history or commitments, by
+    latitude: what a worker's snapshot is built from (``api.matching.member_snapshot``)."""
+    scope = select(Member).where(Member.active.is_(True)).order_by(Member.home_lat, Member.id)
+    return session.execute(_member_select(scope, history=NO_HISTORY)).all()
+
+
+def member_ids_changed_since(session: Session, since: datetime) -> list[str]:
+    """Members created, edited or erased after ``since`` (the index on ``updated_at``)."""
+    return list(session.scalars(select(Member.id).where(Member.updated_at > since)))
 
 
 def commitment_rows(

@@ -8,6 +8,7 @@ from api.db.types import utcnow
 from api.deps import AppSettings, CommunityPerson, DbSession, Manager
 from api.errors import Forbidden, NotFound, Unauthorized, responses
 from api.matching import service
+from api.matching.member_snapshot import MemberSnapshots
 from api.matching.schemas import MAX_CANDIDATES, MAX_SUGGESTIONS, Candidates, Suggestions
 from api.matching.text_model import TextModelCache
 from api.schemas import ResourceId
@@ -24,6 +25,15 @@ async def get_text_models(request: Request) -> TextModelCache:
 TextModels = Annotated[TextModelCache, Depends(get_text_models)]
 
 
+async def get_member_snapshots(request: Request) -> MemberSnapshots:
+    """The process's snapshot of every active member (built in ``api.app``)."""
+    snapshots: MemberSnapshots = request.app.state.member_snapshots
+    return snapshots
+
+
+Snapshots = Annotated[MemberSnapshots, Depends(get_member_snapshots)]
+
+
 @router.get(
     "/v1/needs/{need_id}/candidates", responses=responses(Unauthorized, Forbidden, NotFound)
 )
@@ -33,6 +43,7 @@ def need_candidates(
     principal: Manager,
     settings: AppSettings,
     text_models: TextModels,
+    snapshots: Snapshots,
     limit: Annotated[int, Query(ge=1, le=MAX_CANDIDATES)] = 20,
 ) -> Candidates:
     """Who could help, best first, and why. Admins and coordinators (their own members)."""
@@ -44,6 +55,7 @@ def need_candidates(
         now=utcnow(),
         weights=settings.weight,
         text_models=text_models,
+        snapshots=snapshots,
     )
 
 

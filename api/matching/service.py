@@ -5,12 +5,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import numpy as np
+import numpy.typing as npt
 from sqlalchemy.orm import Session
 
 from api.auth.principal import Principal
 from api.db.models import Need
 from api.errors import NotFound
 from api.matching import inputs, repository
+from api.matching.member_snapshot import MemberSnapshots, SnapshotView
 from api.matching.repository import EngineRow
 from api.matching.schemas import CandidateOut, Candidates, SuggestionOut, Suggestions
 from api.matching.text_model import TextModelCache
@@ -18,6 +20,7 @@ from api.schemas import Point
 from matcher import (
     Candidate,
     ConstraintViolation,
+    MemberPool,
     MemberProfile,
     NeedSpec,
     Suggestion,
@@ -29,8 +32,11 @@ from matcher import (
     merge_best,
     rank_candidates,
     rank_suggestions,
+    resident_ceilings,
     settled,
 )
+
+IntArray = npt.NDArray[np.int64]
 
 SCORE_DECIMALS = 4
 """Enough to order and compare; more digits only add noise for people reading them."""
@@ -76,6 +82,8 @@ class TopCandidates:
 FIRST_BATCH = 256
 """Members loaded in full in the first step of an exact top-k; each step loads twice as many."""
 BATCH_GROWTH = 2
+RESIDENT_BATCH = 2_048
+"""Snapshot members bounded by the engine in one step of a resident walk."""
 
 
 def best_candidates(
@@ -87,13 +95,16 @@ def best_candidates(
     now: datetime,
     weights: Weights,
     text_models: TextModelCache,
+    snapshots: MemberSnapshots,
     first_batch: int = FIRST_BATCH,
+    resident_batch: int = RESIDENT_BATCH,
 ) -> TopCandidates:
-    """The engine's top ``limit`` for the need, loading full profiles only as far as needed.
+    """The engine's top ``limit`` for the need, reading fresh profiles only as far as needed.
 
-    A light outline of everyone in reach gives each member's ceiling (``matcher.topk``);
-    members are then loaded and ranked in order of falling ceiling until the k-th best beats
-    the next ceiling. A coordinator's own members are few: they are loaded at once.
+    A coordinator's own members are few: they are read and ranked at once. An admin's
+    candidates for an agency's or network request may be everyone in a city: they are walked
+    from the worker's member snapshot (``member_snapshot``) or, while it has none, from a
+    light outline read from the database.
     """
     if not principal.is_admin or (need.community_id is not None and not need.open_to_network):
         rows = repository.candidate_rows(session, principal=principal, need=need, now=now)
@@ -101,35 +112,137 @@ def best_candidates(
             _rank(session, need, rows, limit=limit, now=now, weights=weights, models=text_models),
             members_scored=len(rows),
         )
-    outlines = repository.candidate_outlines(session, principal=principal, need=need)
-    ceilings = member_ceilings(
-        need,
-        weights=weights,
-        lat=outlines.lat,
-        lon=outlines.lon,
-        max_travel_km=outlines.max_travel_km,
-        community_ids=outlines.community_ids,
-        stages=outlines.stages,
-        levels=outlines.levels,
-    )
-    hopeful = np.flatnonzero(ceilings > -np.inf)
-    order = hopeful[np.argsort(-ceilings[hopeful], kind="stable")]
-    best: list[Candidate] = []
-    start, size = 0, first_batch
-    while start < order.size:
-        chosen = order[start : start + size]
-        rows = repository.member_rows_by_id(
-            session, [outlines.ids[index] for index in chosen], now=now
-        )
+    walk = _Walk(session, need, limit=limit, now=now, weights=weights, models=text_models)
+    view = snapshots.view(session, text_model=text_models.get(session))
+    if view is None:
+        walk.through_outlines(principal, first_batch=first_batch)
+    else:
+        walk.through_snapshot(view, first_batch=first_batch, resident_batch=resident_batch)
+    return TopCandidates(walk.best, members_scored=walk.scored)
+
+
+class _Walk:
+    """An exact top-k: members are ranked from fresh rows in order of falling ceiling until
+    the k-th best beats every ceiling left (``matcher.topk``)."""
+
+    def __init__(
+        self,
+        session: Session,
+        need: NeedSpec,
+        *,
+        limit: int,
+        now: datetime,
+        weights: Weights,
+        models: TextModelCache,
+    ) -> None:
+        self.session, self.need, self.limit, self.now = session, need, limit, now
+        self.weights, self.models = weights, models
+        self.best: list[Candidate] = []
+        self.scored = 0
+
+    def rank(self, member_ids: Sequence[str]) -> None:
+        """Read these members fresh, rank them and keep the best ``limit`` so far."""
+        rows = repository.member_rows_by_id(self.session, member_ids, now=self.now)
         ranked = _rank(
-            session, need, rows, limit=limit, now=now, weights=weights, models=text_models
+            self.session,
+            self.need,
+            rows,
+            limit=self.limit,
+            now=self.now,
+            weights=self.weights,
+            models=self.models,
         )
-        best = merge_best(best, ranked, limit=limit)
-        start, size = start + chosen.size, size * BATCH_GROWTH
-        following = float(ceilings[order[start]]) if start < order.size else -np.inf
-        if settled(best, limit=limit, ceiling=following):
-            break
-    return TopCandidates(best, members_scored=start)
+        self.best = merge_best(self.best, ranked, limit=self.limit)
+        self.scored += len(member_ids)
+
+    def settled(self, ceiling: float) -> bool:
+        return settled(self.best, limit=self.limit, ceiling=ceiling)
+
+    def through_outlines(self, principal: Principal, *, first_batch: int) -> None:
+        """Ceilings from outlines read from the database (home, radius, stage, skills)."""
+        outlines = repository.candidate_outlines(self.session, principal=principal, need=self.need)
+        ceilings = member_ceilings(
+            self.need,
+            weights=self.weights,
+            lat=outlines.lat,
+            lon=outlines.lon,
+            max_travel_km=outlines.max_travel_km,
+            community_ids=outlines.community_ids,
+            stages=outlines.stages,
+            levels=outlines.levels,
+        )
+        hopeful = np.flatnonzero(ceilings > -np.inf)
+        order = hopeful[np.argsort(-ceilings[hopeful], kind="stable")]
+        start, size = 0, first_batch
+        while start < order.size:
+            chosen = order[start : start + size]
+            self.rank([outlines.ids[index] for index in chosen])
+            start, size = start + chosen.size, size * BATCH_GROWTH
+            if self.settled(float(ceilings[order[start]]) if start < order.size else -np.inf):
+                return
+
+    def through_snapshot(
+        self, view: SnapshotView, *, first_batch: int, resident_batch: int
+    ) -> None:
+        """Two ceilings from the snapshot: a cheap one from outline columns orders the walk;
+        the engine's score on the snapshot (``resident_ceilings``, much tighter) orders who
+        is read fresh. Members changed since the snapshot are read fresh first."""
+        if view.changed_ids:
+            self.rank(view.changed_ids)
+        pool = view.snapshot.pool
+        near = view.snapshot.near(self.need.lat, self.need.lon)
+        near = near[~view.stale[near]]
+        outline = member_ceilings(
+            self.need,
+            weights=self.weights,
+            lat=pool.lat[near],
+            lon=pool.lon[near],
+            max_travel_km=pool.max_travel_km[near],
+            community_ids=pool.community_ids[near],
+            stages=pool.stages[near],
+            levels=_levels(pool, near, self.need),
+        )
+        hopeful = np.flatnonzero(outline > -np.inf)
+        by_outline = np.argsort(-outline[hopeful], kind="stable")
+        order, outline = near[hopeful][by_outline], outline[hopeful][by_outline]
+        text_model = self.models.get(self.session)
+        pending, pending_ceiling = np.zeros(0, np.int64), np.zeros(0)  # falling ceiling
+        walked, verify = 0, min(first_batch, max(2 * self.limit, 1))
+        while walked < order.size or pending.size:
+            next_outline = float(outline[walked]) if walked < order.size else -np.inf
+            top_pending = float(pending_ceiling[0]) if pending.size else -np.inf
+            if self.settled(max(next_outline, top_pending)):
+                return
+            if top_pending >= next_outline:
+                self.rank([str(member_id) for member_id in pool.ids[pending[:verify]]])
+                pending, pending_ceiling = pending[verify:], pending_ceiling[verify:]
+                verify *= BATCH_GROWTH
+                continue
+            batch = order[walked : walked + resident_batch]
+            walked += batch.size
+            ceilings = resident_ceilings(
+                self.need,
+                pool.take(batch),
+                weights=self.weights,
+                text_model=text_model,
+                now=self.now,
+            )
+            keep = ceilings > -np.inf
+            pending = np.concatenate([pending, batch[keep]])
+            pending_ceiling = np.concatenate([pending_ceiling, ceilings[keep]])
+            falling = np.argsort(-pending_ceiling, kind="stable")
+            pending, pending_ceiling = pending[falling], pending_ceiling[falling]
+
+
+def _levels(pool: MemberPool, rows: IntArray, need: NeedSpec) -> dict[str, IntArray]:
+    """Each pooled member's level in each skill the need's roles ask for (0 without it)."""
+    levels = {}
+    for skill in {role.skill for role in need.roles if role.skill}:
+        if skill in pool.skill_names:
+            levels[skill] = pool.skill_levels[rows, pool.skill_names.index(skill)]
+        else:
+            levels[skill] = np.zeros(rows.size, dtype=np.int64)
+    return levels
 
 
 def _rank(
@@ -168,6 +281,7 @@ def candidates(
     now: datetime,
     weights: Weights,
     text_models: TextModelCache,
+    snapshots: MemberSnapshots,
 ) -> Candidates:
     """Ranked members for a need (admins, coordinators); coordinators see only their own members."""
     found = repository.readable_need_row(session, principal=principal, need_id=need_id)
@@ -184,6 +298,7 @@ def candidates(
         now=now,
         weights=weights,
         text_models=text_models,
+        snapshots=snapshots,
     ).candidates
     return Candidates(
         need_id=need.id,

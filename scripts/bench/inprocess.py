@@ -34,6 +34,7 @@ from api.db.engine import make_engine, make_sessionmaker
 from api.db.models import Member, Need, NeedRole
 from api.db.types import utcnow
 from api.matching import service
+from api.matching.member_snapshot import MemberSnapshots
 from api.matching.text_model import TextModelCache
 from api.settings import Settings
 from geo.bbox import radius_bounding_boxes
@@ -97,6 +98,7 @@ class InProcess:
         self.weights = self.settings.weight
         # Refits are a start-up cost the server pays once per worker, not per request.
         self.text_models = TextModelCache(max_age_s=24 * 3600)
+        self.snapshots = MemberSnapshots(background=False)
 
     @property
     def backend(self) -> str:
@@ -118,6 +120,7 @@ class InProcess:
                 now=utcnow(),
                 weights=self.weights,
                 text_models=self.text_models,
+                snapshots=self.snapshots,
             )
             return len(found.candidates)
 

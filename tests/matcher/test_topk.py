@@ -1,11 +1,15 @@
 """The ceiling that lets a nearest-first walk stop early, and the merge of ranked batches."""
 
+from dataclasses import replace
+
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from matcher import Candidate, TextFit, Weights, rank_candidates
-from matcher.topk import member_ceilings, merge_best, settled
+from matcher import Candidate, TextFit, Weights, build_pool, rank_candidates
+from matcher.scoring import TEXT_SHARE_OF_SKILL
+from matcher.topk import member_ceilings, merge_best, resident_ceilings, settled
 from tests.matcher.factories import NOW, distance_km, member, need, role
 from tests.matcher.strategies import scenarios, weights
 
@@ -46,6 +50,99 @@ def test_no_member_scores_above_their_ceiling_and_none_without_one_is_ranked(
     )
     for candidate in ranked:
         assert candidate.score <= ceiling_of[candidate.member_id]
+
+
+def resident(records, model):
+    """A snapshot's pool: the same members without commitments or service history."""
+    plain = [
+        replace(r, commitments=(), services_last_90_days=0, last_served_at=None) for r in records
+    ]
+    return build_pool(plain, text_model=model)
+
+
+@PROPERTY
+@given(
+    scenarios() | scenarios(welcoming=True), weights(), st.sampled_from(["none", "same", "refit"])
+)
+def test_a_resident_ceiling_bounds_the_fresh_score_and_is_the_score_without_history(
+    scenario, chosen, text
+):
+    """The bound that orders who is read fresh: never below the real score, and equal to it
+    for a member with nothing the snapshot leaves out (no history, no commitments)."""
+    need_record, records = scenario
+    texts = [need_record.description, *(r.interests for r in records)]
+    model = None if text == "none" else TextFit().fit(texts)
+    # A refit since the snapshot: its vectors are another fitting's and cannot be reused.
+    snapshot_model = TextFit().fit(texts) if text == "refit" else model
+    ranked = rank_candidates(
+        need_record, records, weights=chosen, text_model=model, now=NOW, limit=len(records)
+    )
+    bound = dict(
+        zip(
+            [r.id for r in records],
+            resident_ceilings(
+                need_record,
+                resident(records, snapshot_model),
+                weights=chosen,
+                text_model=model,
+                now=NOW,
+            ),
+            strict=True,
+        )
+    )
+    plain = {r.id for r in records if not r.commitments and not r.services_last_90_days}
+    plain -= {r.id for r in records if r.last_served_at is not None}
+    for candidate in ranked:
+        assert candidate.score <= bound[candidate.member_id]
+        if candidate.member_id in plain and text != "refit":
+            assert bound[candidate.member_id] == pytest.approx(candidate.score, abs=1e-8)
+
+
+def test_interests_count_in_full_when_the_snapshot_was_vectorised_by_an_older_fitting():
+    """A refit since the snapshot: someone whose interests are the need's very words still
+    fits under their bound, though the snapshot cannot say how well they match."""
+    wanted = need()
+    keen = member(
+        interests=f"{wanted.title} {wanted.description}",
+        services_last_90_days=0,
+        last_served_at=None,
+    )
+    texts = [wanted.title, wanted.description, "driving", "gardening"]
+    model, older = TextFit().fit(texts), TextFit().fit(texts)
+    (score,) = [
+        c.score
+        for c in rank_candidates(
+            wanted, [keen], weights=Weights(), text_model=model, now=NOW, limit=1
+        )
+    ]
+    (bound,) = resident_ceilings(
+        wanted, resident([keen], older), weights=Weights(), text_model=model, now=NOW
+    )
+    assert score <= bound <= score + Weights().normalised()["skill"] * TEXT_SHARE_OF_SKILL
+
+
+def test_a_resident_pool_holds_no_history():
+    served = member(services_last_90_days=2)
+    with pytest.raises(ValueError, match="no commitments and no service history"):
+        resident_ceilings(need(), build_pool([served]), weights=Weights(), text_model=None, now=NOW)
+
+
+@PROPERTY
+@given(scenarios(welcoming=True), st.data())
+def test_taking_members_from_a_pool_ranks_like_a_pool_of_just_them(scenario, data):
+    need_record, records = scenario
+    rows = data.draw(st.lists(st.sampled_from(range(len(records))), unique=True))
+    model = TextFit().fit([need_record.description, *(r.interests for r in records)])
+    taken = build_pool(records, text_model=model).take(np.asarray(rows, dtype=np.int64))
+    alone = build_pool([records[row] for row in rows], text_model=model)
+    assert [str(i) for i in taken.ids] == [str(i) for i in alone.ids]
+    for pool_of in (taken, alone):
+        assert pool_of.interest_vectors is not None
+    assert rank_candidates(
+        need_record, taken, weights=Weights(), text_model=model, now=NOW, limit=len(rows)
+    ) == rank_candidates(
+        need_record, alone, weights=Weights(), text_model=model, now=NOW, limit=len(rows)
+    )
 
 
 @PROPERTY

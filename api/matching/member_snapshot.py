@@ -1,0 +1,157 @@
+"""A resident snapshot of every active member, kept by each worker, for dense candidates.
+
+An agency's request in a city is within reach of a hundred thousand members. Reading them
+from the database for every candidates call costs seconds; ranking them from columns already
+in memory costs milliseconds. So each worker keeps the engine's columns of every active
+member (``MemberPool``, sorted by latitude, interests vectorised) and uses them to bound what
+each could score (``matcher.topk.resident_ceilings``); only the few who might enter the top k
+are then read fresh and ranked for real. The snapshot leaves out what changes with every
+sign-up (commitments, service history), which can only lower a score, so a bound from it
+stays a bound.
+
+Members edited since the snapshot was taken cannot be bounded by it: every request asks the
+database which ones they are (an index range scan on ``updated_at``) and reads them fresh.
+When they grow many, or the text model is refitted, a new snapshot is built in the
+background while the old one keeps serving.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import numpy as np
+import numpy.typing as npt
+from sqlalchemy import Connection, Engine
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
+
+from api.matching import inputs, repository
+from geo.bbox import radius_bounding_boxes
+from matcher import MemberPool, TextFit, build_pool
+
+logger = logging.getLogger(__name__)
+
+IntArray = npt.NDArray[np.int64]
+BoolArray = npt.NDArray[np.bool_]
+
+CHANGE_MARGIN = timedelta(minutes=1)
+"""Members updated up to this long before a snapshot was taken count as changed since: a
+transaction that wrote a member just before the snapshot's read began may commit after it."""
+
+REBUILD_AFTER_CHANGES = 256
+"""Changed members after which a new snapshot is built (each is read fresh per request)."""
+
+MAX_CHANGES = 4_096
+"""Beyond this many changed members the snapshot is not used until its successor is ready."""
+
+
+@dataclass(frozen=True, eq=False)
+class MemberSnapshot:
+    """Every active member as engine columns, by latitude, without commitments or history."""
+
+    pool: MemberPool
+    taken_at: datetime
+    text_model: TextFit | None
+
+    def near(self, lat: float, lon: float) -> IntArray:
+        """Pool rows whose home is within the network's largest travel radius of a point
+        (a box around it: a superset that the engine's own distances narrow)."""
+        if len(self.pool) == 0:
+            return np.zeros(0, dtype=np.int64)
+        radius = float(self.pool.max_travel_km.max())
+        found = []
+        for box in radius_bounding_boxes(lat, lon, radius):
+            start = int(np.searchsorted(self.pool.lat, box.min_lat, side="left"))
+            stop = int(np.searchsorted(self.pool.lat, box.max_lat, side="right"))
+            lon_in_box = self.pool.lon[start:stop]
+            inside = (lon_in_box >= box.min_lon) & (lon_in_box <= box.max_lon)
+            found.append(start + np.flatnonzero(inside))
+        return np.unique(np.concatenate(found)).astype(np.int64)
+
+    def rows_of(self, member_ids: list[str]) -> IntArray:
+        """Pool rows of these members (those not in the snapshot are skipped)."""
+        if not member_ids or len(self.pool) == 0:
+            return np.zeros(0, dtype=np.int64)
+        order = np.argsort(self.pool.id_rank)  # pool rows in id order
+        sorted_ids = self.pool.ids[order]
+        wanted = np.asarray(member_ids, dtype=self.pool.ids.dtype)
+        at = np.minimum(np.searchsorted(sorted_ids, wanted), len(order) - 1)
+        return np.asarray(order[at[sorted_ids[at] == wanted]], dtype=np.int64)
+
+
+@dataclass(frozen=True, eq=False)
+class SnapshotView:
+    """A snapshot as one request may use it: which of its rows are out of date, and the ids
+    of every member changed since it was taken (to be read fresh)."""
+
+    snapshot: MemberSnapshot
+    changed_ids: list[str]
+    stale: BoolArray
+
+
+def take_snapshot(session: Session, *, text_model: TextFit | None) -> MemberSnapshot:
+    """Read every active member once and lay them out as columns."""
+    taken_at = datetime.now(UTC)
+    rows = repository.resident_member_rows(session)
+    pool = build_pool(inputs.member_profiles(rows, {}), text_model=text_model)
+    return MemberSnapshot(pool=pool, taken_at=taken_at, text_model=text_model)
+
+
+class MemberSnapshots:
+    """Holds one worker's snapshot and renews it in the background.
+
+    The first request finds none and is served without (the caller falls back to reading
+    members from the database); it starts the first build. Pass ``background=False`` to build
+    on the caller's thread instead (tests, tools), ``enabled=False`` never to keep one.
+    """
+
+    def __init__(self, *, enabled: bool = True, background: bool = True) -> None:
+        self.enabled = enabled
+        self.background = background
+        self._snapshot: MemberSnapshot | None = None
+        self._lock = threading.Lock()
+        self._building = False
+
+    def view(self, session: Session, *, text_model: TextFit | None) -> SnapshotView | None:
+        """The snapshot with what changed since, or None while there is none fit to use."""
+        if not self.enabled:
+            return None
+        snapshot = self._snapshot
+        if snapshot is None:
+            self._renew(session, text_model)
+            snapshot = self._snapshot
+            if snapshot is None:
+                return None
+        changed = repository.member_ids_changed_since(session, snapshot.taken_at - CHANGE_MARGIN)
+        if len(changed) > REBUILD_AFTER_CHANGES or snapshot.text_model is not text_model:
+            self._renew(session, text_model)
+        if len(changed) > MAX_CHANGES:
+            return None
+        stale = np.zeros(len(snapshot.pool), dtype=np.bool_)
+        stale[snapshot.rows_of(changed)] = True
+        return SnapshotView(snapshot=snapshot, changed_ids=changed, stale=stale)
+
+    def _renew(self, session: Session, text_model: TextFit | None) -> None:
+        with self._lock:
+            if self._building:
+                return
+            self._building = True
+        if not self.background:
+            self._build(session.get_bind(), text_model)
+            return
+        engine = session.get_bind()
+        threading.Thread(target=self._build, args=(engine, text_model), daemon=True).start()
+
+    def _build(self, engine: Engine | Connection, text_model: TextFit | None) -> None:
+        try:
+            with Session(engine) as session:
+                snapshot = take_snapshot(session, text_model=text_model)
+            self._snapshot = snapshot
+        except SQLAlchemyError as error:  # database away: keep the old snapshot, retry later
+            logger.warning("member snapshot failed, still serving the old one: %s", error)
+        finally:
+            with self._lock:
+                self._building = False
