@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import gc
 import os
+import random
 import sys
 import time
 from collections.abc import Callable
@@ -14,10 +15,11 @@ from typing import Any
 
 from rich.console import Console
 
+from api.db.engine import make_engine, make_sessionmaker
 from api.db.types import utcnow
 
-from . import datasets, inprocess, load, machine, report
-from .results import BASELINES, LAYERS, QUERIES, Profile, Result
+from . import datasets, dense, inprocess, load, machine, mix, report
+from .results import BASELINES, DENSITY_PARTS, LAYERS, QUERIES, Profile, Result
 
 REPOSITORY = Path(__file__).resolve().parents[2]
 Log = Callable[..., object]
@@ -36,6 +38,7 @@ class Mode:
     naive_budget: inprocess.Budget
     naive_max_rows: int
     load: load.LoadPlan
+    density_sample: int  # agency/network needs ranked by density for the densest and median
     profile_calls: int
     json_path: Path
     markdown_path: Path
@@ -56,12 +59,12 @@ QUICK = Mode(
         workers=2,
         connections=4,
         mixed_connections=16,
-        wrk_threads=1,
         duration_s=3,
         mixed_duration_s=3,
         max_requests=20_000,
         warmup_s=2,
     ),
+    density_sample=100,
     profile_calls=20,
     json_path=REPOSITORY / "bench/quick/results.json",
     markdown_path=REPOSITORY / "bench/quick/benchmarks.md",
@@ -82,12 +85,12 @@ FULL = Mode(
         workers=2,
         connections=4,
         mixed_connections=16,
-        wrk_threads=1,
         duration_s=20,
         mixed_duration_s=30,
         max_requests=200_000,
         warmup_s=10,
     ),
+    density_sample=400,
     profile_calls=50,
     json_path=REPOSITORY / "bench/results.json",
     markdown_path=REPOSITORY / "docs/benchmarks.md",
@@ -239,11 +242,43 @@ def _measure(
         ),
     )
     if not options.skip_http:
+        wide = _wide_needs(dataset, mode, seed=options.seed)
+        if wide is None:
+            say(f"[yellow]{dataset.name}: no open agency or network needs: no densest row[/]")
         # measure_http shows each figure itself, as its run ends.
         for result in load.measure_http(
-            dataset, needs, members, mode.load, work_dir=options.data_dir / "logs", log=say
+            dataset,
+            needs,
+            members,
+            mode.load,
+            wide=wide,
+            work_dir=options.data_dir / "logs",
+            log=say,
         ):
             results.append(result)
+
+
+def _wide_needs(dataset: datasets.Dataset, mode: Mode, *, seed: int) -> load.WideNeeds | None:
+    """The densest and a median agency/network need (``dense``'s ranking), and a seeded sample
+    of the same ranking for the admin's share of the mixed load."""
+    engine = make_engine(dataset.url, pool_size=1)
+    try:
+        with make_sessionmaker(engine)() as session:
+            ranked = dense.wide_needs_by_density(session, now=utcnow(), sample=mode.density_sample)
+    finally:
+        engine.dispose()
+    if not ranked:
+        return None
+    (densest,), (median,) = dense.densest_and_median(ranked)
+    chosen = random.Random(seed).sample(ranked, min(mode.queries, len(ranked)))
+    sampled = [densest[1], median[1], *(need_id for _, need_id in chosen)]
+    return load.WideNeeds(
+        densest=densest[1],
+        median=median[1],
+        sampled=tuple(dict.fromkeys(sampled)),
+        density={need_id: count for count, need_id in ranked},
+        admin_key=str(dataset.keys["admin"]),
+    )
 
 
 def _mode(options: argparse.Namespace) -> Mode:
@@ -283,8 +318,13 @@ def _method(mode: Mode) -> dict[str, str]:
         "floor budget": _budget(mode.floor_budget),
         "naive budget": f"{_budget(mode.naive_budget)}; at most {mode.naive_max_rows:,} rows",
         "API server": f"`servematch serve --workers {plan.workers}` on 127.0.0.1",
-        "load generator": f"wrk, {plan.wrk_threads} thread(s), separate process",
+        "load generator": "wrk, one thread per connection, separate process",
         "connections": f"{plan.connections} per operation; {plan.mixed_connections} mixed load",
+        "realistic mixed load": mix.describe(),
+        "densest and median need": (
+            f"ranked by members around them among the first {mode.density_sample:,} open"
+            " agency/network needs (`scripts/bench/dense.py`)"
+        ),
         "HTTP run bounds": (
             f"{plan.duration_s} s per operation, {plan.mixed_duration_s} s mixed,"
             f" at most {plan.max_requests:,} requests each; {plan.warmup_s} s warm-up"
@@ -298,12 +338,14 @@ def _budget(budget: inprocess.Budget) -> str:
 
 def _ordered(results: list[Result], dataset_order: list[str]) -> list[Result]:
     layer_order = list(LAYERS) + list(BASELINES)
+    part_order = ["", *DENSITY_PARTS, *mix.REPORTED_KINDS]
     return sorted(
         results,
         key=lambda r: (
             dataset_order.index(r.dataset) if r.dataset in dataset_order else len(dataset_order),
             QUERIES.index(r.query),
             layer_order.index(r.layer),
+            part_order.index(r.part) if r.part in part_order else len(part_order),
         ),
     )
 

@@ -3,8 +3,11 @@
 wrk is the load generator because it is C: on a two-core machine a Python client would take
 a core from the server it is measuring. It only ever connects to 127.0.0.1, and every run is
 bounded twice, by a request budget (the Lua script stops wrk when it is spent) and by wrk's
-own time limit. The server's memory is the sum of VmRSS over its process group (the uvicorn
-supervisor and its workers), sampled while the load runs; the peak is reported.
+own time limit. wrk runs one connection per thread, so its Lua script can time each request
+and know which endpoint answered: that gives the per-endpoint figures of the realistic mixed
+load (``mix.py``) and the status classes of every run. The server's memory is the sum of VmRSS
+over its process group (the uvicorn supervisor and its workers), sampled while the load runs;
+the peak is reported.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from typing import Any
 
 from api.settings import RATE_LIMIT_MAX
 
+from . import mix
 from .datasets import Dataset, MemberQuery, NeedQuery, servematch_command
 from .results import Result
 
@@ -35,6 +39,8 @@ LUA_SCRIPT = Path(__file__).with_name("wrk.lua")
 HOST = "127.0.0.1"
 RESULT_PREFIX = "BENCH_RESULT "
 ERROR_SHARE_LIMIT = 0.01
+SIGNUP_MEMBERS_ASKED = 200
+"""Members asked for suggestions, at most, to find the mixed load's sign-ups."""
 """Above this share of failed requests a figure measures errors, not the service."""
 
 
@@ -44,8 +50,7 @@ class LoadPlan:
 
     workers: int
     connections: int  # per-operation runs: latency with a few clients at once
-    mixed_connections: int  # the mixed run: sustained throughput
-    wrk_threads: int
+    mixed_connections: int  # the mixed run: sustained throughput (one wrk thread each)
     duration_s: int
     mixed_duration_s: int
     max_requests: int
@@ -61,8 +66,31 @@ class WrkRun:
     p50_ms: float
     p95_ms: float
     p99_ms: float
-    failed: int  # non-200 answers plus socket errors and timeouts
+    socket_errors: int  # connect, read and write errors and timeouts
     peak_rss_mb: float
+    kinds: mix.WrkKinds
+
+    @property
+    def failed(self) -> int:
+        """Answers that say the service did not do its job, plus socket errors and timeouts.
+
+        Any non-2xx of a read, a 5xx of anything; a sign-up refused with a 4xx is not one.
+        """
+        return self.socket_errors + sum(kind.unexpected for kind in self.kinds.kinds.values())
+
+    @property
+    def statuses(self) -> dict[str, int]:
+        """Answers by status class over every endpoint of the run."""
+        total: dict[str, int] = {}
+        for kind in self.kinds.kinds.values():
+            for status, count in kind.statuses.items():
+                total[status] = total.get(status, 0) + count
+        return dict(sorted(total.items()))
+
+    @property
+    def server_errors(self) -> int:
+        """5xx answers."""
+        return self.statuses.get("5xx", 0)
 
     @property
     def requests_per_s(self) -> float:
@@ -183,76 +211,120 @@ class Server:
             self.process.wait(timeout=10)
 
 
+@dataclass(frozen=True)
+class WideNeeds:
+    """Agency and network-wide needs the admin asks candidates for, ranked by density.
+
+    ``densest`` and ``median`` are measured alone as well as within the mix; ``density`` is
+    how many members live around each (``dense.wide_needs_by_density``).
+    """
+
+    densest: str
+    median: str
+    sampled: tuple[str, ...]  # the admin's share of the mix
+    density: dict[str, int]
+    admin_key: str
+
+
 def measure_http(
     dataset: Dataset,
     needs: Sequence[NeedQuery],
     members: Sequence[MemberQuery],
     plan: LoadPlan,
     *,
+    wide: WideNeeds | None,
     work_dir: Path,
     log: Any = print,
 ) -> Iterator[Result]:
-    """Candidates, suggestions and the mixed read load over HTTP, with the server's RSS.
+    """Candidates, suggestions, the densest and a median need, and the realistic mixed load
+    over HTTP, with the server's RSS.
 
     Yields each figure as soon as its run ends; the server stops when the generator does.
     """
-    candidates = [(f"/v1/needs/{query.need_id}/candidates", query.key) for query in needs]
-    suggestions = [(f"/v1/members/{query.member_id}/suggestions", query.key) for query in members]
-    need_reads = [(f"/v1/needs/{query.need_id}", query.key) for query in needs]
-    mixed = [
-        request
-        for index in range(max(len(candidates), len(suggestions)))
-        for request in (
-            candidates[index % len(candidates)],
-            suggestions[index % len(suggestions)],
-            need_reads[index % len(need_reads)],
-        )
-    ]
+    candidates = [mix.candidates_request(query.need_id, query.key) for query in needs]
+    suggestions = [mix.suggestions_request(query) for query in members]
     work_dir.mkdir(parents=True, exist_ok=True)
     with Server(
         dataset.url, workers=plan.workers, log_path=work_dir / f"{dataset.name}-server.log"
     ) as server:
         idle_rss_mb = server.rss_mb()
-        _check_answers(server.base_url, [*candidates[:3], *suggestions[:3], *need_reads[:3]])
-        log(
-            f"{dataset.name}: server up on {server.base_url}, {idle_rss_mb:.0f} MB idle; warming up"
+        by_density: list[tuple[str, str]] = []
+        if wide is not None:
+            by_density = [("densest", wide.densest), ("median", wide.median)]
+        dense = {
+            part: mix.candidates_request(need_id, wide.admin_key, kind="candidates_admin")
+            for part, need_id in by_density
+            if wide is not None
+        }
+        _check_answers(server.base_url, [*candidates[:3], *suggestions[:3], *dense.values()])
+        # Members beyond the sampled ones (the keys file has up to 1,000) until each
+        # connection has its own two: few members have a suggestion on a small network.
+        keyed = [(query.member_id, query.key) for query in members]
+        keyed += [
+            (member["id"], member["key"])
+            for member in dataset.keys["members"][:SIGNUP_MEMBERS_ASKED]
+            if member["id"] not in {query.member_id for query in members}
+        ]
+        signups = mix.choose_signups(server.base_url, keyed, wanted=2 * plan.mixed_connections)
+        mixed = mix.mixed_requests(
+            needs,
+            wide.sampled if wide is not None else (),
+            members,
+            signups,
+            admin_key=wide.admin_key if wide is not None else "",
         )
-        run_wrk(
+        mixed_plan = mix.plan_lines(mix.MIX, mixed)
+        log(
+            f"{dataset.name}: server up on {server.base_url}, {idle_rss_mb:.0f} MB idle;"
+            f" {len(signups)} members with a suggested need to sign up for; warming up"
+        )
+        warmup = run_wrk(
             server,
-            mixed,
-            plan,
+            mixed_plan,
             work_dir=work_dir,
             connections=plan.mixed_connections,
             duration_s=plan.warmup_s,
             max_requests=plan.max_requests,
         )
-        for query, requests, connections, duration_s in (
-            ("candidates", candidates, plan.connections, plan.duration_s),
-            ("suggestions", suggestions, plan.connections, plan.duration_s),
-            ("mixed", mixed, plan.mixed_connections, plan.mixed_duration_s),
-        ):
+        mix.release(server.base_url, warmup.kinds.held, signups)
+        runs = [
+            ("candidates", "", mix.single("candidates", candidates), plan.connections),
+            ("suggestions", "", mix.single("suggestions", suggestions), plan.connections),
+            *(
+                ("candidates", part, mix.single("candidates_admin", [request]), plan.connections)
+                for part, request in dense.items()
+            ),
+            ("mixed", "", mixed_plan, plan.mixed_connections),
+        ]
+        for query, part, lines, connections in runs:
+            is_mixed = query == "mixed"
             run = run_wrk(
                 server,
-                requests,
-                plan,
+                lines,
                 work_dir=work_dir,
                 connections=connections,
-                duration_s=duration_s,
+                duration_s=plan.mixed_duration_s if is_mixed else plan.duration_s,
                 max_requests=plan.max_requests,
             )
+            # Places a run left taken are given back, so every run starts from the same data.
+            mix.release(server.base_url, run.kinds.held, signups)
             note = (
                 f"{connections} connections, {plan.workers} workers; idle RSS {idle_rss_mb:.0f} MB"
             )
-            if query == "mixed":
-                note = f"candidates, suggestions, need reads 1:1:1; {note}"
-            if run.failed:
-                share = run.failed / max(run.requests, 1)
-                flag = "INVALID: " if share > ERROR_SHARE_LIMIT else ""
-                note = f"{flag}{run.failed} failed requests ({share:.1%}); {note}"
-                log(f"[red]{dataset.name} {query}: {run.failed} failed requests[/red]")
+            if part and wide is not None:
+                need_id = dict(by_density)[part]
+                note = (
+                    f"the {part} of {len(wide.density):,} agency/network needs sampled:"
+                    f" {wide.density[need_id]:,} members around it; asked by the admin,"
+                    f" limit {mix.CANDIDATES_LIMIT}; {note}"
+                )
+            if is_mixed:
+                note = f"realistic mix (see below); {_statuses(run.statuses)}; {note}"
+            note = _flagged(note, run, f"{dataset.name} {query} {part}".strip(), log)
             log(
-                f"{dataset.name} {query}/http: p50 {run.p50_ms:.1f} ms, p95 {run.p95_ms:.1f} ms, "
-                f"{run.requests_per_s:.0f} req/s, peak RSS {run.peak_rss_mb:.0f} MB"
+                f"{dataset.name} {query}/http{' ' + part if part else ''}:"
+                f" p50 {run.p50_ms:.1f} ms, p95 {run.p95_ms:.1f} ms,"
+                f" {run.requests_per_s:.0f} req/s, peak RSS {run.peak_rss_mb:.0f} MB"
             )
             yield Result(
                 dataset=dataset.name,
@@ -265,26 +337,82 @@ def measure_http(
                 samples=run.requests,
                 rss_mb=run.peak_rss_mb,
                 note=note,
+                part=part,
+                statuses=run.statuses,
             )
+            if is_mixed:
+                yield from _per_endpoint(dataset, run)
+
+
+def _per_endpoint(dataset: Dataset, run: WrkRun) -> Iterator[Result]:
+    """One row per endpoint of the mixed run, timed by wrk.lua request by request."""
+    shares = {share.kind: share for share in mix.MIX}
+    total = max(sum(kind.requests for kind in run.kinds.kinds.values()), 1)
+    for name in mix.REPORTED_KINDS:
+        kind = run.kinds.kinds.get(name)
+        if kind is None or not kind.requests:
+            continue
+        share = shares.get(name) or shares["write"]
+        yield Result(
+            dataset=dataset.name,
+            backend=dataset.spec.backend,
+            query="mixed",
+            layer="http",
+            p50_ms=kind.p50_ms,
+            p95_ms=kind.p95_ms,
+            requests_per_s=kind.requests / run.duration_s if run.duration_s > 0 else 0.0,
+            samples=kind.requests,
+            note=(
+                f"{kind.requests / total:.0%} of requests (planned {share.percent} %"
+                f"{' for sign-ups and withdrawals together' if share.kind == 'write' else ''});"
+                f" {_statuses(kind.statuses)}"
+            ),
+            part=name,
+            statuses=dict(sorted(kind.statuses.items())),
+        )
+
+
+def _statuses(statuses: dict[str, int]) -> str:
+    return ", ".join(f"{status} {count:,}" for status, count in sorted(statuses.items()))
+
+
+def _flagged(note: str, run: WrkRun, label: str, log: Any) -> str:
+    """The note, marked INVALID when the run measured failures rather than the service.
+
+    Any 5xx invalidates a run (the service failed); so does a share of other failures (a
+    read answered 4xx, a socket error) above ``ERROR_SHARE_LIMIT``.
+    """
+    if run.server_errors:
+        log(f"[red]{label}: {run.server_errors} answers 5xx[/red]")
+        return f"INVALID: {run.server_errors} answers 5xx; {note}"
+    if run.failed:
+        share = run.failed / max(run.requests, 1)
+        flag = "INVALID: " if share > ERROR_SHARE_LIMIT else ""
+        log(f"[red]{label}: {run.failed} failed requests[/red]")
+        return f"{flag}{run.failed} failed requests ({share:.1%}); {note}"
+    return note
 
 
 def run_wrk(
     server: Server,
-    requests: Sequence[tuple[str, str]],
-    plan: LoadPlan,
+    plan_lines: Sequence[str],
     *,
     work_dir: Path,
     connections: int,
     duration_s: int,
     max_requests: int,
 ) -> WrkRun:
-    """One wrk run over ``requests`` (path, key), round robin, within both bounds."""
-    request_file = work_dir / "wrk-requests.txt"
+    """One wrk run over a plan (``mix.plan_lines``), one thread per connection, within both
+    bounds."""
+    plan_file = work_dir / "wrk-plan.txt"
     # It holds API keys: readable by this user only, like the generator's keys file.
-    request_file.unlink(missing_ok=True)
-    request_file.touch(mode=0o600)
-    request_file.write_text("".join(f"{path} {key}\n" for path, key in requests))
-    threads = max(1, min(plan.wrk_threads, connections))
+    plan_file.unlink(missing_ok=True)
+    plan_file.touch(mode=0o600)
+    plan_file.write_text("".join(f"{line}\n" for line in plan_lines))
+    answers = work_dir / "wrk-answers"
+    for stale in work_dir.glob(f"{answers.name}.*"):
+        stale.unlink()
+    threads = max(1, connections)
     command = [
         require_wrk(),
         f"-t{threads}",
@@ -296,8 +424,10 @@ def run_wrk(
         str(LUA_SCRIPT),
         server.base_url,
         "--",
-        str(request_file),
+        str(plan_file),
         str(math.ceil(max_requests / threads)),
+        str(answers),
+        str(threads),
     ]
     peak = _PeakRss(server)
     with peak:
@@ -309,21 +439,30 @@ def run_wrk(
         raise RuntimeError(
             f"wrk failed ({finished.returncode}): {finished.stderr or finished.stdout}"
         )
-    figures = json.loads(lines[-1][len(RESULT_PREFIX) :])
+    return parse_wrk(
+        lines[-1],
+        kinds=mix.read_kinds(sorted(work_dir.glob(f"{answers.name}.*"))),
+        peak_rss_mb=peak.peak_mb,
+    )
+
+
+def parse_wrk(line: str, *, kinds: mix.WrkKinds, peak_rss_mb: float) -> WrkRun:
+    """A run from wrk.lua's ``BENCH_RESULT`` line and what its threads wrote."""
+    figures = json.loads(line[len(RESULT_PREFIX) :])
     return WrkRun(
         requests=int(figures["requests"]),
         duration_s=figures["duration_us"] / 1e6,
         p50_ms=figures["p50_us"] / 1000.0,
         p95_ms=figures["p95_us"] / 1000.0,
         p99_ms=figures["p99_us"] / 1000.0,
-        failed=int(
-            figures["not_200"]
-            + figures["connect_errors"]
+        socket_errors=int(
+            figures["connect_errors"]
             + figures["read_errors"]
             + figures["write_errors"]
             + figures["timeouts"]
         ),
-        peak_rss_mb=peak.peak_mb,
+        peak_rss_mb=peak_rss_mb,
+        kinds=kinds,
     )
 
 
@@ -352,10 +491,11 @@ class _PeakRss:
             self.peak_mb = max(self.peak_mb, self.server.rss_mb())
 
 
-def _check_answers(base_url: str, requests: Sequence[tuple[str, str]]) -> None:
+def _check_answers(base_url: str, requests: Sequence[mix.Request]) -> None:
     """Fail early if a request the load will repeat does not answer 200 (a bad key, say)."""
-    for path, key in requests:
-        status = _status(f"{base_url}{path}", key=key, timeout_s=60)
+    for request in requests:
+        path = request.path
+        status = _status(f"{base_url}{path}", key=request.key, timeout_s=120)
         if status != 200:
             raise RuntimeError(f"GET {path} answered {status}, not 200: check the dataset's keys")
 

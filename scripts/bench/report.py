@@ -16,7 +16,16 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from .results import BASELINES, Profile, Result, as_records, baselines_measured, ratios
+from .mix import REPORTED_KINDS
+from .results import (
+    BASELINES,
+    DENSITY_PARTS,
+    Profile,
+    Result,
+    as_records,
+    baselines_measured,
+    ratios,
+)
 
 BASELINE_TITLES = {
     "naive": "vs naive",
@@ -34,6 +43,18 @@ LAYER_TITLES = {
     "sqlite_floor": "baseline: SQLite bbox + geodesic ids",
 }
 assert set(BASELINE_TITLES) == set(BASELINES)
+PART_TITLES = {
+    "densest": "densest need (admin)",
+    "median": "median-density need (admin)",
+    "candidates": "candidates (coordinator)",
+    "candidates_admin": "candidates, agency/network need (admin)",
+    "suggestions": "suggestions (member)",
+    "need_read": "need read",
+    "need_list": "need list near a point",
+    "signup": "sign-up (POST)",
+    "withdraw": "withdrawal (DELETE)",
+}
+assert {*REPORTED_KINDS, *DENSITY_PARTS} <= set(PART_TITLES)
 
 
 @dataclass(frozen=True)
@@ -44,24 +65,50 @@ class Target:
     dataset: str
     operation: str  # "<query>/<layer>"; "*/http" means the worst of the HTTP rows
     metric: str  # p50_ms | p95_ms | requests_per_s | rss_mb | vs_naive | floor_multiple
+    # | server_errors | densest_over_median
     bound: float
     at_most: bool = True
+    part: str = ""  # a row's part (the densest need); "" is the whole operation
 
 
 TARGETS = (
     Target("candidates over HTTP, p50", "postgis-1m", "candidates/http", "p50_ms", 10),
     Target("candidates over HTTP, p95", "postgis-1m", "candidates/http", "p95_ms", 30),
+    Target(
+        "densest need's candidates over HTTP, p50",
+        "postgis-1m",
+        "candidates/http",
+        "p50_ms",
+        10,
+        part="densest",
+    ),
+    Target(
+        "densest need's candidates over HTTP, p95",
+        "postgis-1m",
+        "candidates/http",
+        "p95_ms",
+        30,
+        part="densest",
+    ),
+    Target(
+        "densest need / median need, candidates p50",
+        "postgis-1m",
+        "candidates/http",
+        "densest_over_median",
+        2,
+    ),
     Target("suggestions over HTTP, p50", "postgis-1m", "suggestions/http", "p50_ms", 10),
     Target("suggestions over HTTP, p95", "postgis-1m", "suggestions/http", "p95_ms", 30),
     Target(
-        "mixed read load, throughput",
+        "realistic mixed load, throughput",
         "postgis-1m",
         "mixed/http",
         "requests_per_s",
         1000,
         at_most=False,
     ),
-    Target("mixed read load, p95", "postgis-1m", "mixed/http", "p95_ms", 50),
+    Target("realistic mixed load, p95", "postgis-1m", "mixed/http", "p95_ms", 50),
+    Target("realistic mixed load, 5xx answers", "postgis-1m", "mixed/http", "server_errors", 0),
     Target("engine in-process, one need (p50)", "postgis-1m", "candidates/engine", "p50_ms", 2),
     Target(
         "engine in-process vs naive (times faster)",
@@ -79,6 +126,14 @@ TARGETS = (
         3,
     ),
     Target("SQLite candidates over HTTP, p50", "sqlite-100k", "candidates/http", "p50_ms", 20),
+    Target(
+        "SQLite densest need's candidates over HTTP, p50",
+        "sqlite-100k",
+        "candidates/http",
+        "p50_ms",
+        20,
+        part="densest",
+    ),
     Target("SQLite suggestions over HTTP, p50", "sqlite-100k", "suggestions/http", "p50_ms", 20),
     Target("API server RSS (peak, all workers)", "postgis-1m", "*/http", "rss_mb", 500),
 )
@@ -90,6 +145,8 @@ UNITS = {
     "rss_mb": " MB",
     "vs_naive": "x",
     "floor_multiple": "x",
+    "server_errors": "",
+    "densest_over_median": "x",
 }
 
 
@@ -154,8 +211,18 @@ def _figure(target: Target, dataset: str, results: Sequence[Result]) -> float | 
     rows = [
         r for r in results if r.dataset == dataset and r.layer == layer and query in ("*", r.query)
     ]
+    if target.metric == "densest_over_median":
+        p50 = {r.part: r.p50_ms for r in rows if r.part in ("densest", "median")}
+        if len(p50) < 2 or p50["median"] <= 0:
+            return None
+        return p50["densest"] / p50["median"]
+    if target.metric != "rss_mb":
+        rows = [r for r in rows if r.part == target.part]
     if not rows:
         return None
+    if target.metric == "server_errors":
+        statuses = rows[0].statuses
+        return None if statuses is None else float(statuses.get("5xx", 0))
     if target.metric == "rss_mb":
         sizes = [r.rss_mb for r in rows if r.rss_mb is not None]
         return max(sizes) if sizes else None
@@ -184,17 +251,19 @@ def print_table(results: Sequence[Result], console: Console) -> None:
     table = Table(title="ServeMatch benchmarks", title_justify="left")
     for column in ("dataset", "operation", "p50 ms", "p95 ms", "req/s", "RSS MB"):
         table.add_column(column, justify="left" if column in ("dataset", "operation") else "right")
+    table.add_column("answers")
     for name in baselines:
         table.add_column(BASELINE_TITLES[name], justify="right")
     for result in results:
         found = ratios(result, results)
         table.add_row(
             result.dataset,
-            result.operation,
+            _operation_label(result),
             _ms(result.p50_ms),
             _ms(result.p95_ms),
             _rate(result.requests_per_s),
             _mb(result.rss_mb),
+            _statuses(result.statuses),
             *(_ratio(found.get(f"vs_{name}")) for name in baselines),
         )
     console.print(table)
@@ -281,7 +350,9 @@ def markdown(run: Run) -> str:
         "Ratios are the baseline's median over the row's median on the same dataset and query:"
         " above 1 the row is that many times faster, below 1 slower. Throughput of in-process"
         " rows is one thread calling back to back; memory is the API server's peak resident"
-        " set (all workers) while the load ran, so only HTTP rows have it.",
+        " set (all workers) while the load ran, so only HTTP rows have it. Rows of one need or"
+        " one endpoint of the mixed load (after a ·) have no ratios: the baselines answered"
+        " other questions.",
         "",
         "## Datasets",
         "",
@@ -329,12 +400,26 @@ METHOD_NOTES = (
     " no pool building. **service**: `api.matching.service.candidates` / `suggestions` with"
     " a session and transaction per call, as the route calls them, without HTTP or auth.",
     "- **HTTP**: `servematch serve --workers N` on 127.0.0.1, driven by wrk (a separate"
-    " process) with a Lua script rotating through the sampled URLs and their keys."
-    " Candidates are asked by a coordinator, who sees their own members: the need's own"
-    " coordinator, or for an agency or network-wide need the coordinator whose community"
-    " meets nearest to it. Suggestions are asked by the member; need reads by the coordinator."
-    " Each run is bounded by a request budget and a time limit. Latency percentiles are"
-    " wrk's, over every request of the run.",
+    " process, one thread per connection) with a Lua script (`scripts/bench/wrk.lua`) sending"
+    " prepared requests with their keys. Candidates are asked by a coordinator, who sees their"
+    " own members: the need's own coordinator, or for an agency or network-wide need the"
+    " coordinator whose community meets nearest to it. Suggestions are asked by the member;"
+    " need reads and lists by the coordinator. Each run is bounded by a request budget and a"
+    " time limit. A row's latency percentiles are wrk's, over every request of the run.",
+    "- **densest and median need**: the agency/network needs with the most and the median"
+    " number of members around them (ranked as `python -m scripts.bench.dense` ranks them),"
+    " candidates asked by the admin (who sees every member in reach) with `limit=20`, each in"
+    " its own run; the target is the densest need's p50 within 2x the median need's.",
+    "- **realistic mixed load**: each request draws a kind with the shares under *How it was"
+    " measured*; coordinators' candidates for sampled needs, the admin's for a seeded sample of"
+    " agency/network needs (the densest and the median one included), members' suggestions,"
+    " need reads and lists, and writes: a member signs up (POST) for the best need of their own"
+    " suggestions, asked before the run, and the next write of that connection withdraws it"
+    " (DELETE). Each member is written by one connection only; places still held at the end"
+    " are given back, so the dataset is unchanged. A sign-up may be refused (409/422): counted"
+    " under 4xx, not a failure; any 5xx makes the run INVALID (a failure of `make bench`). The"
+    " indented rows below a mixed row are its endpoints, timed request by request in the Lua"
+    " script (one connection per wrk thread, so each response is its thread's last request).",
     "- **naive**: a Python loop over every member (or open need) computing"
     " `geopy.distance.geodesic` per pair, the radius check and a simple score, then the top"
     " results; rows fetched once, untimed. At large sizes it runs on a random subset and is"
@@ -402,7 +487,21 @@ def write_markdown(run: Run, path: Path) -> None:
 
 
 def _operation_title(result: Result) -> str:
-    return f"{result.query} · {LAYER_TITLES[result.layer]}"
+    title = f"{result.query} · {LAYER_TITLES[result.layer]}"
+    return f"{title} · {PART_TITLES.get(result.part, result.part)}" if result.part else title
+
+
+def _operation_label(result: Result) -> str:
+    """The terminal's shorter name: ``candidates/http``, parts indented under it."""
+    if result.part:
+        return f"  └ {PART_TITLES.get(result.part, result.part)}"
+    return result.operation
+
+
+def _statuses(statuses: dict[str, int] | None) -> str:
+    if not statuses:
+        return ""
+    return " ".join(f"{status}:{count:,}" for status, count in sorted(statuses.items()))
 
 
 def _ms(value: float) -> str:
@@ -430,14 +529,18 @@ def _ratio(value: float | None) -> str:
 def _bound(target: Target) -> str:
     sign = "≤" if target.at_most else "≥"
     bound = f"{target.bound:,.0f}" if target.bound >= 10 else f"{target.bound:g}"
+    if target.metric == "server_errors":
+        return f"= {bound} (none)"
     return f"{sign} {bound}{UNITS[target.metric]}"
 
 
 def _value(target: Target, value: float | None) -> str:
     if value is None:
         return "—"
-    if target.metric in ("vs_naive", "floor_multiple"):
+    if target.metric in ("vs_naive", "floor_multiple", "densest_over_median"):
         return _ratio(value)
+    if target.metric == "server_errors":
+        return f"{value:,.0f}"
     if target.metric in ("p50_ms", "p95_ms"):
         return f"{_ms(value)} ms"
     if target.metric == "requests_per_s":

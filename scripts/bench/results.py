@@ -1,10 +1,11 @@
 """The figures a run produces: one `Result` per (dataset, operation), and their ratios.
 
 An operation is ``<query>/<layer>``: the query is what was asked (candidates for a need,
-suggestions for a member, or the mixed read load) and the layer how much of the stack ran
-(engine only, service, HTTP) or which baseline answered it. Ratios to baselines compare
-medians of the same query on the same dataset, so "x times faster" means the same thing in
-every row.
+suggestions for a member, or the realistic mixed load) and the layer how much of the stack ran
+(engine only, service, HTTP) or which baseline answered it. A row may also be one ``part`` of
+an operation: one endpoint of the mixed load, or candidates for one need (the densest, a
+median one). Ratios to baselines compare medians of the same query on the same dataset and
+the same questions, so "x times faster" means the same thing in every row; parts have none.
 """
 
 from __future__ import annotations
@@ -12,13 +13,15 @@ from __future__ import annotations
 import math
 import pstats
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 QUERIES = ("candidates", "suggestions", "mixed")
+DENSITY_PARTS = ("densest", "median")
+"""Candidates of single needs, by how many members live around them."""
 LAYERS = ("engine", "service", "http")
 BASELINES = ("naive", "postgis_floor", "kdtree_floor", "sqlite_floor")
 """Baselines in the order they are reported; only those measured in a run get a column."""
@@ -43,6 +46,11 @@ class Result:
     samples: int
     rss_mb: float | None = None
     note: str = ""
+    part: str = ""
+    """Empty for the whole operation; else an endpoint of the mix (``mix.REPORTED_KINDS``) or
+    a need of ``DENSITY_PARTS``."""
+    statuses: dict[str, int] | None = field(default=None, hash=False)
+    """HTTP answers by status class (``2xx``…``5xx``); None where nothing answered HTTP."""
 
     def __post_init__(self) -> None:
         if self.query not in QUERIES:
@@ -109,11 +117,15 @@ def ratios(result: Result, results: Sequence[Result]) -> dict[str, float | None]
     """
     found: dict[str, float | None] = {}
     for name in baselines_measured(results):
+        if result.part:  # one endpoint or one need: not the questions the baseline answered
+            found[f"vs_{name}"] = None
+            continue
         baseline = next(
             (
                 other
                 for other in results
                 if other.layer == name
+                and not other.part
                 and other.dataset == result.dataset
                 and other.query == result.query
             ),
@@ -135,6 +147,7 @@ def as_records(results: Sequence[Result]) -> list[dict[str, object]]:
             "dataset": result.dataset,
             "backend": result.backend,
             "operation": result.operation,
+            "part": result.part or None,
             "p50_ms": _significant(result.p50_ms),
             "p95_ms": _significant(result.p95_ms),
             "requests_per_s": _significant(result.requests_per_s),
@@ -142,6 +155,7 @@ def as_records(results: Sequence[Result]) -> list[dict[str, object]]:
         }
         record.update(ratios(result, results))
         record["samples"] = result.samples
+        record["statuses"] = result.statuses
         record["note"] = result.note
         records.append(record)
     return records

@@ -112,3 +112,70 @@ def test_markdown_names_every_figure_and_states_misses(figures: list[Result]) ->
     assert "## Targets" in text and "**missed**" in text
     assert text.count("| postgis-1m |") >= len(figures)
     assert "vs PostGIS floor" in text
+
+
+@pytest.fixture
+def densest_and_mix(figures: list[Result]) -> list[Result]:
+    return [
+        *figures,
+        result("postgis-1m", "candidates", "http", 18.0, part="densest"),
+        result("postgis-1m", "candidates", "http", 6.0, part="median"),
+        result("postgis-1m", "mixed", "http", 9.0, part="signup", statuses={"2xx": 9, "4xx": 1}),
+    ]
+
+
+def run_of(results: list[Result]) -> report.Run:
+    return report.Run(
+        mode="full",
+        command="make bench",
+        machine={},
+        load_before="",
+        load_after="",
+        datasets=[],
+        method={},
+        results=results,
+        elapsed_s=1.0,
+    )
+
+
+def test_the_densest_need_is_judged_on_its_own_row_and_against_the_median(
+    densest_and_mix: list[Result],
+) -> None:
+    verdicts = {verdict.target.label: verdict for verdict in report.verdicts(densest_and_mix)}
+    assert verdicts["densest need's candidates over HTTP, p50"].value == 18.0
+    assert verdicts["densest need's candidates over HTTP, p50"].status == "missed"
+    ratio = verdicts["densest need / median need, candidates p50"]
+    assert ratio.value == pytest.approx(3.0) and ratio.status == "missed"
+    # The whole candidates run is still judged on its own row, not on a need's.
+    assert verdicts["candidates over HTTP, p50"].value == 8.0
+
+
+def test_the_report_prints_the_densest_and_median_rows_and_their_ratio(
+    densest_and_mix: list[Result],
+) -> None:
+    text = report.markdown(run_of(densest_and_mix))
+    assert "| candidates · HTTP · densest need (admin) | 18.0 |" in text
+    assert "| candidates · HTTP · median-density need (admin) | 6.00 |" in text
+    assert "| densest need / median need, candidates p50 | postgis-1m | ≤ 2x | 3.00x |" in text
+    assert "| mixed · HTTP · sign-up (POST) | 9.00 |" in text
+
+
+def test_rows_of_one_need_or_one_endpoint_have_no_baseline_ratio(
+    densest_and_mix: list[Result],
+) -> None:
+    densest = next(r for r in densest_and_mix if r.part == "densest")
+    assert ratios(densest, densest_and_mix) == {"vs_naive": None, "vs_postgis_floor": None}
+    record = next(r for r in as_records(densest_and_mix) if r["part"] == "signup")
+    assert record["statuses"] == {"2xx": 9, "4xx": 1}
+
+
+@pytest.mark.parametrize(("server_errors", "status"), [(0, "met"), (1, "missed")])
+def test_a_5xx_in_the_mixed_load_misses_its_target(
+    figures: list[Result], server_errors: int, status: str
+) -> None:
+    mixed = result(
+        "postgis-1m", "mixed", "http", 20.0, statuses={"2xx": 990, "4xx": 9, "5xx": server_errors}
+    )
+    found = [r for r in figures if r.query != "mixed"] + [mixed]
+    verdicts = {verdict.target.label: verdict for verdict in report.verdicts(found)}
+    assert verdicts["realistic mixed load, 5xx answers"].status == status
