@@ -23,6 +23,7 @@ from api.liveness import caller
 from api.liveness import router as liveness
 from api.maps.routes import router as maps
 from api.matching.member_snapshot import MemberSnapshots
+from api.matching.need_cache import NeedCache
 from api.matching.routes import router as matching
 from api.matching.text_model import TextModelCache
 from api.members.routes import router as members
@@ -95,6 +96,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.sessionmaker = make_sessionmaker(engine)
     app.state.text_models = TextModelCache(max_age_s=settings.text_model_max_age_s)
     app.state.member_snapshots = MemberSnapshots(enabled=settings.member_snapshot)
+    app.state.need_cache = NeedCache(max_needs=settings.suggestion_cache_needs)
     # One geocoder per process, so its rate limit (Nominatim: 1 request/s) and cache hold.
     app.state.geocoder = configured_geocoder(settings)
     install_principal_cache(app.state, app.state.sessionmaker, ttl_s=settings.auth_cache_ttl_s)

@@ -97,6 +97,12 @@ class Settings(BaseSettings):
     idempotency_ttl_hours: float = Field(
         default=24, gt=0, description="Hours an Idempotency-Key is remembered for replays."
     )
+    suggestion_cache_needs: int = Field(
+        default=50_000,
+        ge=1,
+        description="Open needs each worker keeps ready for suggestions (least recently "
+        "used out first); ~1 kB each.",
+    )
     text_model_max_age_s: float = Field(
         default=600, gt=0, description="Seconds before the TF-IDF text model is refitted."
     )

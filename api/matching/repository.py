@@ -402,18 +402,19 @@ def role_rows(session: Session, *, need_ids: Sequence[str]) -> Sequence[EngineRo
     return session.execute(statement).all()
 
 
-def suggestable_need_rows(
+def suggestable_need_versions(
     session: Session, *, member: EngineRow, now: datetime
 ) -> Sequence[EngineRow]:
     """Open, future needs the member may see, within their radius, not yet signed up for.
 
-    ``NEED_COLUMNS`` rows, nearest first, measured to each need's shown point (a private
-    place's cell, see ``api.privacy``).
+    Rows of ``id`` and ``updated_at`` only, nearest first, measured to each need's shown point
+    (a private place's cell, see ``api.privacy``): the rest of each need comes from the
+    worker's cache (``api.matching.need_cache``), or ``need_rows_by_id`` when it has changed.
     """
     signed_up = select(Signup.need_id).where(
         Signup.member_id == member.id, Signup.status == "confirmed"
     )
-    open_needs: AnySelect = select(*NEED_COLUMNS).where(
+    open_needs: AnySelect = select(Need.id, Need.updated_at).where(
         need_visible_to(Principal.acting_as(member)),
         Need.status == "open",
         Need.starts_at > now,
@@ -431,6 +432,17 @@ def suggestable_need_rows(
         limit=SUGGESTION_NEEDS_MAX,
     )
     return session.execute(statement).all()
+
+
+def need_rows_by_id(session: Session, need_ids: Sequence[str]) -> list[EngineRow]:
+    """``NEED_COLUMNS`` rows with their ``updated_at``, in no particular order (unscoped: the
+    ids come from a scoped query such as ``suggestable_need_versions``)."""
+    dialect = _dialect(session)
+    rows: list[EngineRow] = []
+    for batch in _batches(need_ids):
+        statement: AnySelect = select(*NEED_COLUMNS, Need.updated_at)
+        rows.extend(session.execute(statement.where(id_in(dialect, Need.id, batch))).all())
+    return rows
 
 
 def recent_need_texts(session: Session, *, limit: int) -> Sequence[EngineRow]:

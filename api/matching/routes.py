@@ -9,6 +9,7 @@ from api.deps import AppSettings, CommunityPerson, DbSession, Manager
 from api.errors import Forbidden, NotFound, Unauthorized, responses
 from api.matching import service
 from api.matching.member_snapshot import MemberSnapshots
+from api.matching.need_cache import NeedCache
 from api.matching.schemas import MAX_CANDIDATES, MAX_SUGGESTIONS, Candidates, Suggestions
 from api.matching.text_model import TextModelCache
 from api.schemas import ResourceId
@@ -32,6 +33,15 @@ async def get_member_snapshots(request: Request) -> MemberSnapshots:
 
 
 Snapshots = Annotated[MemberSnapshots, Depends(get_member_snapshots)]
+
+
+async def get_need_cache(request: Request) -> NeedCache:
+    """The process's cache of open needs for suggestions (built in ``api.app``)."""
+    cache: NeedCache = request.app.state.need_cache
+    return cache
+
+
+NeedCaches = Annotated[NeedCache, Depends(get_need_cache)]
 
 
 @router.get(
@@ -68,6 +78,7 @@ def member_suggestions(
     principal: CommunityPerson,
     settings: AppSettings,
     text_models: TextModels,
+    need_cache: NeedCaches,
     limit: Annotated[int, Query(ge=1, le=MAX_SUGGESTIONS)] = 10,
 ) -> Suggestions:
     """Open needs that fit the member's week, gifts and street, best first."""
@@ -79,4 +90,5 @@ def member_suggestions(
         now=utcnow(),
         weights=settings.weight,
         text_models=text_models,
+        need_cache=need_cache,
     )

@@ -13,6 +13,7 @@ from api.db.models import Need
 from api.errors import NotFound
 from api.matching import inputs, repository
 from api.matching.member_snapshot import MemberSnapshots, SnapshotView
+from api.matching.need_cache import NeedCache
 from api.matching.repository import EngineRow
 from api.matching.schemas import CandidateOut, Candidates, SuggestionOut, Suggestions
 from api.matching.text_model import TextModelCache
@@ -326,19 +327,24 @@ def suggestions(
     now: datetime,
     weights: Weights,
     text_models: TextModelCache,
+    need_cache: NeedCache,
 ) -> Suggestions:
-    """Ranked open needs for a member; private places are shown as a coarse area."""
+    """Ranked open needs for a member; private places are shown as a coarse area.
+
+    The needs come from ``need_cache`` where it holds them at their current version (the
+    worker's, from ``api.app``); the others are read and kept in it.
+    """
     member = repository.readable_member_row(
         session, principal=principal, member_id=member_id, now=now
     )
     if member is None:
         raise NotFound(f"member {member_id} not found")
-    found = repository.suggestable_need_rows(session, member=member, now=now)
-    if not found:
+    versions = repository.suggestable_need_versions(session, member=member, now=now)
+    specs = need_cache.specs(session, versions) if versions else []
+    if not specs:
         return Suggestions(member_id=member.id, suggestions=[])
     text_model = text_models.get(session)
     (profile,) = _member_profiles(session, [member], commitments_since=_month_start_before(now))
-    specs = _need_specs(session, found)
     table = build_need_table(specs, text_model=text_model)
     ranked = rank_suggestions(
         profile, table, weights=weights, text_model=text_model, now=now, limit=limit

@@ -35,6 +35,7 @@ from api.db.models import Member, Need, NeedRole
 from api.db.types import utcnow
 from api.matching import service
 from api.matching.member_snapshot import MemberSnapshots
+from api.matching.need_cache import NeedCache
 from api.matching.text_model import TextModelCache
 from api.settings import Settings
 from geo.bbox import radius_bounding_boxes
@@ -99,6 +100,7 @@ class InProcess:
         # Refits are a start-up cost the server pays once per worker, not per request.
         self.text_models = TextModelCache(max_age_s=24 * 3600)
         self.snapshots = MemberSnapshots(background=False)
+        self.need_cache = NeedCache(max_needs=self.settings.suggestion_cache_needs)
 
     @property
     def backend(self) -> str:
@@ -135,6 +137,7 @@ class InProcess:
                 now=utcnow(),
                 weights=self.weights,
                 text_models=self.text_models,
+                need_cache=self.need_cache,
             )
             return len(found.suggestions)
 
