@@ -19,11 +19,13 @@ caller = APIRouter(tags=["service"])
 
 
 class Health(BaseModel):
-    """Whether the service can reach its database."""
+    """Whether the service can reach its database, and whether this worker's member snapshot
+    (candidates for agency and network requests from memory) is built yet."""
 
     status: Literal["ok", "degraded"]
     database: Literal["ok", "unreachable"]
     backend: Literal["sqlite", "postgresql"]
+    member_snapshot: Literal["off", "building", "ready"]
 
 
 # ``security: [{}]`` says "no key needed" (an empty requirement), rather than leaving it unsaid.
@@ -35,13 +37,21 @@ class Health(BaseModel):
 def healthz(request: Request, response: Response) -> Health:
     """No auth; 200 when the database answers, 503 when it does not."""
     engine = request.app.state.engine
+    snapshot = request.app.state.member_snapshots.state
     if is_reachable(engine):
-        return Health(status="ok", database="ok", backend=engine.dialect.name)
+        return Health(
+            status="ok", database="ok", backend=engine.dialect.name, member_snapshot=snapshot
+        )
     # The pool drops dead connections (pre-ping), so this answers 200 again as soon as the
     # database is back, with no restart; API routes answer 503 meanwhile.
     response.status_code = 503
     response.headers["Retry-After"] = RETRY_AFTER_S
-    return Health(status="degraded", database="unreachable", backend=engine.dialect.name)
+    return Health(
+        status="degraded",
+        database="unreachable",
+        backend=engine.dialect.name,
+        member_snapshot=snapshot,
+    )
 
 
 class Me(BaseModel):

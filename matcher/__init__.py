@@ -13,7 +13,13 @@ from matcher.pool import MemberPool, build_pool
 from matcher.ranking import rank_candidates, rank_suggestions
 from matcher.results import Candidate, ConstraintViolation, Suggestion
 from matcher.text_fit import TextFit
-from matcher.topk import member_ceilings, merge_best, resident_ceilings, settled
+from matcher.topk import (
+    free_when_it_starts,
+    member_ceilings,
+    merge_best,
+    resident_ceilings,
+    settled,
+)
 from matcher.weights import Weights
 
 __all__ = [
@@ -35,6 +41,7 @@ __all__ = [
     "build_need_table",
     "build_pool",
     "check_member_for_role",
+    "free_when_it_starts",
     "member_ceilings",
     "merge_best",
     "rank_candidates",

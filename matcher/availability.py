@@ -8,10 +8,12 @@ member/segment row at once.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from itertools import pairwise
 
 import numpy as np
 import numpy.typing as npt
 
+from matcher.columns import ragged
 from matcher.inputs import MINUTES_PER_DAY, WeeklyWindow
 
 IntArray = npt.NDArray[np.int64]
@@ -104,3 +106,36 @@ def on_blackout(sorted_blackout_keys: IntArray, member: IntArray, ordinal: IntAr
         return np.zeros(keys.shape, dtype=np.bool_)
     index = np.minimum(np.searchsorted(sorted_blackout_keys, keys), sorted_blackout_keys.size - 1)
     return np.asarray(sorted_blackout_keys[index] == keys)
+
+
+HALF_HOUR_MINUTES = 30
+HALF_HOURS_PER_DAY = MINUTES_PER_DAY // HALF_HOUR_MINUTES
+HALF_HOURS_PER_WEEK = 7 * HALF_HOURS_PER_DAY
+_BITMAP_CHUNK = 1 << 16  # members laid out at once: a (chunk, week) grid of booleans
+
+
+def free_half_hours(
+    members: int, slot_member: IntArray, slot_day: IntArray, start: IntArray, end: IntArray
+) -> npt.NDArray[np.uint8]:
+    """Which half-hours of the week each member has any free time in, packed 8 to a byte.
+
+    (members, 42) bytes: a summary that a million members can keep in memory, enough to tell
+    at a glance who cannot be free when a need starts. `slot_member` must be sorted.
+    """
+    first = slot_day * HALF_HOURS_PER_DAY + start // HALF_HOUR_MINUTES
+    last = slot_day * HALF_HOURS_PER_DAY + (end - 1) // HALF_HOUR_MINUTES
+    packed = np.zeros((members, HALF_HOURS_PER_WEEK // 8), dtype=np.uint8)
+    bounds = np.searchsorted(slot_member, np.arange(0, members + _BITMAP_CHUNK, _BITMAP_CHUNK))
+    for chunk, (low, high) in enumerate(pairwise(bounds)):
+        offset = chunk * _BITMAP_CHUNK
+        owner, rank, _ = ragged(last[low:high] - first[low:high] + 1)
+        grid = np.zeros((min(_BITMAP_CHUNK, members - offset), HALF_HOURS_PER_WEEK), np.bool_)
+        grid[slot_member[low:high][owner] - offset, first[low:high][owner] + rank] = True
+        packed[offset : offset + grid.shape[0]] = np.packbits(grid, axis=1)
+    return packed
+
+
+def free_in_half_hour(packed: npt.NDArray[np.uint8], half_hour: IntArray) -> BoolArray:
+    """Whether each member (a row of `free_half_hours`) has free time in their half-hour."""
+    byte = packed[np.arange(half_hour.size), half_hour // 8]
+    return np.asarray((byte >> (7 - half_hour % 8)) & 1, dtype=np.bool_)

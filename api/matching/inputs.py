@@ -8,6 +8,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from datetime import date
+from functools import cache
 
 from api.db.models import Need
 from api.matching.repository import EngineRow
@@ -16,7 +17,13 @@ from matcher import Commitment, MemberProfile, NeedSpec, RoleSpec, WeeklyWindow
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
+DAY_NUMBERS = {day: number for number, day in enumerate(DAYS)}
+
+
+@cache
 def _minute(clock: str) -> int:
+    # Remembered: a network's windows use a few dozen clock times, read a million times over
+    # when a worker takes its member snapshot.
     hours, minutes = clock.split(":")
     return int(hours) * 60 + int(minutes)
 
@@ -25,7 +32,7 @@ def weekly_windows(availability: list[dict[str, str]]) -> tuple[WeeklyWindow, ..
     """Stored availability ({day, start, end} each) as the engine's weekly windows."""
     return tuple(
         WeeklyWindow(
-            day=DAYS.index(slot["day"]),
+            day=DAY_NUMBERS[slot["day"]],
             start_minute=_minute(slot["start"]),
             end_minute=_minute(slot["end"]),
         )

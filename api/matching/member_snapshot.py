@@ -21,6 +21,7 @@ import logging
 import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -29,8 +30,10 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from api.matching import inputs, repository
+from api.matching.text_model import TextModelCache
 from geo.bbox import radius_bounding_boxes
 from matcher import MemberPool, TextFit, build_pool
+from matcher.availability import free_half_hours
 
 logger = logging.getLogger(__name__)
 
@@ -53,6 +56,7 @@ class MemberSnapshot:
     """Every active member as engine columns, by latitude, without commitments or history."""
 
     pool: MemberPool
+    free_half_hours: npt.NDArray[np.uint8]  # (members, 42): see matcher.availability
     taken_at: datetime
     text_model: TextFit | None
 
@@ -69,7 +73,7 @@ class MemberSnapshot:
             lon_in_box = self.pool.lon[start:stop]
             inside = (lon_in_box >= box.min_lon) & (lon_in_box <= box.max_lon)
             found.append(start + np.flatnonzero(inside))
-        return np.unique(np.concatenate(found)).astype(np.int64)
+        return np.concatenate(found).astype(np.int64)  # the boxes never overlap
 
     def rows_of(self, member_ids: list[str]) -> IntArray:
         """Pool rows of these members (those not in the snapshot are skipped)."""
@@ -97,15 +101,19 @@ def take_snapshot(session: Session, *, text_model: TextFit | None) -> MemberSnap
     taken_at = datetime.now(UTC)
     rows = repository.resident_member_rows(session)
     pool = build_pool(inputs.member_profiles(rows, {}), text_model=text_model)
-    return MemberSnapshot(pool=pool, taken_at=taken_at, text_model=text_model)
+    free = free_half_hours(
+        len(pool), pool.slot_member, pool.slot_day, pool.slot_start_minute, pool.slot_end_minute
+    )
+    return MemberSnapshot(pool=pool, free_half_hours=free, taken_at=taken_at, text_model=text_model)
 
 
 class MemberSnapshots:
     """Holds one worker's snapshot and renews it in the background.
 
-    The first request finds none and is served without (the caller falls back to reading
-    members from the database); it starts the first build. Pass ``background=False`` to build
-    on the caller's thread instead (tests, tools), ``enabled=False`` never to keep one.
+    A worker starts the first build when it starts (``warm``); until it is ready, requests
+    are served without (the caller falls back to reading members from the database). Pass
+    ``background=False`` to build on the caller's thread instead (tests, tools),
+    ``enabled=False`` never to keep one.
     """
 
     def __init__(self, *, enabled: bool = True, background: bool = True) -> None:
@@ -115,41 +123,62 @@ class MemberSnapshots:
         self._lock = threading.Lock()
         self._building = False
 
+    @property
+    def state(self) -> Literal["off", "building", "ready"]:
+        """What a health check reports: whether dense candidates are served from memory yet."""
+        if not self.enabled:
+            return "off"
+        return "building" if self._snapshot is None else "ready"
+
+    def warm(self, engine: Engine, text_models: TextModelCache) -> None:
+        """Start building the first snapshot (with the network's text model) in the background."""
+        if not self.enabled:
+            return
+
+        def build() -> None:
+            try:
+                with Session(engine) as session:
+                    text_model = text_models.get(session)
+            except SQLAlchemyError as error:  # the first request will try again
+                logger.warning("member snapshot not started: %s", error)
+                return
+            self._renew(engine, text_model)
+
+        threading.Thread(target=build, daemon=True).start()
+
     def view(self, session: Session, *, text_model: TextFit | None) -> SnapshotView | None:
         """The snapshot with what changed since, or None while there is none fit to use."""
         if not self.enabled:
             return None
         snapshot = self._snapshot
         if snapshot is None:
-            self._renew(session, text_model)
+            self._renew(session.get_bind(), text_model)
             snapshot = self._snapshot
             if snapshot is None:
                 return None
         changed = repository.member_ids_changed_since(session, snapshot.taken_at - CHANGE_MARGIN)
         if len(changed) > REBUILD_AFTER_CHANGES or snapshot.text_model is not text_model:
-            self._renew(session, text_model)
+            self._renew(session.get_bind(), text_model)
         if len(changed) > MAX_CHANGES:
             return None
         stale = np.zeros(len(snapshot.pool), dtype=np.bool_)
         stale[snapshot.rows_of(changed)] = True
         return SnapshotView(snapshot=snapshot, changed_ids=changed, stale=stale)
 
-    def _renew(self, session: Session, text_model: TextFit | None) -> None:
+    def _renew(self, bind: Engine | Connection, text_model: TextFit | None) -> None:
         with self._lock:
             if self._building:
                 return
             self._building = True
-        if not self.background:
-            self._build(session.get_bind(), text_model)
-            return
-        engine = session.get_bind()
-        threading.Thread(target=self._build, args=(engine, text_model), daemon=True).start()
+        if self.background:
+            threading.Thread(target=self._build, args=(bind, text_model), daemon=True).start()
+        else:
+            self._build(bind, text_model)
 
-    def _build(self, engine: Engine | Connection, text_model: TextFit | None) -> None:
+    def _build(self, bind: Engine | Connection, text_model: TextFit | None) -> None:
         try:
-            with Session(engine) as session:
-                snapshot = take_snapshot(session, text_model=text_model)
-            self._snapshot = snapshot
+            with Session(bind) as session:
+                self._snapshot = take_snapshot(session, text_model=text_model)
         except SQLAlchemyError as error:  # database away: keep the old snapshot, retry later
             logger.warning("member snapshot failed, still serving the old one: %s", error)
         finally:

@@ -35,11 +35,12 @@ from sqlalchemy.orm import Session
 from api.auth.principal import Principal
 from api.db.ids import id_in
 from api.db.models import Community, Member, Need, NeedRole, Signup
-from api.db.spatial import SPHERE_MARGIN, nearest_within, postgis_point, within_km
+from api.db.spatial import nearest_within, postgis_point, within_km
 
 # Two scopes are joined into matching's own queries, where loading them first would cost a
 # query per row: which members the caller may see, which needs a member may see.
 from api.scopes import member_readable, need_visible_to
+from geo.distance import SPHERE_MARGIN
 from matcher import NeedSpec
 
 AnySelect = Select[*tuple[Any, ...]]

@@ -29,6 +29,7 @@ from matcher import (
     build_need_table,
     build_pool,
     check_member_for_role,
+    free_when_it_starts,
     member_ceilings,
     merge_best,
     rank_candidates,
@@ -203,7 +204,13 @@ class _Walk:
             stages=pool.stages[near],
             levels=_levels(pool, near, self.need),
         )
-        hopeful = np.flatnonzero(outline > -np.inf)
+        free = free_when_it_starts(
+            self.need,
+            view.snapshot.free_half_hours[near],
+            pool.zone_codes[near],
+            pool.zone_names,
+        )
+        hopeful = np.flatnonzero((outline > -np.inf) & free)
         by_outline = np.argsort(-outline[hopeful], kind="stable")
         order, outline = near[hopeful][by_outline], outline[hopeful][by_outline]
         text_model = self.models.get(self.session)

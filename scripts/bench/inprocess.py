@@ -39,6 +39,7 @@ from api.matching.need_cache import NeedCache
 from api.matching.text_model import TextModelCache
 from api.settings import Settings
 from geo.bbox import radius_bounding_boxes
+from geo.distance import MEAN_EARTH_RADIUS_KM
 
 from .datasets import Dataset, MemberQuery, NeedQuery
 from .results import Profile, Result, from_latencies
@@ -47,7 +48,6 @@ CANDIDATES_LIMIT = 20
 SUGGESTIONS_LIMIT = 10
 """The routes' default page sizes, so in-process calls do what a default request does."""
 
-MEAN_EARTH_RADIUS_KM = 6371.0088
 URGENCY_ORDER = ("low", "normal", "high", "critical")
 
 

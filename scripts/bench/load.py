@@ -40,6 +40,10 @@ HOST = "127.0.0.1"
 RESULT_PREFIX = "BENCH_RESULT "
 ERROR_SHARE_LIMIT = 0.01
 SIGNUP_MEMBERS_ASKED = 200
+SERVER_READY_TIMEOUT_S = 900
+"""Start-up, with each worker's member snapshot: about 90 s per million members."""
+READY_CHECKS_PER_WORKER = 10
+"""Health checks in a row that must say "ready" per worker (each lands on any worker)."""
 """Members asked for suggestions, at most, to find the mixed load's sign-ups."""
 """Above this share of failed requests a figure measures errors, not the service."""
 
@@ -160,7 +164,7 @@ class Server:
                 start_new_session=True,
             )
         try:
-            self._wait_until_ready(timeout_s=120)
+            self._wait_until_ready(timeout_s=SERVER_READY_TIMEOUT_S)
         except BaseException:
             self.stop()
             raise
@@ -175,8 +179,10 @@ class Server:
         self.stop()
 
     def _wait_until_ready(self, *, timeout_s: float) -> None:
-        """Until /healthz answers 200 and every worker has logged its start-up."""
+        """Until /healthz answers 200, every worker has logged its start-up and built its
+        member snapshot (what a load balancer would wait for before sending traffic)."""
         deadline = time.monotonic() + timeout_s
+        ready_in_a_row = 0  # health checks land on any worker: ask until all must have said so
         while time.monotonic() < deadline:
             assert self.process is not None
             if self.process.poll() is not None:
@@ -184,9 +190,12 @@ class Server:
             started = self.log_path.read_text(errors="replace").count(
                 "Application startup complete"
             )
-            if started >= self.workers and _status(f"{self.base_url}/healthz") == 200:
+            health = _health(f"{self.base_url}/healthz") if started >= self.workers else None
+            snapshot = None if health is None else health.get("member_snapshot")
+            ready_in_a_row = ready_in_a_row + 1 if snapshot in {"ready", "off"} else 0
+            if ready_in_a_row >= READY_CHECKS_PER_WORKER * self.workers:
                 return
-            time.sleep(0.2)
+            time.sleep(0.2 if ready_in_a_row == 0 else 0.01)
         raise RuntimeError(f"server not ready after {timeout_s} s; its log:\n{self._log_tail()}")
 
     def _log_tail(self) -> str:
@@ -498,6 +507,16 @@ def _check_answers(base_url: str, requests: Sequence[mix.Request]) -> None:
         status = _status(f"{base_url}{path}", key=request.key, timeout_s=120)
         if status != 200:
             raise RuntimeError(f"GET {path} answered {status}, not 200: check the dataset's keys")
+
+
+def _health(url: str) -> dict[str, Any] | None:
+    """The health check's answer when it is 200, else None."""
+    try:
+        with urllib.request.urlopen(url, timeout=2.0) as answer:
+            found: dict[str, Any] = json.load(answer)
+            return found
+    except (urllib.error.URLError, OSError, ValueError):
+        return None
 
 
 def _status(url: str, *, key: str | None = None, timeout_s: float = 2.0) -> int | None:

@@ -5,7 +5,7 @@ from geopy.distance import geodesic
 from hypothesis import given
 from hypothesis import strategies as st
 
-from geo.distance import geodesic_km, geodesic_km_exact
+from geo.distance import SPHERE_MARGIN, geodesic_km, geodesic_km_exact, great_circle_km
 
 latitudes = st.floats(min_value=-90, max_value=90)
 longitudes = st.floats(min_value=-180, max_value=180)
@@ -155,3 +155,14 @@ def test_non_finite_longitude_is_rejected(bad_lon: float) -> None:
         geodesic_km(0, bad_lon, 0, 0)
     with pytest.raises(ValueError, match="longitude"):
         geodesic_km_exact(0, 0, 0, bad_lon)
+
+
+@given(latitudes, longitudes, latitudes, longitudes)
+def test_the_great_circle_is_within_the_spheres_margin_of_the_geodesic(
+    lat1: float, lon1: float, lat2: float, lon2: float
+) -> None:
+    """What makes it a bound: shortened by the margin it never exceeds the geodesic."""
+    sphere = float(great_circle_km(lat1, lon1, lat2, lon2))
+    exact = geodesic_km_exact(lat1, lon1, lat2, lon2)
+    assert sphere * (1 - SPHERE_MARGIN) <= exact + 1e-9
+    assert exact <= sphere * (1 + SPHERE_MARGIN) + 1e-9
