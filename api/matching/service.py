@@ -188,12 +188,20 @@ class _Walk:
     ) -> None:
         """Two ceilings from the snapshot: a cheap one from outline columns orders the walk;
         the engine's score on the snapshot (``resident_ceilings``, much tighter) orders who
-        is read fresh. Members changed since the snapshot are read fresh first."""
+        is read fresh. Members changed since the snapshot are read fresh first; those who
+        cannot be free when the need starts are never walked."""
         if view.changed_ids:
             self.rank(view.changed_ids)
         pool = view.snapshot.pool
         near = view.snapshot.near(self.need.lat, self.need.lon)
         near = near[~view.stale[near]]
+        free = free_when_it_starts(
+            self.need,
+            view.snapshot.free_half_hours[near],
+            pool.zone_codes[near],
+            pool.zone_names,
+        )
+        near = near[free]
         outline = member_ceilings(
             self.need,
             weights=self.weights,
@@ -204,13 +212,7 @@ class _Walk:
             stages=pool.stages[near],
             levels=_levels(pool, near, self.need),
         )
-        free = free_when_it_starts(
-            self.need,
-            view.snapshot.free_half_hours[near],
-            pool.zone_codes[near],
-            pool.zone_names,
-        )
-        hopeful = np.flatnonzero((outline > -np.inf) & free)
+        hopeful = np.flatnonzero(outline > -np.inf)
         by_outline = np.argsort(-outline[hopeful], kind="stable")
         order, outline = near[hopeful][by_outline], outline[hopeful][by_outline]
         text_model = self.models.get(self.session)
