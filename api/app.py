@@ -76,7 +76,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.member_snapshots.warm(engine, app.state.text_models)
+        app.state.member_snapshots.warm(engine)
         yield
         engine.dispose()
 

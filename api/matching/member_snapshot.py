@@ -19,9 +19,10 @@ from __future__ import annotations
 
 import logging
 import threading
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -30,7 +31,6 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from api.matching import inputs, repository
-from api.matching.text_model import TextModelCache
 from geo.bbox import radius_bounding_boxes
 from matcher import MemberPool, TextFit, build_pool
 from matcher.availability import free_half_hours
@@ -111,9 +111,11 @@ class MemberSnapshots:
     """Holds one worker's snapshot and renews it in the background.
 
     A worker starts the first build when it starts (``warm``); until it is ready, requests
-    are served without (the caller falls back to reading members from the database). Pass
-    ``background=False`` to build on the caller's thread instead (tests, tools),
-    ``enabled=False`` never to keep one.
+    are served without (the caller falls back to reading members from the database). Members'
+    interests are vectorised again, without reading anyone, whenever the text model in use
+    is not the snapshot's (the first request brings it; a refit replaces it). Pass
+    ``background=False`` to do this work on the caller's thread instead (tests, tools),
+    ``enabled=False`` never to keep a snapshot.
     """
 
     def __init__(self, *, enabled: bool = True, background: bool = True) -> None:
@@ -121,7 +123,7 @@ class MemberSnapshots:
         self.background = background
         self._snapshot: MemberSnapshot | None = None
         self._lock = threading.Lock()
-        self._building = False
+        self._busy = False
 
     @property
     def state(self) -> Literal["off", "building", "ready"]:
@@ -130,21 +132,10 @@ class MemberSnapshots:
             return "off"
         return "building" if self._snapshot is None else "ready"
 
-    def warm(self, engine: Engine, text_models: TextModelCache) -> None:
-        """Start building the first snapshot (with the network's text model) in the background."""
-        if not self.enabled:
-            return
-
-        def build() -> None:
-            try:
-                with Session(engine) as session:
-                    text_model = text_models.get(session)
-            except SQLAlchemyError as error:  # the first request will try again
-                logger.warning("member snapshot not started: %s", error)
-                return
-            self._renew(engine, text_model)
-
-        threading.Thread(target=build, daemon=True).start()
+    def warm(self, engine: Engine) -> None:
+        """Start building the first snapshot (a worker does as it starts)."""
+        if self.enabled:
+            self._start(self._build, engine, None)
 
     def view(self, session: Session, *, text_model: TextFit | None) -> SnapshotView | None:
         """The snapshot with what changed since, or None while there is none fit to use."""
@@ -152,35 +143,49 @@ class MemberSnapshots:
             return None
         snapshot = self._snapshot
         if snapshot is None:
-            self._renew(session.get_bind(), text_model)
+            self._start(self._build, session.get_bind(), text_model)
             snapshot = self._snapshot
             if snapshot is None:
                 return None
         changed = repository.member_ids_changed_since(session, snapshot.taken_at - CHANGE_MARGIN)
-        if len(changed) > REBUILD_AFTER_CHANGES or snapshot.text_model is not text_model:
-            self._renew(session.get_bind(), text_model)
+        if len(changed) > REBUILD_AFTER_CHANGES:
+            self._start(self._build, session.get_bind(), text_model)
+        elif snapshot.text_model is not text_model:
+            self._start(self._vectorise, snapshot, text_model)
         if len(changed) > MAX_CHANGES:
             return None
         stale = np.zeros(len(snapshot.pool), dtype=np.bool_)
         stale[snapshot.rows_of(changed)] = True
         return SnapshotView(snapshot=snapshot, changed_ids=changed, stale=stale)
 
-    def _renew(self, bind: Engine | Connection, text_model: TextFit | None) -> None:
+    def _start(self, job: Callable[[Any, TextFit | None], None], *args: Any) -> None:
+        """Run one job at a time: the others are asked for again by the next request."""
         with self._lock:
-            if self._building:
+            if self._busy:
                 return
-            self._building = True
+            self._busy = True
         if self.background:
-            threading.Thread(target=self._build, args=(bind, text_model), daemon=True).start()
+            threading.Thread(target=self._run, args=(job, *args), daemon=True).start()
         else:
-            self._build(bind, text_model)
+            self._run(job, *args)
 
-    def _build(self, bind: Engine | Connection, text_model: TextFit | None) -> None:
+    def _run(self, job: Callable[[Any, TextFit | None], None], *args: Any) -> None:
         try:
-            with Session(bind) as session:
-                self._snapshot = take_snapshot(session, text_model=text_model)
+            job(*args)
         except SQLAlchemyError as error:  # database away: keep the old snapshot, retry later
-            logger.warning("member snapshot failed, still serving the old one: %s", error)
+            logger.warning("member snapshot not renewed, still serving the old one: %s", error)
         finally:
             with self._lock:
-                self._building = False
+                self._busy = False
+
+    def _build(self, bind: Engine | Connection, text_model: TextFit | None) -> None:
+        with Session(bind) as session:
+            self._snapshot = take_snapshot(session, text_model=text_model)
+
+    def _vectorise(self, snapshot: MemberSnapshot, text_model: TextFit | None) -> None:
+        pool = (
+            replace(snapshot.pool, interest_vectors=None)
+            if text_model is None
+            else snapshot.pool.with_interest_vectors(text_model)
+        )
+        self._snapshot = replace(snapshot, pool=pool, text_model=text_model)

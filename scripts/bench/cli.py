@@ -39,6 +39,7 @@ class Mode:
     naive_max_rows: int
     load: load.LoadPlan
     density_sample: int  # agency/network needs ranked by density for the densest and median
+    dense_repeat: int  # in-process calls per need for the densest and median, before and after
     profile_calls: int
     json_path: Path
     markdown_path: Path
@@ -65,6 +66,7 @@ QUICK = Mode(
         warmup_s=2,
     ),
     density_sample=100,
+    dense_repeat=3,
     profile_calls=20,
     json_path=REPOSITORY / "bench/quick/results.json",
     markdown_path=REPOSITORY / "bench/quick/benchmarks.md",
@@ -91,6 +93,7 @@ FULL = Mode(
         warmup_s=10,
     ),
     density_sample=400,
+    dense_repeat=3,
     profile_calls=50,
     json_path=REPOSITORY / "bench/results.json",
     markdown_path=REPOSITORY / "docs/benchmarks.md",
@@ -215,9 +218,15 @@ def _measure(
         dataset, count=mode.queries, seed=options.seed, now=utcnow()
     )
     say(f"{dataset.name}: asking {len(needs)} needs and {len(members)} members")
+    wide = _wide_needs(dataset, mode, seed=options.seed)
+    if wide is None:
+        say(f"[yellow]{dataset.name}: no open agency or network needs: no densest row[/]")
     service = inprocess.InProcess(dataset)
     try:
         _add(say, results, service.measure_service(needs, members, mode.engine_budget))
+        if wide is not None:
+            single = {"densest": wide.densest, "median": wide.median}
+            _add(say, results, service.measure_dense(single, repeat=mode.dense_repeat))
         _add(say, results, service.measure_engine(needs, members, mode.engine_budget))
     finally:
         service.close()
@@ -242,9 +251,6 @@ def _measure(
         ),
     )
     if not options.skip_http:
-        wide = _wide_needs(dataset, mode, seed=options.seed)
-        if wide is None:
-            say(f"[yellow]{dataset.name}: no open agency or network needs: no densest row[/]")
         # measure_http shows each figure itself, as its run ends.
         for result in load.measure_http(
             dataset,

@@ -44,13 +44,14 @@ def _median_ms(call: Callable[[], Any], repeat: int) -> tuple[float, Any]:
     return statistics.median(times) * 1000, result
 
 
-def _top_k(
+def top_k(
     session: Session,
     need: NeedSpec,
     models: TextModelCache,
     snapshots: MemberSnapshots,
     now: datetime,
 ) -> service.TopCandidates:
+    """An admin's candidates for a need as the service finds them now (exact top-k)."""
     return service.best_candidates(
         session,
         principal=ADMIN,
@@ -63,10 +64,11 @@ def _top_k(
     )
 
 
-def _everyone(
+def rank_everyone(
     session: Session, need: NeedSpec, models: TextModelCache, now: datetime
 ) -> tuple[list[str], int]:
-    """What candidates cost before issue 13: every member in reach loaded and ranked."""
+    """Candidates as before issue 13: every member in reach loaded and ranked; their ids and
+    how many were in reach."""
     rows = repository.candidate_rows(session, principal=ADMIN, need=need, now=now)
     profiles = service._member_profiles(session, rows, commitments_since=now)
     model = models.get(session)
@@ -149,13 +151,13 @@ def main() -> None:
             (need,) = service._need_specs(session, [found])
 
             resident_ms, resident = _median_ms(
-                partial(_top_k, session, need, models, snapshots, now), options.repeat
+                partial(top_k, session, need, models, snapshots, now), options.repeat
             )
             outline_ms, outline = _median_ms(
-                partial(_top_k, session, need, models, no_snapshot, now), options.repeat
+                partial(top_k, session, need, models, no_snapshot, now), options.repeat
             )
             slow_ms, (ids, reach) = _median_ms(
-                partial(_everyone, session, need, models, now), options.repeat
+                partial(rank_everyone, session, need, models, now), options.repeat
             )
             same = all(
                 [candidate.member_id for candidate in walk.candidates] == ids

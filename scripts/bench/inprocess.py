@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC
+from functools import partial
 from typing import Any
 
 import anyio.to_thread
@@ -33,7 +34,7 @@ from api.auth.principal import Principal
 from api.db.engine import make_engine, make_sessionmaker
 from api.db.models import Member, Need, NeedRole
 from api.db.types import utcnow
-from api.matching import service
+from api.matching import repository, service
 from api.matching.member_snapshot import MemberSnapshots
 from api.matching.need_cache import NeedCache
 from api.matching.text_model import TextModelCache
@@ -41,6 +42,7 @@ from api.settings import Settings
 from geo.bbox import radius_bounding_boxes
 from geo.distance import MEAN_EARTH_RADIUS_KM
 
+from . import dense
 from .datasets import Dataset, MemberQuery, NeedQuery
 from .results import Profile, Result, from_latencies
 
@@ -146,6 +148,8 @@ class InProcess:
     ) -> list[Result]:
         """Service (SQL + engine) latency for candidates and suggestions."""
         self.candidates(needs[0])  # fits the text model, warms the connection pool
+        with self.sessions() as session:  # what a worker builds at start-up, before traffic
+            self.snapshots.view(session, text_model=self.text_models.get(session))
         results = []
         for query_name, calls in (
             ("candidates", [_bind(self.candidates, query) for query in needs]),
@@ -162,6 +166,39 @@ class InProcess:
                     layer="service",
                 )
             )
+        return results
+
+    def measure_dense(self, needs: dict[str, str], *, repeat: int) -> list[Result]:
+        """Before and after issue 13 for single needs (``part`` → need id): an admin's
+        candidates ranking every member in reach, and the exact top-k the service uses now
+        (from this process's member snapshot, as a warmed-up worker serves them)."""
+        results = []
+        now = utcnow()
+        with self.sessions() as session:
+            models = self.text_models
+            for part, need_id in needs.items():
+                found = repository.readable_need_row(
+                    session, principal=dense.ADMIN, need_id=need_id
+                )
+                if found is None:
+                    continue
+                (need,) = service._need_specs(session, [found])
+                for layer, call in (
+                    ("service", partial(dense.top_k, session, need, models, self.snapshots, now)),
+                    ("everyone", partial(dense.rank_everyone, session, need, models, now)),
+                ):
+                    latencies, elapsed = time_calls(
+                        [call], Budget(max_calls=repeat, max_seconds=0, min_calls=repeat)
+                    )
+                    result = from_latencies(
+                        latencies,
+                        elapsed_s=elapsed,
+                        dataset=self.dataset.name,
+                        backend=self.backend,
+                        query="candidates",
+                        layer=layer,
+                    )
+                    results.append(replace(result, part=part))
         return results
 
     def measure_engine(

@@ -32,6 +32,7 @@ BASELINE_TITLES = {
     "postgis_floor": "vs PostGIS floor",
     "kdtree_floor": "vs KD-tree floor",
     "sqlite_floor": "vs SQLite floor",
+    "everyone": "vs everyone ranked (before #13)",
 }
 LAYER_TITLES = {
     "engine": "engine only",
@@ -41,6 +42,7 @@ LAYER_TITLES = {
     "postgis_floor": "baseline: PostGIS ST_DWithin ids",
     "kdtree_floor": "baseline: KD-tree radius ids",
     "sqlite_floor": "baseline: SQLite bbox + geodesic ids",
+    "everyone": "before #13: every member in reach read and ranked",
 }
 assert set(BASELINE_TITLES) == set(BASELINES)
 PART_TITLES = {

@@ -23,8 +23,10 @@ QUERIES = ("candidates", "suggestions", "mixed")
 DENSITY_PARTS = ("densest", "median")
 """Candidates of single needs, by how many members live around them."""
 LAYERS = ("engine", "service", "http")
-BASELINES = ("naive", "postgis_floor", "kdtree_floor", "sqlite_floor")
-"""Baselines in the order they are reported; only those measured in a run get a column."""
+BASELINES = ("naive", "postgis_floor", "kdtree_floor", "sqlite_floor", "everyone")
+"""Baselines in the order they are reported; only those measured in a run get a column.
+``everyone`` is candidates as before issue 13 (every member in reach read and ranked), for
+the densest and median needs only."""
 
 REPOSITORY = f"{Path(__file__).resolve().parents[2].as_posix()}/"
 
@@ -117,17 +119,17 @@ def ratios(result: Result, results: Sequence[Result]) -> dict[str, float | None]
     """
     found: dict[str, float | None] = {}
     for name in baselines_measured(results):
-        if result.part:  # one endpoint or one need: not the questions the baseline answered
-            found[f"vs_{name}"] = None
-            continue
+        # One endpoint of the mix answers other questions than any baseline; one need is
+        # compared only with the same need's baseline.
         baseline = next(
             (
                 other
                 for other in results
                 if other.layer == name
-                and not other.part
+                and other.part == result.part
                 and other.dataset == result.dataset
                 and other.query == result.query
+                and result.part in ("", *DENSITY_PARTS)
             ),
             None,
         )

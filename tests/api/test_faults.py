@@ -139,10 +139,12 @@ def test_database_down_means_503_everywhere_and_the_service_recovers_by_itself(
 
         health = client.get("/healthz")
         assert health.status_code == 503
+        # The worker's member snapshot is whatever it was: memory, not the database.
         assert health.json() == {
             "status": "degraded",
             "database": "unreachable",
             "backend": "postgresql",
+            "member_snapshot": outage_app.state.member_snapshots.state,
         }
         assert health.headers["retry-after"] == "5"
         routes = _database_routes(outage_app)

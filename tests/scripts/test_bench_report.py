@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 
 import pytest
+from rich.console import Console
 
 from scripts.bench import report
 from scripts.bench.results import Result, as_records, ratios
@@ -167,6 +168,27 @@ def test_rows_of_one_need_or_one_endpoint_have_no_baseline_ratio(
     assert ratios(densest, densest_and_mix) == {"vs_naive": None, "vs_postgis_floor": None}
     record = next(r for r in as_records(densest_and_mix) if r["part"] == "signup")
     assert record["statuses"] == {"2xx": 9, "4xx": 1}
+
+
+def test_a_need_is_compared_with_ranking_everyone_in_reach_for_that_same_need(
+    densest_and_mix: list[Result],
+) -> None:
+    """The before/after of issue 13 in one run: the densest need's top-k against ranking
+    everyone around it, never against another need's or the whole operation's figures."""
+    before = [
+        result("postgis-1m", "candidates", "everyone", 18_000.0, part="densest"),
+        result("postgis-1m", "candidates", "everyone", 2_000.0, part="median"),
+    ]
+    after = result("postgis-1m", "candidates", "service", 90.0, part="densest")
+    found = [*densest_and_mix, *before, after]
+    assert ratios(after, found)["vs_everyone"] == 200
+    whole = next(r for r in found if r.operation == "candidates/http" and not r.part)
+    assert ratios(whole, found)["vs_everyone"] is None
+    signup = next(r for r in found if r.part == "signup")
+    assert ratios(signup, found)["vs_everyone"] is None
+    console = Console(record=True, width=220)
+    report.print_table(found, console)
+    assert "vs everyone ranked (before #13)" in console.export_text()
 
 
 @pytest.mark.parametrize(("server_errors", "status"), [(0, "met"), (1, "missed")])
