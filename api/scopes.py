@@ -5,12 +5,43 @@ and live in its repository; these two are joined into other domains' queries too
 are the members a coordinator may see; suggestions are the needs a member may see; a radius
 filter needs to know whose view of a place is exact), so they are defined once, here, as SQL
 conditions, and the members and needs repositories build their statements on them.
+
+The caller's id and communities enter each condition as the named parameters
+``scope_principal_id`` and ``scope_communities``, carrying this caller's values. So a statement
+built once for one caller's role can be run for another caller of that role by passing
+``scope_parameters(principal)``; one built for a placeholder (``role_template``) matches
+nobody until they are passed. One statement holds one caller's scopes.
 """
 
-from sqlalchemy import ColumnElement, and_, exists, false, or_, true
+from typing import Any
+
+from sqlalchemy import BindParameter, ColumnElement, and_, bindparam, exists, false, or_, true
 
 from api.auth.principal import Principal
 from api.db.models import Member, Need, Signup
+from api.vocabulary import Role
+
+
+def scope_parameters(principal: Principal) -> dict[str, Any]:
+    """The values of ``principal`` for a statement built once per role (see the module)."""
+    return {
+        "scope_principal_id": principal.id,
+        "scope_communities": sorted(principal.community_ids),
+    }
+
+
+def role_template(role: Role) -> Principal:
+    """A caller of ``role`` with no id and no communities: scopes built for it match nobody
+    but admins' until ``scope_parameters`` of a real caller are passed."""
+    return Principal(role=role, id=None)
+
+
+def _id(principal: Principal) -> BindParameter[str | None]:
+    return bindparam("scope_principal_id", principal.id)
+
+
+def _communities(principal: Principal) -> BindParameter[list[str]]:
+    return bindparam("scope_communities", sorted(principal.community_ids), expanding=True)
 
 
 def member_reachable(principal: Principal) -> ColumnElement[bool]:
@@ -19,9 +50,9 @@ def member_reachable(principal: Principal) -> ColumnElement[bool]:
     if principal.is_admin:
         return true()
     if principal.role == "coordinator":
-        return Member.community_id.in_(principal.community_ids)
+        return Member.community_id.in_(_communities(principal))
     if principal.role == "member":
-        return Member.id == principal.id
+        return Member.id == _id(principal)
     return false()
 
 
@@ -39,9 +70,9 @@ def need_owned_by(principal: Principal) -> ColumnElement[bool]:
     if principal.is_admin:
         return true()
     if principal.role == "coordinator":
-        return Need.community_id.in_(principal.community_ids)
+        return Need.community_id.in_(_communities(principal))
     if principal.role == "agency":
-        return Need.agency_id == principal.id
+        return Need.agency_id == _id(principal)
     return false()
 
 
@@ -49,7 +80,7 @@ def need_visible_to(principal: Principal) -> ColumnElement[bool]:
     """Needs the caller may read: their own, plus agency requests and network-wide needs."""
     if principal.role in ("coordinator", "member"):
         return or_(
-            Need.community_id.in_(principal.community_ids),
+            Need.community_id.in_(_communities(principal)),
             Need.agency_id.is_not(None),
             Need.open_to_network.is_(True),
         )
@@ -61,5 +92,5 @@ def need_seen_exactly_by(principal: Principal) -> ColumnElement[bool]:
     if principal.role != "member":
         return need_owned_by(principal)
     return exists().where(
-        Signup.need_id == Need.id, Signup.member_id == principal.id, Signup.status == "confirmed"
+        Signup.need_id == Need.id, Signup.member_id == _id(principal), Signup.status == "confirmed"
     )

@@ -17,7 +17,7 @@ from matcher.availability import covering_slots, on_blackout
 from matcher.columns import expand
 from matcher.explain import VIOLATION_CODES, unknown_role, violation_messages
 from matcher.inputs import MemberProfile, NeedSpec
-from matcher.local_time import SECONDS_PER_DAY, ZoneClock, local_segments
+from matcher.local_time import SECONDS_PER_DAY, clock_covering, local_segments
 from matcher.need_table import NeedTable, build_need_table
 from matcher.pool import MemberPool, build_pool
 from matcher.results import ConstraintViolation
@@ -172,7 +172,7 @@ def _local_calendar(
     parts = []
     months = []
     for code, zone in enumerate(pool.zone_names):
-        clock = ZoneClock.covering(zone, first_s, last_s)
+        clock = clock_covering(zone, first_s, last_s)
         parts.append(local_segments(clock, table.starts_s, table.ends_s))
         months.append(clock.local_month(table.starts_s))
         in_zone = zone_of_commitment == code

@@ -5,12 +5,19 @@ while needs and commitments are instants. `zoneinfo` converts one datetime at a 
 would put a Python loop over every need (or commitment) back into the ranking path. Instead a
 `ZoneClock` records a zone's UTC offsets and transition instants over the span in play, so
 any number of instants convert with one `searchsorted`.
+
+Building a clock asks `zoneinfo` for the offset every six hours over its span (hundreds of
+calls for a few months of needs), so `clock_covering` widens a span to whole
+`CLOCK_SPAN_STEP_S` steps and remembers the clocks it built: a clock that is exact over a wider
+span converts every instant of the narrower one to the same wall-clock time, and requests
+whose needs lie in the same months share one clock.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -29,6 +36,8 @@ _ONE_SECOND = timedelta(seconds=1)
 # Offsets are sampled this often and bisected where they change. Real zones never change
 # offset twice within six hours, so no transition can hide between two samples.
 _SAMPLE_STEP_S = 6 * 3600
+CLOCK_SPAN_STEP_S = 64 * SECONDS_PER_DAY
+"""Spans `clock_covering` is widened to: their ends are whole multiples of this."""
 
 
 def epoch_seconds(moment: datetime, *, round_up: bool = False) -> int:
@@ -82,11 +91,11 @@ class ZoneClock:
                     high = middle
             transitions.append(high)
             in_force.append(offset_after)
-        return cls(
-            zone=zone,
-            transitions_s=np.asarray(transitions, dtype=np.int64),
-            offsets_s=np.asarray(in_force, dtype=np.int64),
-        )
+        transitions_s = np.asarray(transitions, dtype=np.int64)
+        offsets_s = np.asarray(in_force, dtype=np.int64)
+        # Clocks are shared (`clock_covering`): nobody may change one in place.
+        transitions_s.flags.writeable = offsets_s.flags.writeable = False
+        return cls(zone=zone, transitions_s=transitions_s, offsets_s=offsets_s)
 
     def offset_at(self, instants_s: IntArray) -> IntArray:
         """UTC offset in seconds at each instant."""
@@ -101,6 +110,21 @@ class ZoneClock:
         days = self.local_seconds(instants_s) // SECONDS_PER_DAY
         months = days.astype("datetime64[D]").astype("datetime64[M]")
         return months.astype(np.int64)
+
+
+def clock_covering(zone: str, first_s: int, last_s: int) -> ZoneClock:
+    """A clock exact for every instant in [first_s, last_s], shared with every other call
+    whose span widens to the same whole steps (`CLOCK_SPAN_STEP_S`)."""
+    return _widened_clock(
+        zone,
+        first_s // CLOCK_SPAN_STEP_S * CLOCK_SPAN_STEP_S,
+        -(-last_s // CLOCK_SPAN_STEP_S) * CLOCK_SPAN_STEP_S,
+    )
+
+
+# Memoising a pure function: the same arguments always build the same clock. Bounded, since
+# each entry is a zone and a few months; a long-lived worker moves on to later months.
+_widened_clock = lru_cache(maxsize=512)(ZoneClock.covering)
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,7 +6,6 @@ The mirror of `pool.MemberPool`: one row per need, roles flattened into their ow
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -99,11 +98,6 @@ class NeedTable:
     def __len__(self) -> int:
         return int(self.ids.shape[0])
 
-    def with_text_vectors(self, text_model: TextFit) -> NeedTable:
-        """The same table with need texts vectorised once by a fitted `text_model`."""
-        vectors = text_model.vectors(list(self.texts))
-        return dataclasses.replace(self, text_vectors=vectors)
-
 
 TABLE_DTYPES = dtypes(NeedTable)
 TABLE_COLUMNS = names_by_rows(NeedTable)
@@ -165,11 +159,12 @@ def build_need_table(needs: Sequence[NeedSpec], *, text_model: TextFit | None = 
             strict=True,
         )
     }
-    table = NeedTable(
+    # Vectorised here rather than by replacing a finished table: a replaced dataclass runs its
+    # checks again, which cost as much as the vectors.
+    return NeedTable(
         **columns,
         requirement_names=tuple(requirement_columns),
         requires=requires,
         role_offsets=np.array(role_offsets, dtype=np.int64),
-        text_vectors=None,
+        text_vectors=None if text_model is None else text_model.vectors(list(columns["texts"])),
     )
-    return table if text_model is None else table.with_text_vectors(text_model)

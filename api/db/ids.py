@@ -6,8 +6,9 @@ at 65,535 parameters. SQLite has no arrays; callers keep its lists within its 32
 """
 
 from collections.abc import Sequence
+from typing import Any
 
-from sqlalchemy import ARRAY, ColumnElement, String, any_, bindparam
+from sqlalchemy import ARRAY, BindParameter, ColumnElement, String, any_, bindparam
 from sqlalchemy.orm import InstrumentedAttribute
 
 
@@ -15,6 +16,24 @@ def id_in(
     dialect: str, column: InstrumentedAttribute[str], ids: Sequence[str]
 ) -> ColumnElement[bool]:
     """Rows whose ``column`` is one of ``ids``."""
+    return _one_of(dialect, column, _id_list(dialect, None, value=list(ids)))
+
+
+def id_in_parameter(
+    dialect: str, column: InstrumentedAttribute[str], name: str
+) -> ColumnElement[bool]:
+    """Rows whose ``column`` is one of the ids given as parameter ``name`` at execution: for a
+    statement built once and run many times."""
+    return _one_of(dialect, column, _id_list(dialect, name))
+
+
+def _id_list(dialect: str, name: str | None, **value: Any) -> BindParameter[Any]:
     if dialect == "postgresql":
-        return column == any_(bindparam(None, list(ids), type_=ARRAY(String)))
-    return column.in_(ids)
+        return bindparam(name, type_=ARRAY(String), **value)
+    return bindparam(name, expanding=True, **value)
+
+
+def _one_of(
+    dialect: str, column: InstrumentedAttribute[str], ids: BindParameter[Any]
+) -> ColumnElement[bool]:
+    return column == any_(ids) if dialect == "postgresql" else column.in_(ids)

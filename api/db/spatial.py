@@ -12,13 +12,26 @@ import math
 from typing import Any
 
 from geoalchemy2 import Geography
-from sqlalchemy import ColumnElement, Select, SQLColumnExpression, and_, cast, func, or_, select
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    Select,
+    SQLColumnExpression,
+    and_,
+    cast,
+    func,
+    or_,
+    select,
+)
 
 from geo.bbox import radius_bounding_boxes
 from geo.distance import MEAN_EARTH_RADIUS_KM, SPHERE_MARGIN
 
+Degrees = float | BindParameter[float]
+"""A coordinate or radius as a value, or (PostGIS only) as a parameter of a statement built once."""
 
-def postgis_point(lat: float, lon: float) -> ColumnElement[Any]:
+
+def postgis_point(lat: Degrees, lon: Degrees) -> ColumnElement[Any]:
     """A constant geography point (lon/lat order, as PostGIS wants it)."""
     return cast(func.ST_SetSRID(func.ST_MakePoint(lon, lat), 4326), Geography)
 
@@ -83,9 +96,9 @@ def nearest_within(
     lat_column: Any,
     lon_column: Any,
     geography_column: Any,
-    lat: float,
-    lon: float,
-    radius_km: float,
+    lat: Degrees,
+    lon: Degrees,
+    radius_km: Degrees,
     limit: int,
 ) -> Select[Any]:
     """The ``limit`` rows of ``statement`` nearest to (lat, lon) within ``radius_km``, in order.
@@ -96,8 +109,13 @@ def nearest_within(
     4 ms for 8,000 needs within 30 km, measured at 100k needs). SQLite: the radius filter,
     then a spherical sort key in SQLite's own math functions (the exact geodesic is a Python
     call per row; nearness for ordering needs no better than PostGIS's sphere).
+
+    On PostGIS ``lat``, ``lon`` and ``radius_km`` may be parameters, so that a statement can be
+    built once; SQLite's bounding boxes are computed from their values.
     """
     if dialect != "postgresql":
+        assert isinstance(lat, float | int) and isinstance(lon, float | int)
+        assert isinstance(radius_km, float | int)
         within = within_km(
             dialect,
             lat_column=lat_column,

@@ -15,13 +15,17 @@ commitments in one more, however many there are: never one query per member.
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any
 
 from sqlalchemy import (
+    BindParameter,
     ColumnElement,
+    Float,
     Row,
     Select,
     and_,
+    bindparam,
     false,
     func,
     literal,
@@ -33,13 +37,14 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from api.auth.principal import Principal
-from api.db.ids import id_in
+from api.db.ids import id_in, id_in_parameter
 from api.db.models import Community, Member, Need, NeedRole, Signup
 from api.db.spatial import nearest_within, postgis_point, within_km
 
 # Two scopes are joined into matching's own queries, where loading them first would cost a
 # query per row: which members the caller may see, which needs a member may see.
-from api.scopes import member_readable, need_visible_to
+from api.scopes import member_readable, need_visible_to, role_template, scope_parameters
+from api.vocabulary import Role
 from geo.distance import SPHERE_MARGIN
 from matcher import NeedSpec
 
@@ -113,7 +118,11 @@ def _batches(ids: Sequence[str]) -> Iterator[Sequence[str]]:
         yield ids[start : start + ID_BATCH]
 
 
-def _served(now: datetime) -> AnySelect:
+Instant = datetime | BindParameter[datetime]
+"""A moment as a value, or as a parameter of a statement built once."""
+
+
+def _served(now: Instant) -> AnySelect:
     """Confirmed services of the outer query's member that have ended (correlated)."""
     return (
         select()
@@ -129,13 +138,13 @@ def _served(now: datetime) -> AnySelect:
     )
 
 
-def _history(now: datetime) -> tuple[ColumnElement[Any], ColumnElement[Any]]:
-    """Services in the last 90 days and when last served, as correlated subqueries: one
-    index probe per selected member, inside the same round trip."""
+def _history(now: Instant, window_start: Instant) -> tuple[ColumnElement[Any], ColumnElement[Any]]:
+    """Services since ``window_start`` (``now - FAIRNESS_WINDOW``) and when last served, as
+    correlated subqueries: one index probe per selected member, inside the same round trip."""
     served = _served(now)
     return (
         served.add_columns(func.count())
-        .where(Need.ends_at >= now - FAIRNESS_WINDOW)
+        .where(Need.ends_at >= window_start)
         .scalar_subquery()
         .label("services_last_90_days"),
         served.add_columns(func.max(Need.ends_at)).scalar_subquery().label("last_served_at"),
@@ -163,7 +172,9 @@ def _member_select(
 def member_row(session: Session, *, member_id: str, now: datetime) -> EngineRow:
     """One member as an engine row (unscoped: the caller has already checked access)."""
     scope = select(Member).where(Member.id == member_id)
-    return session.execute(_member_select(scope, history=_history(now))).one()
+    return session.execute(
+        _member_select(scope, history=_history(now, now - FAIRNESS_WINDOW))
+    ).one()
 
 
 def readable_member_row(
@@ -171,8 +182,23 @@ def readable_member_row(
 ) -> EngineRow | None:
     """One member the caller may see, as an engine row (``MEMBER_COLUMNS``, ``timezone``,
     service history), in one query; None when absent or not the caller's to see."""
-    scope = select(Member).where(Member.id == member_id, member_readable(principal))
-    return session.execute(_member_select(scope, history=_history(now))).first()
+    parameters = {
+        **scope_parameters(principal),
+        "member_id": member_id,
+        "now": now,
+        "window_start": now - FAIRNESS_WINDOW,
+    }
+    return session.execute(_readable_member_statement(principal.role), parameters).first()
+
+
+@cache
+def _readable_member_statement(role: Role) -> AnySelect:
+    """``readable_member_row``'s query for callers of ``role``, built once: building a
+    statement and its cache key costs more Python than running it."""
+    scope = select(Member).where(
+        Member.id == bindparam("member_id"), member_readable(role_template(role))
+    )
+    return _member_select(scope, history=_history(bindparam("now"), bindparam("window_start")))
 
 
 def readable_need_row(session: Session, *, principal: Principal, need_id: str) -> EngineRow | None:
@@ -225,7 +251,9 @@ def candidate_rows(
     scope = select(Member).where(
         _askable_by(principal, need), _reachable(session, need, largest_radius)
     )
-    return session.execute(_member_select(scope, history=_history(now))).all()
+    return session.execute(
+        _member_select(scope, history=_history(now, now - FAIRNESS_WINDOW))
+    ).all()
 
 
 OUTLINE_COLUMNS = (
@@ -326,7 +354,11 @@ def member_rows_by_id(
     rows: list[EngineRow] = []
     for batch in _batches(member_ids):
         scope = select(Member).where(id_in(dialect, Member.id, batch))
-        rows.extend(session.execute(_member_select(scope, history=_history(now))).all())
+        rows.extend(
+            session.execute(
+                _member_select(scope, history=_history(now, now - FAIRNESS_WINDOW))
+            ).all()
+        )
     return rows
 
 
@@ -349,27 +381,26 @@ def commitment_rows(
 
     Rows of ``member_id``, ``need_id``, ``starts_at``, ``ends_at``, in batches of ``ID_BATCH``.
     """
-    dialect = _dialect(session)
+    statement = _commitments_statement(_dialect(session))
     found: list[EngineRow] = []
     for batch in _batches(member_ids):
-        found.extend(
-            session.execute(
-                select(
-                    Signup.member_id,
-                    Need.id.label("need_id"),
-                    Need.starts_at,
-                    Need.ends_at,
-                )
-                .join(Need, Need.id == Signup.need_id)
-                .where(
-                    id_in(dialect, Signup.member_id, batch),
-                    Signup.status == "confirmed",
-                    Need.status != "cancelled",
-                    Need.ends_at > since,
-                )
-            )
-        )
+        found.extend(session.execute(statement, {"member_ids": list(batch), "since": since}))
     return found
+
+
+@cache
+def _commitments_statement(dialect: str) -> AnySelect:
+    """``commitment_rows``'s query, built once per dialect (see ``_readable_member_statement``)."""
+    return (
+        select(Signup.member_id, Need.id.label("need_id"), Need.starts_at, Need.ends_at)
+        .join(Need, Need.id == Signup.need_id)
+        .where(
+            id_in_parameter(dialect, Signup.member_id, "member_ids"),
+            Signup.status == "confirmed",
+            Need.status != "cancelled",
+            Need.ends_at > bindparam("since"),
+        )
+    )
 
 
 def need_row(session: Session, *, need_id: str) -> EngineRow:
@@ -385,7 +416,14 @@ def role_rows(session: Session, *, need_ids: Sequence[str]) -> Sequence[EngineRo
     order. Rows of ``need_id``, ``name``, ``skill``, ``min_level``, ``count``, ``filled``,
     ``stage``.
     """
-    statement = (
+    statement = _roles_statement(_dialect(session))
+    return session.execute(statement, {"need_ids": list(need_ids)}).all()
+
+
+@cache
+def _roles_statement(dialect: str) -> AnySelect:
+    """``role_rows``'s query, built once per dialect (see ``_readable_member_statement``)."""
+    return (
         select(
             NeedRole.need_id,
             NeedRole.name,
@@ -397,10 +435,9 @@ def role_rows(session: Session, *, need_ids: Sequence[str]) -> Sequence[EngineRo
         )
         .outerjoin(Signup, (Signup.role_id == NeedRole.id) & (Signup.status == "confirmed"))
         .outerjoin(Member, Member.id == Signup.member_id)
-        .where(id_in(_dialect(session), NeedRole.need_id, need_ids))
+        .where(id_in_parameter(dialect, NeedRole.need_id, "need_ids"))
         .order_by(NeedRole.need_id, NeedRole.position, Member.stage)
     )
-    return session.execute(statement).all()
 
 
 def suggestable_need_versions(
@@ -412,27 +449,65 @@ def suggestable_need_versions(
     (a private place's cell, see ``api.privacy``): the rest of each need comes from the
     worker's cache (``api.matching.need_cache``), or ``need_rows_by_id`` when it has changed.
     """
+    dialect = _dialect(session)
+    parameters = {
+        **scope_parameters(Principal.acting_as(member)),
+        "member_id": member.id,
+        "now": now,
+    }
+    if dialect == "postgresql":  # the KNN walk takes the point and radius as parameters
+        statement = _suggestable_statement_postgis()
+        parameters |= {
+            "lat": member.home_lat,
+            "lon": member.home_lon,
+            "radius_km": member.max_travel_km,
+        }
+    else:  # SQLite's bounding boxes are computed from the point: a statement per member
+        statement = _suggestable_statement(
+            dialect, lat=member.home_lat, lon=member.home_lon, radius_km=member.max_travel_km
+        )
+    return session.execute(statement, parameters).all()
+
+
+def _suggestable_statement(
+    dialect: str,
+    *,
+    lat: float | BindParameter[float],
+    lon: float | BindParameter[float],
+    radius_km: float | BindParameter[float],
+) -> AnySelect:
+    """``suggestable_need_versions``'s query; the member and ``now`` are its parameters."""
     signed_up = select(Signup.need_id).where(
-        Signup.member_id == member.id, Signup.status == "confirmed"
+        Signup.member_id == bindparam("member_id"), Signup.status == "confirmed"
     )
     open_needs: AnySelect = select(Need.id, Need.updated_at).where(
-        need_visible_to(Principal.acting_as(member)),
+        need_visible_to(role_template("member")),
         Need.status == "open",
-        Need.starts_at > now,
+        Need.starts_at > bindparam("now"),
         Need.id.not_in(signed_up),
     )
-    statement = nearest_within(
-        _dialect(session),
+    return nearest_within(
+        dialect,
         open_needs,
         lat_column=Need.shown_lat,
         lon_column=Need.shown_lon,
         geography_column=Need.shown_geog,
-        lat=member.home_lat,
-        lon=member.home_lon,
-        radius_km=member.max_travel_km,
+        lat=lat,
+        lon=lon,
+        radius_km=radius_km,
         limit=SUGGESTION_NEEDS_MAX,
     )
-    return session.execute(statement).all()
+
+
+@cache
+def _suggestable_statement_postgis() -> AnySelect:
+    """``_suggestable_statement`` on PostGIS, built once (see ``_readable_member_statement``)."""
+    return _suggestable_statement(
+        "postgresql",
+        lat=bindparam("lat", type_=Float),
+        lon=bindparam("lon", type_=Float),
+        radius_km=bindparam("radius_km", type_=Float),
+    )
 
 
 def need_rows_by_id(session: Session, need_ids: Sequence[str]) -> list[EngineRow]:

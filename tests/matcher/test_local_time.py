@@ -5,7 +5,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from matcher.local_time import ZoneClock, epoch_seconds, local_segments
+from matcher.local_time import ZoneClock, clock_covering, epoch_seconds, local_segments
 from tests.matcher.strategies import ZONES
 
 YEAR_2025 = (
@@ -111,3 +111,32 @@ def test_local_month_follows_the_wall_clock():
     # 23:30 UTC on 31 March is 00:30 on 1 April in London (months counted from Jan 1970).
     instant = epoch_seconds(datetime(2025, 3, 31, 23, 30, tzinfo=UTC))
     assert clock.local_month(np.array([instant]))[0] == (2025 - 1970) * 12 + 3
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.sampled_from(ZONES),
+    st.integers(min_value=YEAR_2025[0], max_value=YEAR_2025[1]),
+    st.integers(min_value=1, max_value=200 * 86_400),
+    st.lists(st.floats(min_value=0, max_value=1), min_size=1, max_size=8),
+    st.lists(st.integers(min_value=1, max_value=3 * 86_400), min_size=8, max_size=8),
+)
+def test_a_shared_clock_reads_its_span_as_a_clock_built_for_it_alone(
+    zone, first_s, span_s, places, lengths
+):
+    last_s = first_s + span_s
+    exact, shared = ZoneClock.covering(zone, first_s, last_s), clock_covering(zone, first_s, last_s)
+    starts = np.array([first_s + int(place * span_s) for place in places], dtype=np.int64)
+    ends = np.minimum(starts + np.array(lengths[: starts.size]), last_s + 1)
+    assert shared.offset_at(starts).tolist() == exact.offset_at(starts).tolist()
+    assert shared.local_month(starts).tolist() == exact.local_month(starts).tolist()
+    mine, theirs = local_segments(shared, starts, ends), local_segments(exact, starts, ends)
+    for name in ("window", "ordinal", "weekday", "start_minute", "end_minute", "offsets"):
+        assert getattr(mine, name).tolist() == getattr(theirs, name).tolist()
+
+
+def test_a_shared_clock_is_built_once_and_cannot_be_changed():
+    first = clock_covering("Europe/London", *YEAR_2025)
+    assert clock_covering("Europe/London", YEAR_2025[0] + 3600, YEAR_2025[1] - 3600) is first
+    assert not first.transitions_s.flags.writeable
+    assert not first.offsets_s.flags.writeable
