@@ -27,11 +27,11 @@ from sqlalchemy import (
 from geo.bbox import radius_bounding_boxes
 from geo.distance import MEAN_EARTH_RADIUS_KM, SPHERE_MARGIN
 
-Degrees = float | BindParameter[float]
+NumberOrParameter = float | BindParameter[float]
 """A coordinate or radius as a value, or (PostGIS only) as a parameter of a statement built once."""
 
 
-def postgis_point(lat: Degrees, lon: Degrees) -> ColumnElement[Any]:
+def postgis_point(lat: NumberOrParameter, lon: NumberOrParameter) -> ColumnElement[Any]:
     """A constant geography point (lon/lat order, as PostGIS wants it)."""
     return cast(func.ST_SetSRID(func.ST_MakePoint(lon, lat), 4326), Geography)
 
@@ -96,9 +96,9 @@ def nearest_within(
     lat_column: Any,
     lon_column: Any,
     geography_column: Any,
-    lat: Degrees,
-    lon: Degrees,
-    radius_km: Degrees,
+    lat: NumberOrParameter,
+    lon: NumberOrParameter,
+    radius_km: NumberOrParameter,
     limit: int,
 ) -> Select[Any]:
     """The ``limit`` rows of ``statement`` nearest to (lat, lon) within ``radius_km``, in order.
@@ -114,8 +114,12 @@ def nearest_within(
     built once; SQLite's bounding boxes are computed from their values.
     """
     if dialect != "postgresql":
-        assert isinstance(lat, float | int) and isinstance(lon, float | int)
-        assert isinstance(radius_km, float | int)
+        if not (
+            isinstance(lat, float | int)
+            and isinstance(lon, float | int)
+            and isinstance(radius_km, float | int)
+        ):
+            raise TypeError("SQLite's bounding boxes are computed from the point and radius")
         within = within_km(
             dialect,
             lat_column=lat_column,
