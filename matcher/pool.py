@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 import numpy.typing as npt
+from scipy.sparse import vstack
 
 from matcher.availability import (
     BLACKOUT_ORDINAL_LIMIT,
@@ -264,3 +265,50 @@ def build_pool(
         interest_vectors=None,
     )
     return pool if text_model is None else pool.with_interest_vectors(text_model)
+
+
+def concat_pools(pools: Sequence[MemberPool]) -> MemberPool:
+    """One pool of several, members in order: how a large pool is built a slice at a time,
+    so no more than a slice's profiles are ever alive at once.
+
+    Skills and checks are aligned by name; interest vectors are kept when every part has
+    them from the same fitting.
+    """
+    if not pools:
+        raise ValueError("concatenate at least one pool")
+    skill_names = tuple(dict.fromkeys(name for pool in pools for name in pool.skill_names))
+    check_names = tuple(dict.fromkeys(name for pool in pools for name in pool.check_names))
+    counts = np.array([len(pool) for pool in pools], dtype=np.int64)
+    first_member = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64)
+    joined: dict[str, Any] = {
+        name: np.concatenate([getattr(pool, name) for pool in pools])
+        for name in POOL_COLUMNS["member"]
+    }
+    for kind in ITEM_ROWS:
+        for name in POOL_COLUMNS[kind]:
+            parts = [getattr(pool, name) for pool in pools]
+            if name == f"{kind}_member":
+                parts = [part + first for part, first in zip(parts, first_member, strict=True)]
+            joined[name] = np.concatenate(parts)
+    skill_levels = np.zeros((int(counts.sum()), len(skill_names)), dtype=np.int64)
+    has_check = np.zeros((int(counts.sum()), len(check_names)), dtype=np.bool_)
+    for pool, first, count in zip(pools, first_member, counts, strict=True):
+        rows = slice(int(first), int(first + count))
+        for index, name in enumerate(pool.skill_names):
+            skill_levels[rows, skill_names.index(name)] = pool.skill_levels[:, index]
+        for index, name in enumerate(pool.check_names):
+            has_check[rows, check_names.index(name)] = pool.has_check[:, index]
+    vectors = [pool.interest_vectors for pool in pools]
+    fittings = {id(v.fitting) if v is not None else None for v in vectors}
+    interest_vectors = None
+    if len(fittings) == 1 and vectors[0] is not None:  # all vectorised, by one fitting
+        stacked = vstack([v.rows for v in vectors if v is not None], format="csr")
+        interest_vectors = TextVectors(rows=stacked, fitting=vectors[0].fitting)
+    return MemberPool(
+        **joined,
+        skill_names=skill_names,
+        skill_levels=skill_levels,
+        check_names=check_names,
+        has_check=has_check,
+        interest_vectors=interest_vectors,
+    )

@@ -34,6 +34,7 @@ from api.matching import inputs, repository
 from geo.bbox import radius_bounding_boxes
 from matcher import MemberPool, TextFit, build_pool
 from matcher.availability import free_half_hours
+from matcher.pool import concat_pools
 
 logger = logging.getLogger(__name__)
 
@@ -49,6 +50,9 @@ REBUILD_AFTER_CHANGES = 256
 
 MAX_CHANGES = 4_096
 """Beyond this many changed members the snapshot is not used until its successor is ready."""
+
+SNAPSHOT_BATCH = 20_000
+"""Members read and laid out at a time: only this many profiles are ever alive at once."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -99,8 +103,11 @@ class SnapshotView:
 def take_snapshot(session: Session, *, text_model: TextFit | None) -> MemberSnapshot:
     """Read every active member once and lay them out as columns."""
     taken_at = datetime.now(UTC)
-    rows = repository.resident_member_rows(session)
-    pool = build_pool(inputs.member_profiles(rows, {}), text_model=text_model)
+    parts = [
+        build_pool(inputs.member_profiles(rows, {}), text_model=text_model)
+        for rows in repository.resident_member_rows(session, batch=SNAPSHOT_BATCH)
+    ]
+    pool = concat_pools(parts) if parts else build_pool([], text_model=text_model)
     free = free_half_hours(
         len(pool), pool.slot_member, pool.slot_day, pool.slot_start_minute, pool.slot_end_minute
     )

@@ -362,11 +362,15 @@ def member_rows_by_id(
     return rows
 
 
-def resident_member_rows(session: Session) -> Sequence[EngineRow]:
+def resident_member_rows(session: Session, *, batch: int) -> Iterator[Sequence[EngineRow]]:
     """Every active member as an engine row without service history or commitments, by
-    latitude: what a worker's snapshot is built from (``api.matching.member_snapshot``)."""
+    latitude, ``batch`` rows at a time (streamed: a server-side cursor on PostgreSQL): what a
+    worker's snapshot is built from (``api.matching.member_snapshot``)."""
     scope = select(Member).where(Member.active.is_(True)).order_by(Member.home_lat, Member.id)
-    return session.execute(_member_select(scope, history=NO_HISTORY)).all()
+    result = session.execute(
+        _member_select(scope, history=NO_HISTORY), execution_options={"yield_per": batch}
+    )
+    yield from result.partitions()
 
 
 def member_ids_changed_since(session: Session, since: datetime) -> list[str]:

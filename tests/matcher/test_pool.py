@@ -4,10 +4,14 @@ from zoneinfo import ZoneInfoNotFoundError
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from matcher import MemberPool, Weights, build_pool, rank_candidates
+from matcher import MemberPool, TextFit, Weights, build_pool, rank_candidates
 from matcher.local_time import epoch_seconds
+from matcher.pool import concat_pools
 from tests.matcher.factories import NOW, at, commitment, member, need, slot
+from tests.matcher.strategies import scenarios
 
 
 def database_row_pool(**overrides):
@@ -151,3 +155,27 @@ def test_records_refuse_impossible_values():
         replace(need(), ends_at=need().starts_at)
     with pytest.raises(ValueError):
         replace(need(), urgency="whenever")
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(scenarios() | scenarios(welcoming=True), st.data())
+def test_pools_built_in_slices_and_joined_rank_like_one_pool(scenario, data):
+    """How a worker's member snapshot is built: a slice of members at a time, then joined.
+    Skills, checks, slots, blackouts, commitments and interest vectors all line up."""
+    need_record, records = scenario
+    cuts = sorted(data.draw(st.lists(st.integers(0, len(records)), max_size=3)))
+    slices = [records[a:b] for a, b in zip([0, *cuts], [*cuts, len(records)], strict=True)]
+    model = TextFit().fit([need_record.description, *(r.interests for r in records)])
+    joined = concat_pools([build_pool(part, text_model=model) for part in slices])
+    whole = build_pool(records, text_model=model)
+    assert joined.interest_vectors is not None
+    assert [str(i) for i in joined.ids] == [str(i) for i in whole.ids]
+    assert rank_candidates(
+        need_record, joined, weights=Weights(), text_model=model, now=NOW, limit=len(records)
+    ) == rank_candidates(
+        need_record, whole, weights=Weights(), text_model=model, now=NOW, limit=len(records)
+    )
+    for index in range(len(records)):
+        assert joined.take(np.array([index])).skill_levels.sum() == sum(
+            records[index].skills.values()
+        )
