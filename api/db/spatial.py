@@ -42,23 +42,32 @@ def within_km(
     lat_column: Any,
     lon_column: Any,
     geography_column: Any,
-    lat: float,
-    lon: float,
-    radius_km: float,
+    lat: NumberOrParameter,
+    lon: NumberOrParameter,
+    radius_km: NumberOrParameter,
     row_radius_km: SQLColumnExpression[float] | None = None,
 ) -> ColumnElement[bool]:
     """Rows whose point lies within ``radius_km`` (geodesic) of (lat, lon).
 
     ``row_radius_km`` narrows further to each row's own radius (a member's travel radius);
     ``radius_km`` must then bound it, as it is what the index is searched with.
+
+    On PostGIS ``lat``, ``lon`` and ``radius_km`` may be parameters, so that a statement can be
+    built once; SQLite's bounding boxes are computed from their values.
     """
-    exact_radius = radius_km if row_radius_km is None else row_radius_km
     if dialect == "postgresql":
         point = postgis_point(lat, lon)
         within = func.ST_DWithin(geography_column, point, radius_km * 1000.0)
         if row_radius_km is None:
             return within
         return and_(within, func.ST_DWithin(geography_column, point, row_radius_km * 1000.0))
+    if not (
+        isinstance(lat, float | int)
+        and isinstance(lon, float | int)
+        and isinstance(radius_km, float | int)
+    ):
+        raise TypeError("SQLite's bounding boxes are computed from the point and radius")
+    exact_radius = radius_km if row_radius_km is None else row_radius_km
     boxes = [
         and_(
             lat_column.between(box.min_lat, box.max_lat),

@@ -204,20 +204,39 @@ def _readable_member_statement(role: Role) -> AnySelect:
 def readable_need_row(session: Session, *, principal: Principal, need_id: str) -> EngineRow | None:
     """One need the caller may see, as a ``NEED_COLUMNS`` row with its ``status``, in one
     query; None when absent or not the caller's to see."""
+    parameters = {**scope_parameters(principal), "need_id": need_id}
+    return session.execute(_readable_need_statement(principal.role), parameters).first()
+
+
+@cache
+def _readable_need_statement(role: Role) -> AnySelect:
+    """``readable_need_row``'s query for callers of ``role``, built once (see
+    ``_readable_member_statement``)."""
     statement: AnySelect = select(*NEED_COLUMNS, Need.status)
-    return session.execute(statement.where(Need.id == need_id, need_visible_to(principal))).first()
+    return statement.where(Need.id == bindparam("need_id"), need_visible_to(role_template(role)))
+
+
+def _community_only(need: NeedSpec) -> bool:
+    """Whether only the need's own community may be asked."""
+    return need.community_id is not None and not need.open_to_network
 
 
 def _askable(need: NeedSpec) -> ColumnElement[bool]:
     """Members who may be asked: the community's own, or anyone for agency/network needs."""
-    if need.community_id is not None and not need.open_to_network:
+    if _community_only(need):
         return Member.community_id == need.community_id
     return true()
 
 
 def _largest_radius_km(session: Session) -> float | None:
     """The network's largest travel radius (an indexed MAX): nobody farther can be asked."""
-    return session.scalar(select(func.max(Member.max_travel_km)))
+    return session.scalar(_largest_radius_statement())
+
+
+@cache
+def _largest_radius_statement() -> Select[float]:
+    """``_largest_radius_km``'s query, built once (see ``_readable_member_statement``)."""
+    return select(func.max(Member.max_travel_km))
 
 
 def _reachable(session: Session, need: NeedSpec, largest_radius_km: float) -> ColumnElement[bool]:
@@ -244,16 +263,53 @@ def candidate_rows(
     """Every active member the caller may see and ask whose radius reaches the need.
 
     Rows as ``member_rows`` gives them: engine columns, time zone and service history.
+    On PostGIS the statement is built once per role and kind of need (community-only or
+    not); SQLite's bounding boxes are computed from the point, so it is built per need.
     """
     largest_radius = _largest_radius_km(session)
     if largest_radius is None:
         return []
+    if _dialect(session) == "postgresql":
+        parameters = {
+            **scope_parameters(principal),
+            "community_id": need.community_id,
+            "lat": need.lat,
+            "lon": need.lon,
+            "radius_km": largest_radius,
+            "now": now,
+            "window_start": now - FAIRNESS_WINDOW,
+        }
+        statement = _candidates_statement_postgis(principal.role, _community_only(need))
+        return session.execute(statement, parameters).all()
     scope = select(Member).where(
         _askable_by(principal, need), _reachable(session, need, largest_radius)
     )
     return session.execute(
         _member_select(scope, history=_history(now, now - FAIRNESS_WINDOW))
     ).all()
+
+
+@cache
+def _candidates_statement_postgis(role: Role, community_only: bool) -> AnySelect:
+    """``candidate_rows``'s PostGIS query for callers of ``role``, built once (see
+    ``_readable_member_statement``). The largest radius stays a value read beforehand: as a
+    subquery inside it, PostgreSQL plans without knowing it and scanned the spatial index
+    where the community's index alone was 50 times faster (10 ms against 0.2 ms)."""
+    askable = Member.community_id == bindparam("community_id") if community_only else true()
+    reachable = within_km(
+        "postgresql",
+        lat_column=Member.home_lat,
+        lon_column=Member.home_lon,
+        geography_column=Member.home_geog,
+        lat=bindparam("lat", type_=Float),
+        lon=bindparam("lon", type_=Float),
+        radius_km=bindparam("radius_km", type_=Float),
+        row_radius_km=Member.max_travel_km,
+    )
+    scope = select(Member).where(
+        member_readable(role_template(role)), Member.active.is_(True), askable, reachable
+    )
+    return _member_select(scope, history=_history(bindparam("now"), bindparam("window_start")))
 
 
 OUTLINE_COLUMNS = (
