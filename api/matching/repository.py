@@ -216,6 +216,32 @@ def _readable_need_statement(role: Role) -> AnySelect:
     return statement.where(Need.id == bindparam("need_id"), need_visible_to(role_template(role)))
 
 
+def readable_need_with_roles(
+    session: Session, *, principal: Principal, need_id: str
+) -> tuple[EngineRow, list[EngineRow]] | None:
+    """``readable_need_row`` and the need's ``role_rows``, in one query; None when absent or
+    not the caller's to see."""
+    parameters = {**scope_parameters(principal), "need_id": need_id}
+    rows = session.execute(_readable_need_with_roles_statement(principal.role), parameters).all()
+    if not rows:
+        return None
+    return rows[0], [row for row in rows if row.name is not None]  # a need without roles: one row
+
+
+@cache
+def _readable_need_with_roles_statement(role: Role) -> AnySelect:
+    """``readable_need_with_roles``'s query for callers of ``role``, built once: the need's
+    columns on each of its ``role_rows`` (a need has a few roles and sign-ups)."""
+    return (
+        _readable_need_statement(role)
+        .add_columns(*_ROLE_COLUMNS)
+        .outerjoin(NeedRole, NeedRole.need_id == Need.id)
+        .outerjoin(Signup, (Signup.role_id == NeedRole.id) & (Signup.status == "confirmed"))
+        .outerjoin(Member, Member.id == Signup.member_id)
+        .order_by(NeedRole.position, Member.stage)
+    )
+
+
 def _community_only(need: NeedSpec) -> bool:
     """Whether only the need's own community may be asked."""
     return need.community_id is not None and not need.open_to_network
@@ -480,19 +506,23 @@ def role_rows(session: Session, *, need_ids: Sequence[str]) -> Sequence[EngineRo
     return session.execute(statement, {"need_ids": list(need_ids)}).all()
 
 
+_ROLE_COLUMNS = (
+    NeedRole.need_id,
+    NeedRole.name,
+    NeedRole.skill,
+    NeedRole.min_level,
+    NeedRole.count,
+    NeedRole.filled,
+    Member.stage,
+)
+"""A ``role_rows`` row: a role, with the stage of one member signed up to it."""
+
+
 @cache
 def _roles_statement(dialect: str) -> AnySelect:
     """``role_rows``'s query, built once per dialect (see ``_readable_member_statement``)."""
     return (
-        select(
-            NeedRole.need_id,
-            NeedRole.name,
-            NeedRole.skill,
-            NeedRole.min_level,
-            NeedRole.count,
-            NeedRole.filled,
-            Member.stage,
-        )
+        select(*_ROLE_COLUMNS)
         .outerjoin(Signup, (Signup.role_id == NeedRole.id) & (Signup.status == "confirmed"))
         .outerjoin(Member, Member.id == Signup.member_id)
         .where(id_in_parameter(dialect, NeedRole.need_id, "need_ids"))

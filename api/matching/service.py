@@ -294,12 +294,13 @@ def candidates(
     snapshots: MemberSnapshots,
 ) -> Candidates:
     """Ranked members for a need (admins, coordinators); coordinators see only their own members."""
-    found = repository.readable_need_row(session, principal=principal, need_id=need_id)
+    found = repository.readable_need_with_roles(session, principal=principal, need_id=need_id)
     if found is None:
         raise NotFound(f"need {need_id} not found")
-    if found.status != "open":
+    need_row, role_rows = found
+    if need_row.status != "open":
         return Candidates(need_id=need_id, candidates=[])
-    (need,) = _need_specs(session, [found])
+    (need,) = inputs.need_specs([need_row], inputs.roles_by_need(role_rows))
     ranked = best_candidates(
         session,
         principal=principal,

@@ -184,7 +184,7 @@ class Profile:
         ("service.candidates", "api/matching/service.py", "candidates"),
         ("  SQL: candidate rows (radius query)", "api/matching/repository.py", "candidate_rows"),
         ("  SQL: member history -> records", "api/matching/service.py", "_member_profiles"),
-        ("  SQL: need spec + roles", "api/matching/service.py", "_need_specs"),
+        ("  SQL: need + roles", "api/matching/repository.py", "readable_need_with_roles"),
         ("  text model (cached)", "api/matching/text_model.py", "get"),
         ("  engine: build_pool (columns + TF-IDF)", "matcher/pool.py", "build_pool"),
         ("  engine: rank_candidates", "matcher/ranking.py", "rank_candidates"),
