@@ -3,8 +3,10 @@
 from typing import Any
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from api.auth.principal import Principal
 from api.matching import repository
 from tests.factories import Network, auth, every_day
 
@@ -254,3 +256,52 @@ def test_member_history_is_read_in_batches_without_losing_anyone(
         headers=auth(busy["api_key"]),
     )
     assert _names(_candidates(client, need["id"], world["key"])) == ["Free"]
+
+
+def test_a_need_read_with_its_roles_is_the_need_and_its_role_rows(
+    app: FastAPI, client: TestClient, network: Network
+) -> None:
+    world = _setup(network)
+    community_id = world["community"]["id"]
+    need = network.need(
+        world["key"],
+        community_id=community_id,
+        roles=[
+            {"name": "cook", "skill": "cooking", "count": 2},
+            {"name": "driver", "count": 1},
+        ],
+    )
+    for member in (network.member(community_id, home=NEAR), network.member(community_id)):
+        signed_up = client.post(
+            f"/v1/needs/{need['id']}/signups",
+            json={"member_id": member["id"], "role": "cook"},
+            headers=auth(member["api_key"]),
+        )
+        assert signed_up.status_code == 201, signed_up.text
+    coordinator = Principal(
+        role="coordinator",
+        id=world["coordinator"]["id"],
+        community_ids=frozenset([community_id]),
+    )
+    stranger = Principal(role="coordinator", id="k-0", community_ids=frozenset(["c-0"]))
+    with app.state.sessionmaker() as session:
+        found = repository.readable_need_with_roles(
+            session, principal=coordinator, need_id=need["id"]
+        )
+        assert found is not None
+        need_row, role_rows = found
+        alone = repository.readable_need_row(session, principal=coordinator, need_id=need["id"])
+        assert alone is not None
+        assert all(getattr(need_row, name) == value for name, value in alone._mapping.items())
+        roles_alone = [
+            dict(row._mapping) for row in repository.role_rows(session, need_ids=[need["id"]])
+        ]
+        assert [row.name for row in role_rows] == ["cook", "cook", "driver"]
+        assert [{name: row._mapping[name] for name in roles_alone[0]} for row in role_rows] == (
+            roles_alone
+        )
+        for principal, need_id in ((stranger, need["id"]), (coordinator, "no-such-need")):
+            assert (
+                repository.readable_need_with_roles(session, principal=principal, need_id=need_id)
+                is None
+            )
