@@ -33,7 +33,7 @@ from matcher.availability import (
     free_in_half_hour,
 )
 from matcher.inputs import EXPERIENCED_STAGES, URGENCIES, NeedSpec
-from matcher.local_time import ZoneClock, epoch_seconds, local_segments
+from matcher.local_time import clock_covering, epoch_seconds, local_segments
 from matcher.pool import MemberPool
 from matcher.ranking import best_scores
 from matcher.results import Candidate
@@ -137,7 +137,7 @@ def free_when_it_starts(
     end_s = np.array([epoch_seconds(need.ends_at, round_up=True)])
     half_hour_of_zone = np.zeros(len(zone_names), dtype=np.int64)
     for code, zone in enumerate(zone_names):
-        clock = ZoneClock.covering(zone, int(start_s[0]), int(end_s[0]))
+        clock = clock_covering(zone, int(start_s[0]), int(end_s[0]))
         first = local_segments(clock, start_s, end_s)
         half_hour_of_zone[code] = (
             first.weekday[0] * HALF_HOURS_PER_DAY + first.start_minute[0] // HALF_HOUR_MINUTES

@@ -22,6 +22,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
+from functools import cached_property
 from typing import Any, Literal
 
 import numpy as np
@@ -79,12 +80,17 @@ class MemberSnapshot:
             found.append(start + np.flatnonzero(inside))
         return np.concatenate(found).astype(np.int64)  # the boxes never overlap
 
+    @cached_property
+    def _rows_by_id(self) -> tuple[IntArray, npt.NDArray[np.str_]]:
+        # Sorted once per snapshot, not on every request that finds members changed.
+        order = np.argsort(self.pool.id_rank)  # pool rows in id order
+        return order, self.pool.ids[order]
+
     def rows_of(self, member_ids: list[str]) -> IntArray:
         """Pool rows of these members (those not in the snapshot are skipped)."""
         if not member_ids or len(self.pool) == 0:
             return np.zeros(0, dtype=np.int64)
-        order = np.argsort(self.pool.id_rank)  # pool rows in id order
-        sorted_ids = self.pool.ids[order]
+        order, sorted_ids = self._rows_by_id
         wanted = np.asarray(member_ids, dtype=self.pool.ids.dtype)
         at = np.minimum(np.searchsorted(sorted_ids, wanted), len(order) - 1)
         return np.asarray(order[at[sorted_ids[at] == wanted]], dtype=np.int64)
