@@ -10,7 +10,7 @@ from matcher.explain import CONFLICT_CODES, HARD_CONSTRAINTS, VIOLATION_CODES
 from matcher.inputs import Commitment, MemberProfile, NeedSpec, RoleSpec, WeeklyWindow
 from matcher.need_table import NeedTable, build_need_table
 from matcher.pool import MemberPool, build_pool
-from matcher.ranking import rank_candidates, rank_suggestions
+from matcher.ranking import ScoredRows, rank_candidates, rank_suggestions, scored_rows
 from matcher.results import Candidate, ConstraintViolation, Suggestion
 from matcher.text_fit import TextFit
 from matcher.topk import (
@@ -34,6 +34,7 @@ __all__ = [
     "NeedSpec",
     "NeedTable",
     "RoleSpec",
+    "ScoredRows",
     "Suggestion",
     "TextFit",
     "WeeklyWindow",
@@ -47,5 +48,6 @@ __all__ = [
     "rank_candidates",
     "rank_suggestions",
     "resident_ceilings",
+    "scored_rows",
     "settled",
 ]

@@ -8,6 +8,7 @@ feasible role, and order by score with the id breaking ties so results are deter
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 import numpy as np
@@ -107,6 +108,64 @@ def best_scores(
     best = np.full(len(pool), -np.inf)
     best[feasibility.pair_member[feasibility.row_pair[rows]]] = scores.score[rows]
     return best
+
+
+@dataclass(frozen=True, slots=True)
+class ScoredRows:
+    """Every feasible (member, need, role) row of a pool x table with its score.
+
+    What an assignment solver chooses among: unlike a ranking, a member keeps every role
+    they could fill, since the best team may need them in their second-best role.
+    """
+
+    member: IntArray  # pool index
+    need: IntArray  # table index
+    role: IntArray  # index into the table's role arrays
+    score: FloatArray
+    month_count: IntArray  # the member's commitments in the need's local month
+    rows: IntArray  # the evaluation's own row numbers, which the explainer reads
+    explainer: _Explainer
+
+    def __len__(self) -> int:
+        return int(self.member.size)
+
+    def candidate(self, index: int) -> Candidate:
+        """Row ``index`` as a coordinator's candidate, with its components and reasons."""
+        explain, row = self.explainer, int(self.rows[index])
+        return Candidate(
+            member_id=str(explain.pool.ids[explain.member(row)]),
+            name=str(explain.pool.names[explain.member(row)]),
+            role=explain.role(row),
+            score=explain.score(row),
+            distance_km=explain.distance_km(row),
+            components=explain.components(row),
+            reasons=explain.reasons(row),
+        )
+
+
+def scored_rows(
+    pool: MemberPool,
+    table: NeedTable,
+    *,
+    weights: Weights,
+    text_model: TextFit | None,
+    now: datetime,
+) -> ScoredRows:
+    """The feasible rows of pool x table, scored, for solvers that place many members at once."""
+    feasibility, scores = _evaluate(pool, table, weights, text_model, now)
+    rows = np.flatnonzero(feasibility.eligible)
+    pairs = feasibility.row_pair[rows]
+    return ScoredRows(
+        member=np.asarray(feasibility.pair_member[pairs], dtype=np.int64),
+        need=np.asarray(feasibility.pair_need[pairs], dtype=np.int64),
+        role=np.asarray(feasibility.row_role[rows], dtype=np.int64),
+        score=np.asarray(scores.score[rows], dtype=np.float64),
+        month_count=np.asarray(feasibility.month_count[pairs], dtype=np.int64),
+        rows=np.asarray(rows, dtype=np.int64),
+        explainer=_Explainer(
+            feasibility, scores, pool, table, weights, text_model, now, "coordinator"
+        ),
+    )
 
 
 def _rank(

@@ -630,3 +630,40 @@ def recent_interests(session: Session, *, limit: int) -> list[str]:
             .limit(limit)
         )
     )
+
+
+def community_member_rows(
+    session: Session, *, community_id: str, now: datetime
+) -> Sequence[EngineRow]:
+    """A community's active members as engine rows (unscoped: the caller manages it)."""
+    scope = select(Member).where(Member.community_id == community_id, Member.active.is_(True))
+    return session.execute(
+        _member_select(scope, history=_history(now, now - FAIRNESS_WINDOW))
+    ).all()
+
+
+def open_need_rows_starting(
+    session: Session,
+    *,
+    starts_from: datetime,
+    starts_to: datetime,
+    community_id: str | None,
+    limit: int,
+) -> Sequence[EngineRow]:
+    """Open needs starting in [starts_from, starts_to), soonest first, as ``NEED_COLUMNS`` rows
+    (unscoped: the caller manages what it asks for). With ``community_id``, the needs that
+    community's members could be asked to serve: its own, agencies' and those open to the
+    network; without, every open need."""
+    statement: AnySelect = select(*NEED_COLUMNS).where(
+        Need.status == "open", Need.starts_at >= starts_from, Need.starts_at < starts_to
+    )
+    if community_id is not None:
+        statement = statement.where(
+            or_(
+                Need.community_id == community_id,
+                Need.community_id.is_(None),
+                Need.agency_id.is_not(None),
+                Need.open_to_network,
+            )
+        )
+    return session.execute(statement.order_by(Need.starts_at, Need.id).limit(limit)).all()

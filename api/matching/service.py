@@ -1,7 +1,7 @@
 """Matching use cases: who could help with a need, and what a member could help with."""
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 import numpy as np
@@ -399,3 +399,117 @@ def _suggestion(need: NeedSpec, suggestion: Suggestion) -> SuggestionOut:
         components=_rounded(suggestion.components),
         reasons=suggestion.reasons,
     )
+
+
+def readable_need(session: Session, *, principal: Principal, need_id: str) -> tuple[NeedSpec, str]:
+    """The need as the engine sees it, and its status; 404 unless the caller may see it."""
+    found = repository.readable_need_with_roles(session, principal=principal, need_id=need_id)
+    if found is None:
+        raise NotFound(f"need {need_id} not found")
+    need_row, role_rows = found
+    (need,) = inputs.need_specs([need_row], inputs.roles_by_need(role_rows))
+    return need, str(need_row.status)
+
+
+def member_pool(
+    session: Session, rows: Sequence[EngineRow], *, since: datetime, text_models: TextModelCache
+) -> MemberPool:
+    """These members as the engine's pool, with their commitments since ``since`` (enough for
+    overlaps and monthly limits of needs starting after it) and interest vectors."""
+    text_model = text_models.get(session)
+    profiles = _member_profiles(session, rows, commitments_since=_month_start_before(since))
+    return build_pool(profiles, text_model=text_model)
+
+
+def team_member_rows(
+    session: Session,
+    *,
+    principal: Principal,
+    need: NeedSpec,
+    per_role: int,
+    now: datetime,
+    weights: Weights,
+    text_models: TextModelCache,
+    snapshots: MemberSnapshots,
+) -> Sequence[EngineRow]:
+    """The members a team for ``need`` is chosen from: a coordinator's own who could reach it;
+    for an admin and a request open beyond one community, the exact best ``per_role`` of
+    each role (so the cost follows the places, never the whole network)."""
+    if not principal.is_admin or (need.community_id is not None and not need.open_to_network):
+        return repository.candidate_rows(session, principal=principal, need=need, now=now)
+    return repository.member_rows_by_id(
+        session,
+        best_member_ids(
+            session,
+            principal=principal,
+            need=need,
+            per_role=per_role,
+            now=now,
+            weights=weights,
+            text_models=text_models,
+            snapshots=snapshots,
+        ),
+        now=now,
+    )
+
+
+def best_member_ids(
+    session: Session,
+    *,
+    principal: Principal,
+    need: NeedSpec,
+    per_role: int,
+    now: datetime,
+    weights: Weights,
+    text_models: TextModelCache,
+    snapshots: MemberSnapshots,
+) -> list[str]:
+    """The exact best ``per_role`` members of each role of the need, by the top-k walk."""
+    found: dict[str, None] = {}
+    for role in need.roles:
+        if role.count <= role.filled:
+            continue
+        top = best_candidates(
+            session,
+            principal=principal,
+            need=replace(need, roles=(role,)),
+            limit=per_role,
+            now=now,
+            weights=weights,
+            text_models=text_models,
+            snapshots=snapshots,
+        )
+        found.update(dict.fromkeys(candidate.member_id for candidate in top.candidates))
+    return list(found)
+
+
+def community_member_rows(
+    session: Session, *, community_id: str, now: datetime
+) -> Sequence[EngineRow]:
+    """A community's active members as engine rows (the caller manages the community)."""
+    return repository.community_member_rows(session, community_id=community_id, now=now)
+
+
+def open_needs_starting(
+    session: Session,
+    *,
+    starts_from: datetime,
+    starts_to: datetime,
+    community_id: str | None,
+    limit: int,
+) -> list[NeedSpec]:
+    """Open needs starting in the window as engine specs (see
+    ``repository.open_need_rows_starting``; the caller manages what it asks for)."""
+    rows = repository.open_need_rows_starting(
+        session,
+        starts_from=starts_from,
+        starts_to=starts_to,
+        community_id=community_id,
+        limit=limit,
+    )
+    return _need_specs(session, rows) if rows else []
+
+
+def member_rows(session: Session, member_ids: Sequence[str], *, now: datetime) -> list[EngineRow]:
+    """Engine rows for these members (unscoped: the ids come from a scoped walk)."""
+    return repository.member_rows_by_id(session, member_ids, now=now)

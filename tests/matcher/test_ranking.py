@@ -14,6 +14,7 @@ from matcher import (
     check_member_for_role,
     rank_candidates,
     rank_suggestions,
+    scored_rows,
 )
 from tests.matcher.factories import NOW, distance_km, km_north, member, need, role
 from tests.matcher.strategies import SKILLS, members, needs, scenarios
@@ -216,3 +217,38 @@ def test_vectors_cached_before_a_refit_are_not_reused():
     assert candidates(need(), stale_pool, text_model=model) == candidates(
         need(), records, text_model=model
     )
+
+
+# Every feasible row, for solvers
+
+
+@PROPERTY
+@given(scenario=scenarios())
+def test_scored_rows_hold_every_role_a_member_may_take_and_the_rankings_best(scenario):
+    need_record, records = scenario
+    pool = build_pool(records)
+    rows = scored_rows(
+        pool, build_need_table([need_record]), weights=Weights(), text_model=None, now=NOW
+    )
+    for record in records:
+        mine = [i for i in range(len(rows)) if pool.ids[rows.member[i]] == record.id]
+        allowed = {
+            spec.name
+            for spec in need_record.roles
+            if not check_member_for_role(record, need_record, spec.name)
+        }
+        assert {rows.candidate(i).role for i in mine} == allowed
+        ranked = candidates(need_record, [record])
+        if ranked:
+            assert max(rows.score[mine]) == pytest.approx(ranked[0].score)
+
+
+def test_a_scored_row_explains_itself_like_a_candidate():
+    cook = member(id="a", skills={"cooking": 3})
+    rows = scored_rows(
+        build_pool([cook]), build_need_table([need()]), weights=Weights(), text_model=None, now=NOW
+    )
+    by_role = {rows.candidate(i).role: rows.candidate(i) for i in range(len(rows))}
+    assert set(by_role) == {"cook", "driver"}
+    (ranked,) = candidates(need(), [cook])
+    assert by_role[ranked.role] == ranked
