@@ -2,7 +2,8 @@
 uses (so the demo obeys every rule the API enforces).
 
 Three communities in Bristol (one multiplied from another), two coordinators, a food bank,
-about fifty members with real-looking weeks and gifts, and twenty needs over the coming fortnight.
+about fifty members with real-looking weeks and gifts, twenty needs over the coming fortnight,
+and a weekend of needs in Easton for a coordinator to fill in one batch.
 """
 
 import random
@@ -157,6 +158,20 @@ NEED_TEMPLATES = (
     ),
     ("Prayer walk around Easton", "prayer", [("walker", None, 1, 5)], 2, False),
 )
+# The first community's weekend, for a coordinator to fill in one batch: (day of the weekend,
+# local hour, title, category, roles as in NEED_TEMPLATES, hours).
+WEEKEND = (
+    (
+        0,
+        10,
+        "Community breakfast at the hall",
+        "meals",
+        [("cook", "cooking", 1, 2), ("helper", None, 1, 2)],
+        2,
+    ),
+    (0, 14, "Litter pick on Easton Way", "cleanup", [("volunteer", None, 1, 3)], 2),
+    (1, 14, "Tea and songs at Greenway care home", "visiting", [("visitor", None, 1, 2)], 2),
+)
 
 
 @dataclass(frozen=True)
@@ -298,6 +313,32 @@ def load(
                     "requirements": ["background_check"] if category == "tutoring" else [],
                     "urgency": rng.choice(("low", "normal", "normal", "high", "critical")),
                     "open_to_network": by_agency or index % 5 == 0,
+                }
+            ),
+        )
+    saturday = (now + timedelta(days=2)).date()
+    saturday += timedelta(days=(5 - saturday.weekday()) % 7)
+    for day, hour, title, category, roles, hours in WEEKEND:
+        start = datetime.combine(saturday + timedelta(days=day), time(hour), tzinfo=zone)
+        needs.create(
+            session,
+            principal=coordinator_principal,
+            now=now,
+            cell_km=cell_km,
+            geocoder=geocoder,
+            data=NeedCreate.model_validate(
+                {
+                    "community_id": created[0].id,
+                    "title": title,
+                    "description": f"{title}: the weekend's serving, together.",
+                    "category": category,
+                    "location": {"lat": created[0].meeting_lat, "lon": created[0].meeting_lon},
+                    "starts_at": start.isoformat(),
+                    "ends_at": (start + timedelta(hours=hours)).isoformat(),
+                    "roles": [
+                        {"name": name, "skill": skill, "min_level": level, "count": count}
+                        for name, skill, level, count in roles
+                    ],
                 }
             ),
         )

@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from api.settings import Settings
+from scripts.demo import WEEKEND
 from tests.factories import auth
 from tests.scripts.tooling import run_tooling
 
@@ -39,7 +40,7 @@ def test_demo_loads_once_and_its_keys_see_the_bristol_network(tmp_path: Path) ->
         ).json()["items"]
         assert len(members) >= 15
         needs = client.get("/v1/needs?limit=200", headers=auth(keys["admin"])).json()["items"]
-        assert len(needs) == 20
+        assert len(needs) == 20 + len(WEEKEND)
         assert client.get("/v1/needs", headers=auth(keys["agency"])).json()["items"]
         me = client.get(f"/v1/members/{keys['member_id']}", headers=auth(keys["member"]))
         assert me.status_code == 200
