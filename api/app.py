@@ -17,6 +17,7 @@ from api.db.engine import make_engine, make_sessionmaker
 from api.erasure.routes import router as erasure
 from api.errors import API_ERRORS, SERVICE_ERRORS, install_error_handlers
 from api.geocoding.service import configured_geocoder
+from api.households.routes import router as households
 from api.idempotency import install_replay_handler
 from api.keys.routes import router as keys
 from api.liveness import caller
@@ -49,6 +50,7 @@ TAGS = [
     {"name": "communities", "description": "Communities and their coordinators."},
     {"name": "agencies", "description": "Partner agencies (food banks, schools, shelters)."},
     {"name": "members", "description": "Members: profiles, weekly rhythm, erasure."},
+    {"name": "households", "description": "Members who live together, and how they serve."},
     {"name": "needs", "description": "Needs and agency requests, with roles to fill."},
     {"name": "maps", "description": "Needs and communities as GeoJSON layers."},
     {"name": "matching", "description": "Ranked, explained candidates and suggestions."},
@@ -118,6 +120,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         agencies,
         members,
         erasure,
+        households,
         needs,
         maps,
         matching,

@@ -50,13 +50,14 @@ UNIQUE_ITEMS = Field(json_schema_extra={"uniqueItems": True})
 """Says in the schema that the server refuses a list with repeated items."""
 
 
-def _unique(values: list[str]) -> list[str]:
+def unique(values: list[str]) -> list[str]:
+    """Refuse a list with repeated items (use with ``UNIQUE_ITEMS``, which says so)."""
     if len(set(values)) != len(values):
         raise ValueError("values must be unique")
     return values
 
 
-UniqueSlugs = Annotated[list[Slug], Field(max_length=20), AfterValidator(_unique), UNIQUE_ITEMS]
+UniqueSlugs = Annotated[list[Slug], Field(max_length=20), AfterValidator(unique), UNIQUE_ITEMS]
 
 FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2100, 12, 31)
 """Every date and instant the service takes lies in these years. Beyond them a value is a

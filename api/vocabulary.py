@@ -12,6 +12,7 @@ from matcher.inputs import Stage, Urgency
 __all__ = [
     "ActorRole",
     "Category",
+    "HouseholdServe",
     "NeedStatus",
     "ObjectType",
     "Role",
@@ -29,7 +30,12 @@ NeedStatus = Literal["open", "filled", "cancelled", "done"]
 SignupStatus = Literal["confirmed", "withdrawn"]
 ActorRole = Literal[Role, "system"]
 """Who did a write: a caller's role, or ``system`` for the command line and jobs."""
-ObjectType = Literal["community", "coordinator", "agency", "member", "need", "signup", "api_key"]
+ObjectType = Literal[
+    "community", "coordinator", "agency", "member", "need", "signup", "api_key", "household"
+]
+HouseholdServe = Literal["together", "apart", "either"]
+"""How a household serves: on the same need where they can (``together``, a preference),
+never on overlapping windows (``apart``, hard: one stays with the children), or as it comes."""
 
 
 def values(words: Any) -> tuple[str, ...]:

@@ -1,8 +1,8 @@
 """Audit queries, scoped: admins read every event; coordinators those about their communities.
 
 A coordinator's scope is decided by the object an event is about (the community itself, its
-members, its needs, and sign-ups of either), through indexed id lookups; events about
-coordinators, agencies and keys are for admins only.
+members, its needs, its households, and sign-ups of either), through indexed id lookups;
+events about coordinators, agencies and keys are for admins only.
 """
 
 from collections.abc import Callable
@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from api.audit.schemas import AuditFilter
 from api.auth.principal import Principal
-from api.db.models import AuditEvent, Member, Need, Signup
+from api.db.models import AuditEvent, Household, Member, Need, Signup
 from api.pagination import SortKey, paginate
 from api.schemas import Page
 
@@ -30,6 +30,7 @@ def readable(principal: Principal) -> Select[AuditEvent]:
     communities = principal.community_ids
     members = select(Member.id).where(Member.community_id.in_(communities))
     needs = select(Need.id).where(Need.community_id.in_(communities))
+    households = select(Household.id).where(Household.community_id.in_(communities))
     signups = select(Signup.id).where(or_(Signup.need_id.in_(needs), Signup.member_id.in_(members)))
     about = AuditEvent.object_id
     return statement.where(
@@ -38,6 +39,7 @@ def readable(principal: Principal) -> Select[AuditEvent]:
             (AuditEvent.object_type == "member") & about.in_(members),
             (AuditEvent.object_type == "need") & about.in_(needs),
             (AuditEvent.object_type == "signup") & about.in_(signups),
+            (AuditEvent.object_type == "household") & about.in_(households),
         )
     )
 

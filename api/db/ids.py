@@ -2,14 +2,24 @@
 
 On PostgreSQL the ids travel as one array parameter (``= ANY(:ids)``): an expanded
 ``IN (…)`` with thousands of placeholders costs more to build and parse than to run, and caps
-at 65,535 parameters. SQLite has no arrays; callers keep its lists within its 32,766 limit.
+at 65,535 parameters. SQLite has no arrays; callers keep its lists within its 32,766 limit
+(``in_batches``).
 """
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from sqlalchemy import ARRAY, BindParameter, ColumnElement, String, any_, bindparam
 from sqlalchemy.orm import InstrumentedAttribute
+
+ID_BATCH = 5_000
+"""Ids per statement for lists of any length: well within SQLite's parameter limit."""
+
+
+def in_batches(ids: Sequence[str]) -> Iterator[Sequence[str]]:
+    """``ids`` in slices of at most ``ID_BATCH``, one statement each."""
+    for start in range(0, len(ids), ID_BATCH):
+        yield ids[start : start + ID_BATCH]
 
 
 def id_in(

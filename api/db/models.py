@@ -32,6 +32,7 @@ from api.db.types import JSONDocument, UTCDateTime, new_id, utcnow
 from api.vocabulary import (
     ActorRole,
     Category,
+    HouseholdServe,
     NeedStatus,
     ObjectType,
     Role,
@@ -294,6 +295,40 @@ class Signup(Base):
     status: Mapped[SignupStatus] = mapped_column(String(16), default="confirmed")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Household(Base):
+    """People of one community who live together and say how they serve (``serve``)."""
+
+    __tablename__ = "households"
+    __table_args__ = (
+        # A community's households by name: the list's keyset order.
+        Index("ix_households_community_name", "community_id", "name", "id"),
+        _one_of("serve", HouseholdServe),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    community_id: Mapped[str] = mapped_column(ForeignKey("communities.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(120))
+    serve: Mapped[HouseholdServe] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+household_members = Table(
+    "household_members",
+    Base.metadata,
+    # The member is the key: a member belongs to at most one household, and the database
+    # refuses a second one even when two requests race past the service's check.
+    Column("member_id", String(36), ForeignKey("members.id", ondelete="CASCADE"), primary_key=True),
+    Column(
+        "household_id",
+        String(36),
+        ForeignKey("households.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+)
 
 
 class ApiKey(Base):

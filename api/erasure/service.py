@@ -4,8 +4,8 @@ and revoke their keys.
 The member's row stays, as an anonymous stub, rather than being deleted: their past confirmed
 sign-ups are the community's service hours, and they must still add up after the person is
 gone. Erasing spans domains, which is why it is a use case of its own: members (the stub),
-sign-ups (the places and their lock), communities (the meeting point the home moves to), keys
-and the principal cache, and the audit log.
+sign-ups (the places and their lock), households (the member leaves theirs), communities (the
+meeting point the home moves to), keys and the principal cache, and the audit log.
 """
 
 from datetime import datetime
@@ -16,6 +16,7 @@ from api.audit.service import record
 from api.auth.cache import forget_after_commit
 from api.auth.principal import Principal
 from api.communities import service as communities
+from api.households import service as households
 from api.keys import service as keys
 from api.members import service as members
 from api.schemas import Point
@@ -35,6 +36,9 @@ def erase(session: Session, *, principal: Principal, member_id: str, now: dateti
     if member.erased_at is not None:
         return
     released = signups.release_member(session, member_id=member.id, now=now)
+    # A household names who lives with whom: the erased member leaves theirs (and a
+    # household left with one member is dissolved).
+    households.leave(session, member_id=member.id, actor=principal)
     community = communities.get(session, principal=principal, community_id=member.community_id)
     meeting_point = Point(lat=community.meeting_lat, lon=community.meeting_lon)
     members.erase_personal_data(member, home=meeting_point, now=now)

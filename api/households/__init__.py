@@ -1,0 +1,1 @@
+"""Households: members of one community who live together, and how they serve."""
