@@ -3,6 +3,7 @@
 import base64
 import binascii
 import json
+import re
 from datetime import UTC, date, datetime
 from typing import Annotated, Any, Generic, TypeVar
 
@@ -114,6 +115,20 @@ Instant = Annotated[
 ]
 """A timezone-aware instant in the service's years, normalised to UTC so responses speak UTC."""
 
+
+ISO_INSTANT = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}")
+
+
+def iso_instant(value: object) -> object:
+    """Refuse a text that is not ISO 8601: pydantic would read "0.5" or "1700000000" as Unix
+    seconds, and the contract says date-time."""
+    if isinstance(value, str) and not ISO_INSTANT.match(value):
+        raise ValueError("must be an ISO 8601 date-time, e.g. 2030-06-01T10:00:00Z")
+    return value
+
+
+InstantParameter = Annotated[Instant, BeforeValidator(iso_instant)]
+"""An instant given in the query string: ISO 8601 with its zone, in the service's years."""
 
 ResourceId = Annotated[
     str,

@@ -1,6 +1,5 @@
 """HTTP routes for the audit log."""
 
-import re
 from datetime import UTC, datetime
 from typing import Annotated
 
@@ -12,21 +11,12 @@ from api.audit import service
 from api.audit.schemas import AuditEventOut, AuditFilter
 from api.deps import DbSession, Manager
 from api.errors import FieldError, Forbidden, Unauthorized, responses
-from api.schemas import Cursor, Limit, Page
+from api.schemas import Cursor, Limit, Page, iso_instant
 from api.vocabulary import ObjectType
 
 router = APIRouter(prefix="/v1/audit", tags=["audit"])
 
 IdFilter = Annotated[str | None, Query(max_length=36, pattern=patterns.ID)]
-
-ISO_INSTANT = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}")
-
-
-def _iso_instant(value: object) -> object:
-    # pydantic would read "0.5" or "1700000000" as Unix seconds; the contract says ISO 8601.
-    if isinstance(value, str) and not ISO_INSTANT.match(value):
-        raise ValueError("must be an ISO 8601 date-time, e.g. 2030-06-01T10:00:00Z")
-    return value
 
 
 @router.get("", responses=responses(Unauthorized, Forbidden, FieldError))
@@ -38,7 +28,7 @@ def list_audit_events(
     actor_id: IdFilter = None,
     since: Annotated[
         datetime | None,
-        BeforeValidator(_iso_instant),
+        BeforeValidator(iso_instant),
         Query(description="Only events at or after this instant (with zone)."),
     ] = None,
     limit: Limit = 50,

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement, Select, false, func, select, true
+from sqlalchemy import ColumnElement, Select, case, false, func, literal, select, true
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from api.auth.principal import Principal
@@ -178,3 +178,126 @@ def service_figures(
     return ServiceFigures(
         served=row.served, served_hours=float(row.served_hours), upcoming=row.upcoming
     )
+
+
+class ActiveMember(NamedTuple):
+    """An active member of a community, as the load report lists them."""
+
+    id: str
+    name: str
+    stage: Stage
+    monthly_limit: int
+
+
+def active_members(
+    session: Session, *, principal: Principal, community_id: str
+) -> list[ActiveMember]:
+    """The active (not erased) members of a community the caller manages."""
+    rows = session.execute(
+        select(
+            Member.id,
+            Member.name,
+            Member.stage,
+            Member.max_commitments_per_month.label("monthly_limit"),
+        ).where(
+            Member.community_id == community_id,
+            _managed_by(principal, Member.community_id),
+            Member.active.is_(True),
+            Member.erased_at.is_(None),
+        )
+    )
+    return [ActiveMember(**row._mapping) for row in rows]
+
+
+COMMITTED = ("confirmed", "invited")
+"""Sign-up statuses that hold a place: the load of a member, and what monthly limits count."""
+
+
+def _active_members_signups(principal: Principal, community_id: str) -> Select[Any]:
+    """Sign-ups of the community's active members on needs not cancelled (a FROM to add
+    columns to)."""
+    return (
+        select()
+        .select_from(Signup)
+        .join(Member, Member.id == Signup.member_id)
+        .join(Need, Need.id == Signup.need_id)
+        .where(
+            Member.community_id == community_id,
+            _managed_by(principal, Member.community_id),
+            Member.active.is_(True),
+            Member.erased_at.is_(None),
+            Need.status != "cancelled",
+        )
+    )
+
+
+class MonthLoad(NamedTuple):
+    """One member's places in one calendar month: in the window (confirmed; invited) and in
+    the whole month (both)."""
+
+    member_id: str
+    month: int
+    confirmed: int
+    invited: int
+    committed: int
+
+
+def month_loads(
+    session: Session,
+    *,
+    principal: Principal,
+    community_id: str,
+    month_starts: Sequence[datetime],
+    start: datetime,
+    end: datetime,
+) -> list[MonthLoad]:
+    """Per active member and calendar month, their places in needs starting in that month
+    (``month_starts`` are the months' first instants, the last one ending the last month) and
+    how many of them start in [``start``, ``end``). One grouped query for the community."""
+    whens = [(Need.starts_at < bound, index) for index, bound in enumerate(month_starts[1:-1])]
+    last = len(month_starts) - 2
+    month = case(*whens, else_=last) if whens else literal(last)
+    in_window = (Need.starts_at >= start) & (Need.starts_at < end)
+    # Grouped in an outer query over named columns: PostgreSQL would not see the CASE in
+    # GROUP BY as the one selected (each carries its own bound parameters).
+    placed = (
+        _active_members_signups(principal, community_id)
+        .add_columns(
+            Signup.member_id,
+            Signup.status,
+            month.label("month"),
+            in_window.label("in_window"),
+        )
+        .where(
+            Signup.status.in_(COMMITTED),
+            Need.starts_at >= month_starts[0],
+            Need.starts_at < month_starts[-1],
+        )
+        .subquery()
+    )
+    rows = session.execute(
+        select(
+            placed.c.member_id,
+            placed.c.month,
+            func.count()
+            .filter(placed.c.in_window, placed.c.status == "confirmed")
+            .label("confirmed"),
+            func.count().filter(placed.c.in_window, placed.c.status == "invited").label("invited"),
+            func.count().label("committed"),
+        ).group_by(placed.c.member_id, placed.c.month)
+    )
+    return [MonthLoad(**row._mapping) for row in rows]
+
+
+def last_served(
+    session: Session, *, principal: Principal, community_id: str, now: datetime
+) -> dict[str, datetime]:
+    """When each active member's last need served (confirmed) ended, of needs over by ``now``;
+    members who never served are absent."""
+    rows = session.execute(
+        _active_members_signups(principal, community_id)
+        .add_columns(Signup.member_id, func.max(Need.ends_at).label("ended_at"))
+        .where(Signup.status == "confirmed", Need.ends_at < now)
+        .group_by(Signup.member_id)
+    )
+    return {row.member_id: row.ended_at for row in rows}

@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Response, status
+from fastapi import APIRouter, Query, Response, status
 from pydantic import Field
 
 from api.communities import service
@@ -10,6 +10,7 @@ from api.communities.schemas import (
     MAX_LISTED,
     CommunityCreate,
     CommunityHealth,
+    CommunityLoad,
     CommunityOut,
     CoordinatorCreate,
     CoordinatorOut,
@@ -26,7 +27,7 @@ from api.errors import (
     responses,
 )
 from api.idempotency import IdempotencyKey
-from api.schemas import ResourceId
+from api.schemas import InstantParameter, ResourceId
 
 router = APIRouter(prefix="/v1/communities", tags=["communities"])
 
@@ -77,6 +78,37 @@ def community_health(
     """Members by stage, and confirmed sign-ups and service hours of the last 90 days
     (admins, and the community's coordinators). Erased members' past hours still count."""
     return service.health(session, principal=principal, community_id=community_id, now=utcnow())
+
+
+@router.get(
+    "/{community_id}/load", responses=responses(Unauthorized, Forbidden, NotFound, FieldError)
+)
+def community_load(
+    community_id: ResourceId,
+    session: DbSession,
+    principal: Manager,
+    from_: Annotated[
+        InstantParameter | None,
+        Query(alias="from", description="Start of the window, with zone (default: now)."),
+    ] = None,
+    to: Annotated[
+        InstantParameter | None,
+        Query(description="End of the window, exclusive (default: 28 days after `from`)."),
+    ] = None,
+) -> CommunityLoad:
+    """Who carries the community's load in [from, to) (admins, its coordinators): each active
+    member's confirmed places and pending invitations, their monthly limit and whether a month
+    breaks it, days since they last served; the Gini coefficient and the share who serve.
+
+    422 naming ``to`` when the window does not end after it starts or spans over 366 days."""
+    return service.load(
+        session,
+        principal=principal,
+        community_id=community_id,
+        start=from_,
+        end=to,
+        now=utcnow(),
+    )
 
 
 @router.post(

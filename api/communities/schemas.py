@@ -123,3 +123,47 @@ class CommunityHealth(BaseModel):
     """Their summed need durations, in hours."""
     upcoming_signups: Count
     """Confirmed sign-ups on needs not yet over."""
+
+
+LOAD_DEFAULT_DAYS = 28
+"""The load report's window when ``to`` is not given: four weeks from ``from``."""
+LOAD_MAX_DAYS = 366
+"""The longest window a load report covers."""
+Share = Annotated[float, Field(ge=0, le=1)]
+
+
+class MemberLoad(BaseModel):
+    """One active member's load in the window."""
+
+    member_id: Id
+    name: Name
+    stage: Stage
+    confirmed: Count = Field(description="Confirmed places in needs starting in the window.")
+    invited: Count = Field(description="Pending invitations to needs starting in the window.")
+    monthly_limit: Count = Field(description="The member's `max_commitments_per_month`.")
+    over_limit: bool = Field(
+        description="In some calendar month the window touches (in the community's time "
+        "zone), confirmed places and pending invitations of that whole month exceed the limit."
+    )
+    days_since_last_served: Count | None = Field(
+        description="Whole days since the end of the last need they served in (confirmed and "
+        "over); null if they never served."
+    )
+
+
+class CommunityLoad(BaseModel):
+    """Who carries the load of a community in [``from``, ``to``), most loaded first."""
+
+    community_id: Id
+    from_: datetime = Field(serialization_alias="from")
+    to: datetime
+    gini: Share = Field(
+        description="Gini coefficient of active members' confirmed places and invitations in "
+        "the window: 0 all even, towards 1 all on one member."
+    )
+    share_served: Share = Field(
+        description="Share of active members with at least one confirmed place in the window."
+    )
+    members: list[MemberLoad] = Field(
+        description="Every active member, by load (confirmed + invited) descending, then name."
+    )

@@ -7,7 +7,8 @@ the anonymous stub, so the hours a community served do not shrink when someone e
 their right to erasure.
 """
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
@@ -16,14 +17,18 @@ from api.auth.credentials import issue_key
 from api.auth.principal import Principal
 from api.communities import repository
 from api.communities.schemas import (
+    LOAD_DEFAULT_DAYS,
+    LOAD_MAX_DAYS,
     MAX_COORDINATED,
     MAX_LISTED,
     CommunityCreate,
     CommunityHealth,
+    CommunityLoad,
     CommunityOut,
     CoordinatorCreate,
     CoordinatorOut,
     MemberCounts,
+    MemberLoad,
 )
 from api.db.models import Community, Coordinator
 from api.errors import Conflict, FieldError, NotFound
@@ -31,6 +36,7 @@ from api.geocoding.service import required_place
 from api.schemas import Point
 from geo.geocoding import Geocoder
 from geo.timezones import timezone_at
+from matcher.fairness import gini
 from matcher.inputs import STAGES
 
 WINDOW_DAYS = 90
@@ -200,4 +206,94 @@ def health(
         confirmed_signups=figures.served,
         service_hours=round(figures.served_hours, 2),
         upcoming_signups=figures.upcoming,
+    )
+
+
+def _month_starts(start: datetime, end: datetime, zone: ZoneInfo) -> list[datetime]:
+    """The first instants (UTC) of the local calendar months that [``start``, ``end``)
+    touches, and of the month after the last: each month is [bound, next bound)."""
+    local = start.astimezone(zone)
+    year, month = local.year, local.month
+    bounds = [datetime(year, month, 1, tzinfo=zone).astimezone(UTC)]
+    while bounds[-1] < end:
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+        bounds.append(datetime(year, month, 1, tzinfo=zone).astimezone(UTC))
+    return bounds
+
+
+def _window(
+    start: datetime | None, end: datetime | None, now: datetime
+) -> tuple[datetime, datetime]:
+    """The load report's window: from ``now`` and four weeks long unless given; 422 naming
+    ``to`` when it does not end after it starts or spans more than ``LOAD_MAX_DAYS``."""
+    start = start or now
+    end = end or start + timedelta(days=LOAD_DEFAULT_DAYS)
+    if end <= start:
+        raise FieldError(("query", "to"), "to must be after from")
+    if end - start > timedelta(days=LOAD_MAX_DAYS):
+        raise FieldError(("query", "to"), f"the window may span at most {LOAD_MAX_DAYS} days")
+    return start, end
+
+
+def load(
+    session: Session,
+    *,
+    principal: Principal,
+    community_id: str,
+    start: datetime | None,
+    end: datetime | None,
+    now: datetime,
+) -> CommunityLoad:
+    """Each active member's places in [``start``, ``end``) of a community the caller manages,
+    whether some month breaks their monthly limit, how long since they served, and how evenly
+    the load is spread (Gini) and how widely (the share who serve); 404 otherwise.
+
+    Monthly limits are checked as the engine checks them, on whole local calendar months, so
+    a place just before the window still counts towards its month.
+    """
+    community = get_managed(session, principal=principal, community_id=community_id)
+    start, end = _window(start, end, now)
+    bounds = _month_starts(start, end, ZoneInfo(community.timezone))
+    members = repository.active_members(session, principal=principal, community_id=community_id)
+    confirmed = dict.fromkeys((member.id for member in members), 0)
+    invited = confirmed.copy()
+    busiest_month = confirmed.copy()
+    for row in repository.month_loads(
+        session,
+        principal=principal,
+        community_id=community_id,
+        month_starts=bounds,
+        start=start,
+        end=end,
+    ):
+        confirmed[row.member_id] += row.confirmed
+        invited[row.member_id] += row.invited
+        busiest_month[row.member_id] = max(busiest_month[row.member_id], row.committed)
+    served_at = repository.last_served(
+        session, principal=principal, community_id=community_id, now=now
+    )
+    loads = [
+        MemberLoad(
+            member_id=member.id,
+            name=member.name,
+            stage=member.stage,
+            confirmed=confirmed[member.id],
+            invited=invited[member.id],
+            monthly_limit=member.monthly_limit,
+            over_limit=busiest_month[member.id] > member.monthly_limit,
+            days_since_last_served=(
+                (now - served_at[member.id]).days if member.id in served_at else None
+            ),
+        )
+        for member in members
+    ]
+    loads.sort(key=lambda load: (-(load.confirmed + load.invited), load.name, load.member_id))
+    served = sum(1 for load in loads if load.confirmed)
+    return CommunityLoad(
+        community_id=community_id,
+        from_=start,
+        to=end,
+        gini=gini([load.confirmed + load.invited for load in loads]),
+        share_served=served / len(loads) if loads else 0.0,
+        members=loads,
     )

@@ -85,7 +85,14 @@ def create(
 ) -> HouseholdOut:
     """Form a household in a community the caller manages."""
     communities.get_managed(session, principal=principal, community_id=community_id)
-    household = Household(community_id=community_id, name=data.name, serve=data.serve)
+    now = utcnow()
+    household = Household(
+        community_id=community_id,
+        name=data.name,
+        serve=data.serve,
+        created_at=now,
+        updated_at=now,
+    )
     session.add(household)
     session.flush()
     _place_members(session, household, data.member_ids)
