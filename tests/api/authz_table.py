@@ -33,12 +33,14 @@ Objects (the "obj" column), built fresh for every write so callers do not interf
     sign  the member's confirmed sign-up on a need of home
     mkey  a spare API key of the member (their own, issued through /v1/keys)
     ckey  a spare API key of the home coordinator
+    hous  a household of home: the member and another member of home (not the neighbour)
 
 Cells worth a second look: an agency posting with a community_id (and anyone else posting
 without one) gets 422 naming ``community_id``: the body, not the caller, is wrong. Listing a
 need's sign-ups answers 200 with only what the caller may see (possibly nothing) for any id.
-Candidates are for admins and coordinators only: members and agencies get 403 (even for the
-agency's own request), as for suggestions, which agencies never ask for.
+Members may list their community's households (they see only their own) and read their own,
+never change one. Candidates are for admins and coordinators only: members and agencies get
+403 (even for the agency's own request), as for suggestions, which agencies never ask for.
 """
 
 CALLERS = ("adm", "crd", "ocd", "mem", "nbr", "out", "agy", "oag", "nok", "rev")
@@ -54,6 +56,12 @@ GET    /v1/communities/{community_id}              home  200 200 404 200 200 404
 GET    /v1/communities/{community_id}/health       home  200 200 404 403 403 403 403 403 401 401
 GET    /v1/communities/{community_id}/map.geojson  home  200 200 404 403 403 403 403 403 401 401
 POST   /v1/communities/{community_id}/coordinators home  201 403 403 403 403 403 403 403 401 401
+GET    /v1/communities/{community_id}/load         home  200 200 404 403 403 403 403 403 401 401
+POST   /v1/communities/{community_id}/households   home  201 201 404 403 403 403 403 403 401 401
+GET    /v1/communities/{community_id}/households   home  200 200 404 200 200 404 403 403 401 401
+GET    /v1/households/{household_id}               hous  200 200 404 200 404 404 403 403 401 401
+PATCH  /v1/households/{household_id}               hous  200 200 404 403 403 403 403 403 401 401
+DELETE /v1/households/{household_id}               hous  204 204 404 403 403 403 403 403 401 401
 POST   /v1/agencies                                -     201 403 403 403 403 403 403 403 401 401
 GET    /v1/agencies                                -     200 403 403 403 403 403 403 403 401 401
 POST   /v1/communities/{community_id}/members      home  201 201 404 403 403 403 403 403 401 401

@@ -86,6 +86,17 @@ class Cast:
     def agency_need(self) -> dict[str, Any]:
         return self.network.need(self.agency["api_key"], open_to_network=True)
 
+    def household(self, member: dict[str, Any]) -> dict[str, Any]:
+        """A household of ``member`` and a fresh member of home, formed by an admin."""
+        response = self.network.client.post(
+            f"/v1/communities/{self.home.id}/households",
+            json={"name": "Household", "member_ids": [member["id"], self.fresh_member()["id"]]},
+            headers=auth(self.network.admin_key),
+        )
+        assert response.status_code == 201, response.text
+        body: dict[str, Any] = response.json()
+        return body
+
     def spare_key(self, key: str) -> dict[str, Any]:
         """A second key of the key's owner, issued by the owner: revoking it locks no one out."""
         response = self.network.client.post("/v1/keys", json={"name": "spare"}, headers=auth(key))
@@ -169,6 +180,8 @@ def _prepare(cast: Cast, method: str, path: str, target: str) -> Call:
         ids["key_id"] = cast.spare_key(member["api_key"])["id"]
     elif target == "ckey":
         ids["key_id"] = cast.spare_key(home.coordinator_key)["id"]
+    elif target == "hous":
+        ids["household_id"] = cast.household(member)["id"]
     elif target == "sign":
         need = cast.home_need()
         ids["need_id"] = need["id"]
@@ -189,6 +202,12 @@ def _prepare(cast: Cast, method: str, path: str, target: str) -> Call:
         },
         ("POST", "/v1/communities/{community_id}/members"): network.member_body,
         ("PATCH", "/v1/members/{member_id}"): lambda: {"interests": "gardening, baking"},
+        ("POST", "/v1/communities/{community_id}/households"): lambda: {
+            "name": "The Bells",
+            "member_ids": [member["id"], cast.fresh_member()["id"]],
+            "serve": "apart",
+        },
+        ("PATCH", "/v1/households/{household_id}"): lambda: {"name": "The Bell-Okafors"},
         ("POST", "/v1/needs"): lambda: (
             network.need_body(community_id=home.id) if target == "home" else network.need_body()
         ),

@@ -121,6 +121,12 @@ def _seed(network: Network) -> World:
         headers=auth(home.member_key),
     )
     assert signup.status_code == 201, signup.text
+    household = network.client.post(
+        f"/v1/communities/{home.id}/households",
+        json={"name": "Household", "member_ids": [home.member["id"], neighbour["id"]]},
+        headers=auth(home.coordinator_key),
+    )
+    assert household.status_code == 201, household.text
     spare_keys = [
         network.client.post("/v1/keys", json={"name": "spare"}, headers=auth(key)).json()["id"]
         for key in (home.member_key, home.coordinator_key)
@@ -132,6 +138,7 @@ def _seed(network: Network) -> World:
             "member_id": [home.member["id"], neighbour["id"], other.member["id"]],
             "need_id": [need["id"], agency_need["id"], other_need["id"]],
             "signup_id": [signup.json()["id"]],
+            "household_id": [household.json()["id"]],
         },
         keys={
             "admin": network.admin_key,
