@@ -5,6 +5,8 @@ reads (callers pass `now`), and nothing imported from `api/`, so it can be teste
 benchmarked on its own and reused by any front end.
 """
 
+from matcher.assignment import assign, gini, greedy_assign, objective_value
+from matcher.assignment_problem import Assignment, AssignmentProblem, AssignmentWeights
 from matcher.constraints import check_member_for_role
 from matcher.explain import CONFLICT_CODES, HARD_CONSTRAINTS, VIOLATION_CODES
 from matcher.inputs import Commitment, MemberProfile, NeedSpec, RoleSpec, WeeklyWindow
@@ -26,6 +28,9 @@ __all__ = [
     "CONFLICT_CODES",
     "HARD_CONSTRAINTS",
     "VIOLATION_CODES",
+    "Assignment",
+    "AssignmentProblem",
+    "AssignmentWeights",
     "Candidate",
     "Commitment",
     "ConstraintViolation",
@@ -39,12 +44,16 @@ __all__ = [
     "TextFit",
     "WeeklyWindow",
     "Weights",
+    "assign",
     "build_need_table",
     "build_pool",
     "check_member_for_role",
     "free_when_it_starts",
+    "gini",
+    "greedy_assign",
     "member_ceilings",
     "merge_best",
+    "objective_value",
     "rank_candidates",
     "rank_suggestions",
     "resident_ceilings",

@@ -1,0 +1,202 @@
+"""Batch assignment: fill every open place of many needs at once, optimally and fairly.
+
+Per-need ranking suggests the best cook for every meal of a weekend and the newcomer for none.
+`assign` instead maximises, over all places together, the total score plus a bonus per place
+filled, minus a fairness cost that grows with each further place of the same member (and with
+how recently they served), plus a bonus for households that like to serve together, under
+the hard constraints (open places, no overlapping windows, monthly limits, `apart`
+households, discipleship pairing). The model is in `assignment_model`; the solvers (exact
+min-cost flow where the structure allows, HiGHS elsewhere) in `assignment_solvers`.
+
+Deterministic: the same problem gives the same answer. Among equally good solutions the
+solvers' own deterministic order decides; a solve cut short by the time budget depends on
+how far the solver got, and says so through `optimal`, `bound` and `gap`.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import numpy.typing as npt
+
+from matcher.assignment_greedy import greedy_edges
+from matcher.assignment_model import Model, build_model, first_place_cost, ranges
+from matcher.assignment_problem import (
+    MENTOR_STAGES,
+    NEW_STAGE,
+    NO_MENTOR,
+    Assignment,
+    AssignmentProblem,
+    AssignmentWeights,
+    IntArray,
+)
+from matcher.assignment_solvers import PartResult, solve_flow, solve_ilp
+
+# Small components are batched into one HiGHS call (its per-call overhead is about a
+# millisecond); larger ones are solved alone so one hard component cannot hold up the rest.
+_BATCH_VARIABLES = 20_000
+DEFAULT_WEIGHTS = AssignmentWeights()
+
+
+def assign(
+    problem: AssignmentProblem,
+    *,
+    weights: AssignmentWeights = DEFAULT_WEIGHTS,
+    time_budget_s: float = 10.0,
+) -> Assignment:
+    """The best assignment within `time_budget_s`, with a proven bound on the objective."""
+    if not time_budget_s > 0:
+        raise ValueError("time_budget_s must be > 0")
+    deadline = time.perf_counter() + time_budget_s
+    model = build_model(problem, weights)
+    flow_edge = model.flow_component[model.var_component[: model.n_x]]
+    parts = [solve_flow(problem, weights, model, np.flatnonzero(flow_edge))]
+    sizes = np.bincount(model.var_component, minlength=model.components)
+    ilp = np.flatnonzero(~model.flow_component & (sizes > 0))
+    batches = _batches(ilp, sizes[ilp])
+    remaining = int(sizes[ilp].sum())
+    for batch in batches:
+        in_part = np.zeros(model.components, dtype=bool)
+        in_part[batch] = True
+        share = float(sizes[batch].sum())
+        budget = (deadline - time.perf_counter()) * share / max(remaining, 1)
+        remaining -= int(share)
+        found, bound = solve_ilp(model, in_part, budget)
+        parts.append(found or _fallback(problem, weights, model, in_part, bound))
+    chosen = np.sort(model.edges[np.concatenate([part.chosen for part in parts])])
+    return _result(problem, weights, chosen, parts)
+
+
+def _batches(components: IntArray, sizes: IntArray) -> list[IntArray]:
+    """Components in order of size, packed into calls of about `_BATCH_VARIABLES`."""
+    order = np.lexsort((components, sizes))
+    components, sizes = components[order], sizes[order]
+    batch = np.cumsum(sizes) // _BATCH_VARIABLES
+    return [components[batch == b] for b in np.unique(batch)]
+
+
+def _fallback(
+    problem: AssignmentProblem,
+    weights: AssignmentWeights,
+    model: Model,
+    in_part: npt.NDArray[np.bool_],
+    bound: float,
+) -> PartResult:
+    """The greedy choice for components the solver found nothing for in time."""
+    positions = np.flatnonzero(in_part[model.var_component[: model.n_x]])
+    picked = greedy_edges(problem, model.edges[positions])
+    chosen = positions[np.isin(model.edges[positions], picked)]
+    value = objective_value(problem, model.edges[chosen], weights=weights)
+    return PartResult(chosen, value, max(bound, value), False)
+
+
+def _result(
+    problem: AssignmentProblem,
+    weights: AssignmentWeights,
+    edges: IntArray,
+    parts: list[PartResult],
+) -> Assignment:
+    objective = objective_value(problem, edges, weights=weights)
+    optimal = all(part.optimal for part in parts)
+    slack = sum(max(part.bound - part.value, 0.0) for part in parts if not part.optimal)
+    bound = objective + slack
+    return Assignment(
+        edges=edges,
+        total_score=float(problem.edge_score[edges].sum()),
+        objective=objective,
+        bound=bound,
+        optimal=optimal,
+        gap=0.0 if optimal else slack / max(1.0, abs(objective)),
+        unfilled=unfilled_places(problem, edges),
+        pairs=mentor_pairs(problem, edges),
+    )
+
+
+def greedy_assign(
+    problem: AssignmentProblem,
+    *,
+    weights: AssignmentWeights = DEFAULT_WEIGHTS,
+) -> Assignment:
+    """Baseline: needs in start order, each slot takes its best-scoring edges that keep every
+    hard constraint (no look-ahead, no fairness): what per-need ranking does. Its bound is
+    unknown, so it reports itself as its own bound and never as optimal."""
+    edges = greedy_edges(problem)
+    objective = objective_value(problem, edges, weights=weights)
+    return Assignment(
+        edges=edges,
+        total_score=float(problem.edge_score[edges].sum()),
+        objective=objective,
+        bound=objective,
+        optimal=False,
+        gap=0.0,
+        unfilled=unfilled_places(problem, edges),
+        pairs=mentor_pairs(problem, edges),
+    )
+
+
+def objective_value(
+    problem: AssignmentProblem,
+    edges: IntArray,
+    *,
+    weights: AssignmentWeights = DEFAULT_WEIGHTS,
+) -> float:
+    """What `assign` maximises, for the chosen `edges`."""
+    member = problem.edge_member[edges]
+    places = problem.edge_score[edges] + weights.fill_bonus
+    counts = np.bincount(member, minlength=len(problem.member_stage)).astype(np.float64)
+    fairness = first_place_cost(problem, weights)[member].sum() + weights.load_step * float(
+        (counts * (counts - 1) / 2).sum()
+    )
+    return float(places.sum() - fairness + weights.together_bonus * _together(problem, edges))
+
+
+def _together(problem: AssignmentProblem, edges: IntArray) -> int:
+    """How many (together pair, need) have both members chosen on the need."""
+    needs = len(problem.need_starts_s)
+    held = np.unique(problem.edge_member[edges] * needs + problem.edge_need[edges])
+    pairs = problem.together_pairs.reshape(-1, 2)
+    held_member = held // needs
+    first = np.searchsorted(held_member, pairs[:, 0], side="left")
+    count = np.searchsorted(held_member, pairs[:, 0], side="right") - first
+    wanted = np.repeat(pairs[:, 1], count) * needs + held[ranges(first, count)] % needs
+    return int(np.isin(wanted, held).sum())
+
+
+def unfilled_places(problem: AssignmentProblem, edges: IntArray) -> IntArray:
+    """Per slot: its open places the chosen `edges` leave empty."""
+    taken = np.bincount(problem.edge_slot[edges], minlength=len(problem.slot_need))
+    return (problem.slot_open - taken).astype(np.int64)
+
+
+def mentor_pairs(problem: AssignmentProblem, edges: IntArray) -> IntArray:
+    """(need, new member, mentor) for each chosen new member who serves beside a mentor:
+    NO_MENTOR when the mentor already held a place; otherwise the chosen mentors of the need
+    in member order, taken in turn. New members on a need with no eligible mentor are left
+    out (there is nobody to pair them with)."""
+    member, need = problem.edge_member[edges], problem.edge_need[edges]
+    stage = problem.member_stage[member]
+    new, mentor = stage == NEW_STAGE, np.isin(stage, MENTOR_STAGES)
+    rows: list[tuple[int, int, int]] = []
+    mentors: dict[int, list[int]] = {}
+    for n, m in sorted(zip(need[mentor].tolist(), member[mentor].tolist(), strict=True)):
+        mentors.setdefault(n, []).append(m)
+    turn: dict[int, int] = {}
+    for n, m in sorted(zip(need[new].tolist(), member[new].tolist(), strict=True)):
+        if problem.need_has_mentor[n]:
+            rows.append((n, m, NO_MENTOR))
+        elif n in mentors:
+            rows.append((n, m, mentors[n][turn.get(n, 0) % len(mentors[n])]))
+            turn[n] = turn.get(n, 0) + 1
+    return np.array(rows, dtype=np.int64).reshape(-1, 3)
+
+
+def gini(loads: npt.ArrayLike) -> float:
+    """Gini coefficient of per-member place counts: 0 when even, towards 1 when one member
+    holds everything; 0 for no members or no places."""
+    values = np.sort(np.asarray(loads, dtype=np.float64).ravel())
+    total = values.sum()
+    if len(values) == 0 or total <= 0:
+        return 0.0
+    ranks = np.arange(1, len(values) + 1)
+    return float((2 * (ranks * values).sum()) / (len(values) * total) - (len(values) + 1) / len(values))
