@@ -1,0 +1,183 @@
+"""Batch assignment at city scale: the solver against greedy per-need ranking, one instance.
+
+A seeded synthetic city: members scattered around a centre (denser inside), needs over one
+weekend with 1-3 roles of 1-3 places, stages about 30 % new / 30 % growing / 30 % mature /
+10 % leader, monthly room 1-4, some households. Candidate edges are the k best members per
+place by a synthetic score (closeness and skill fit) among the nearest members (a KD-tree on
+projected points), as the exact top-k gives the API. `run` returns the figures of both
+solvers; ``python -m scripts.bench.batch [places members]`` prints them (one size per process,
+so the peak RSS is that size's).
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import sys
+import time
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.spatial import cKDTree
+
+from matcher import Assignment, AssignmentProblem, assign, gini, greedy_assign
+
+SIZES = ((10_000, 100_000), (100_000, 1_000_000))
+CITY_RADIUS_KM = 25.0
+ROLE_KINDS = 6  # cook, driver, ... : a role kind per slot, a skill level per member and kind
+WEEKEND_HOURS = 52  # Friday 18:00 to Sunday 22:00
+REACH = 4  # nearest members considered per candidate wanted
+STAGE_SHARES = (0.3, 0.3, 0.3, 0.1)
+HOUSEHOLD_SHARE = 0.04  # of members, in pairs
+
+
+@dataclass(frozen=True, slots=True)
+class Figures:
+    """What one solver made of the instance."""
+
+    solver: str
+    solve_s: float
+    total_score: float
+    places_filled: int
+    places_open: int
+    gini: float
+    optimal: bool
+    gap: float
+    peak_rss_mib: float
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    """Both solvers on one instance, and how it was built."""
+
+    places: int
+    members: int
+    edges: int
+    build_s: float
+    figures: tuple[Figures, ...]
+
+
+def city(places: int, members: int, *, seed: int = 14, k: int = 8) -> AssignmentProblem:
+    """A seeded synthetic instance with about `places` open places and `members` members."""
+    rng = np.random.default_rng(seed)
+    # Members: half in a dense core, half spread over the city; households share a home.
+    radius = np.where(rng.random(members) < 0.5, 0.3, 1.0) * CITY_RADIUS_KM
+    home = _scatter(rng, members, radius)
+    households = int(members * HOUSEHOLD_SHARE) // 2
+    firsts = rng.choice(members - 1, size=households, replace=False)
+    firsts = np.unique(firsts[~np.isin(firsts, firsts + 1)])
+    home[firsts + 1] = home[firsts]
+    stage = rng.choice(4, size=members, p=STAGE_SHARES).astype(np.int64)
+    skill = rng.integers(0, 4, size=(members, ROLE_KINDS))
+    # Needs: 1-3 roles of 1-3 places, 4 places on average.
+    needs = max(1, places // 4)
+    roles = rng.integers(1, 4, size=needs)
+    slot_need = np.repeat(np.arange(needs), roles)
+    slot_open = rng.integers(1, 4, size=len(slot_need)).astype(np.int64)
+    slot_kind = rng.integers(0, ROLE_KINDS, size=len(slot_need))
+    start_h = rng.integers(0, WEEKEND_HOURS - 4, size=needs)
+    starts = start_h * 3600
+    ends = starts + rng.integers(1, 5, size=needs) * 3600
+    where = _scatter(rng, needs, np.full(needs, CITY_RADIUS_KM * 0.8))
+    # Candidates: per slot, the k * open best of its need's nearest members.
+    wanted = k * slot_open
+    per_need = np.zeros(needs, dtype=np.int64)
+    np.maximum.at(per_need, slot_need, wanted)
+    reach = int(per_need.max()) * REACH
+    distance, nearest = cKDTree(home).query(where, k=reach)
+    near = nearest[slot_need]  # (slots, reach)
+    score = 0.6 * np.exp(-distance[slot_need] / 3.0) + 0.4 * skill[near, slot_kind[:, None]] / 3
+    order = np.argsort(-score, axis=1, kind="stable")
+    rank = np.empty_like(order)
+    np.put_along_axis(rank, order, np.arange(reach)[None, :], axis=1)
+    chosen = rank < wanted[:, None]
+    slot_of, column = np.nonzero(chosen)
+    together, apart = np.array_split(np.stack([firsts, firsts + 1], axis=1), 2)
+    return AssignmentProblem(
+        slot_need=slot_need.astype(np.int64),
+        slot_open=slot_open,
+        need_starts_s=starts.astype(np.int64),
+        need_ends_s=ends.astype(np.int64),
+        need_month=np.zeros(needs, dtype=np.int64),
+        need_has_mentor=rng.random(needs) < 0.15,
+        member_stage=stage,
+        member_month_room=rng.integers(1, 5, size=(members, 1)).astype(np.int64),
+        member_load=rng.poisson(0.3, size=members).astype(np.int64),
+        member_idle_days=np.where(
+            rng.random(members) < 0.3, np.inf, rng.exponential(30.0, size=members)
+        ),
+        edge_member=near[slot_of, column].astype(np.int64),
+        edge_slot=slot_of.astype(np.int64),
+        edge_score=np.round(score[slot_of, column], 4),
+        together_pairs=together.astype(np.int64),
+        apart_pairs=apart.astype(np.int64),
+    )
+
+
+def _scatter(rng: np.random.Generator, count: int, radius_km: np.ndarray) -> np.ndarray:
+    """Points (km, projected) uniform in discs of the given radii around the centre."""
+    angle = rng.random(count) * 2 * np.pi
+    distance = np.sqrt(rng.random(count)) * radius_km
+    return np.stack([distance * np.cos(angle), distance * np.sin(angle)], axis=1)
+
+
+def _figures(name: str, problem: AssignmentProblem, solve: object) -> Figures:
+    started = time.perf_counter()
+    result: Assignment = solve(problem)  # type: ignore[operator]
+    elapsed = time.perf_counter() - started
+    candidates = np.unique(problem.edge_member)
+    places = np.bincount(problem.edge_member[result.edges], minlength=len(problem.member_stage))
+    return Figures(
+        solver=name,
+        solve_s=elapsed,
+        total_score=result.total_score,
+        places_filled=len(result.edges),
+        places_open=int(problem.slot_open.sum()),
+        gini=gini(places[candidates]),
+        optimal=result.optimal,
+        gap=result.gap,
+        peak_rss_mib=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    )
+
+
+def run(places: int, members: int, *, time_budget_s: float, seed: int = 14) -> Report:
+    """Build one instance and solve it with the batch solver, then greedily."""
+    started = time.perf_counter()
+    problem = city(places, members, seed=seed)
+    build_s = time.perf_counter() - started
+    figures = (
+        _figures("batch", problem, lambda p: assign(p, time_budget_s=time_budget_s)),
+        _figures("greedy", problem, greedy_assign),
+    )
+    return Report(places, members, len(problem.edge_member), build_s, figures)
+
+
+def describe(report: Report) -> str:
+    """The report as the lines `make bench` prints."""
+    lines = [
+        f"batch assignment {report.places:,} places / {report.members:,} members: "
+        f"{report.edges:,} edges, built in {report.build_s:.1f} s"
+    ]
+    for f in report.figures:
+        lines.append(
+            f"  {f.solver:<6} solve {f.solve_s:6.2f} s  score {f.total_score:10.1f}  "
+            f"filled {f.places_filled:,}/{f.places_open:,}  gini {f.gini:.3f}  "
+            f"optimal {f.optimal}  gap {f.gap:.2e}  peak RSS {f.peak_rss_mib:,.0f} MiB"
+        )
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Print the figures for one size (default: the small one)."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("places", type=int, nargs="?", default=SIZES[0][0])
+    parser.add_argument("members", type=int, nargs="?", default=SIZES[0][1])
+    parser.add_argument("--time-budget-s", type=float, default=30.0)
+    options = parser.parse_args(argv)
+    report = run(options.places, options.members, time_budget_s=options.time_budget_s)
+    print(describe(report))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
