@@ -199,4 +199,6 @@ def gini(loads: npt.ArrayLike) -> float:
     if len(values) == 0 or total <= 0:
         return 0.0
     ranks = np.arange(1, len(values) + 1)
-    return float((2 * (ranks * values).sum()) / (len(values) * total) - (len(values) + 1) / len(values))
+    return float(
+        (2 * (ranks * values).sum()) / (len(values) * total) - (len(values) + 1) / len(values)
+    )

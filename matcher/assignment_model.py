@@ -48,7 +48,7 @@ def ranges(starts: IntArray, counts: IntArray) -> IntArray:
     if total == 0:
         return np.zeros(0, dtype=np.int64)
     shift = np.repeat(starts - np.concatenate([[0], np.cumsum(counts)[:-1]]), counts)
-    return np.arange(total, dtype=np.int64) + shift
+    return np.asarray(np.arange(total, dtype=np.int64) + shift, dtype=np.int64)
 
 
 def run_starts(values: IntArray) -> IntArray:
@@ -123,7 +123,9 @@ class _Rows:
         self.upper: list[FloatArray] = []
         self.count = 0
 
-    def add(self, row: IntArray, col: IntArray, coef: FloatArray, upper: FloatArray) -> None:
+    def add(
+        self, row: IntArray, col: IntArray, coef: FloatArray, upper: FloatArray | IntArray
+    ) -> None:
         self.rows.append(row + self.count)
         self.cols.append(col)
         self.coefs.append(coef)
@@ -187,9 +189,7 @@ def _overlap_rows(problem: AssignmentProblem, units: Units, rows: _Rows) -> None
     rows.add(row, edge, np.ones(len(edge)), np.ones(len(chosen)))
 
 
-def _month_rows(
-    problem: AssignmentProblem, units: Units, members: int, rows: _Rows
-) -> None:
+def _month_rows(problem: AssignmentProblem, units: Units, members: int, rows: _Rows) -> None:
     own = np.flatnonzero(units.owner < members)
     month = problem.need_month[units.need[own]]
     months = problem.member_month_room.shape[1]
@@ -213,14 +213,20 @@ def pairing_needs(problem: AssignmentProblem, kept_need: IntArray, stage: IntArr
 
 
 def _pairing_rows(
-    problem: AssignmentProblem, units: Units, model_need: IntArray, model_member: IntArray,
-    active: BoolArray, members: int, rows: _Rows,
+    problem: AssignmentProblem,
+    units: Units,
+    model_need: IntArray,
+    model_member: IntArray,
+    active: BoolArray,
+    members: int,
+    rows: _Rows,
 ) -> None:
     stage = problem.member_stage[model_member]
     own = units.owner < members
     new_units = np.flatnonzero(
-        own & active[units.need] & (problem.member_stage[np.minimum(units.owner, members - 1)]
-                                    == NEW_STAGE)
+        own
+        & active[units.need]
+        & (problem.member_stage[np.minimum(units.owner, members - 1)] == NEW_STAGE)
     )
     if len(new_units) == 0:
         return
@@ -301,8 +307,9 @@ def build_model(problem: AssignmentProblem, weights: AssignmentWeights) -> Model
     tight = slot_edges > problem.slot_open
     slot_row = np.cumsum(tight) - 1
     take = tight[slot]
-    rows.add(slot_row[slot[take]], positions[take], np.ones(int(take.sum())),
-             problem.slot_open[tight])
+    rows.add(
+        slot_row[slot[take]], positions[take], np.ones(int(take.sum())), problem.slot_open[tight]
+    )
     _overlap_rows(problem, units, rows)
     _month_rows(problem, units, members, rows)
     active = pairing_needs(problem, need, problem.member_stage[member])
@@ -332,8 +339,12 @@ def build_model(problem: AssignmentProblem, weights: AssignmentWeights) -> Model
     w_var = n_x + len(z_member) + np.arange(len(w_pair))
     for side in (w_unit_a, w_unit_b):
         row, edge = _unit_rows(units, np.arange(len(w_pair)), side)
-        rows.add(np.r_[np.arange(len(w_pair)), row], np.r_[w_var, edge],
-                 np.r_[np.ones(len(w_pair)), -np.ones(len(edge))], np.zeros(len(w_pair)))
+        rows.add(
+            np.r_[np.arange(len(w_pair)), row],
+            np.r_[w_var, edge],
+            np.r_[np.ones(len(w_pair)), -np.ones(len(edge))],
+            np.zeros(len(w_pair)),
+        )
 
     variables = n_x + len(z_member) + len(w_pair)
     matrix, upper = rows.matrix(variables)
@@ -345,8 +356,10 @@ def build_model(problem: AssignmentProblem, weights: AssignmentWeights) -> Model
 
     label, components = _components(problem, member, slot, active, members, slots)
     var_component = np.r_[label[member], label[z_member], label[together[w_pair, 0]]]
-    row_component = var_component[matrix.indices[matrix.indptr[:-1]]] if matrix.shape[0] else (
-        np.zeros(0, dtype=np.int64)
+    row_component = (
+        var_component[matrix.indices[matrix.indptr[:-1]]]
+        if matrix.shape[0]
+        else (np.zeros(0, dtype=np.int64))
     )
     unit_cluster, laminar, cluster_month = _clusters(problem, units, members)
     unit_of_edge = np.empty(n_x, dtype=np.int64)
@@ -357,14 +370,26 @@ def build_model(problem: AssignmentProblem, weights: AssignmentWeights) -> Model
     )
     flow = np.ones(components, dtype=bool)
     flow[label[member[~laminar[member]]]] = False
-    flow[label[slot[active[need]]]] = False
+    flow[label[members + slot[active[need]]]] = False
     households = np.r_[problem.together_pairs.reshape(-1, 2)[:, 0], apart[:, 0]]
     flow[label[households]] = False
     return Model(
-        edges=kept, member=member, slot=slot, need=need, value=value, matrix=matrix,
-        upper=upper, var_component=var_component, row_component=row_component, n_x=n_x,
-        components=components, flow_component=flow, member_cluster=unit_cluster[unit_of_edge],
-        cluster_month=cluster_month, z_member=z_member, w_pair=w_pair,
+        edges=kept,
+        member=member,
+        slot=slot,
+        need=need,
+        value=value,
+        matrix=matrix,
+        upper=upper,
+        var_component=var_component,
+        row_component=row_component,
+        n_x=n_x,
+        components=components,
+        flow_component=flow,
+        member_cluster=unit_cluster[unit_of_edge],
+        cluster_month=cluster_month,
+        z_member=z_member,
+        w_pair=w_pair,
         w_need=units.need[w_unit_a],
     )
 
@@ -386,8 +411,12 @@ def _shared_units(
 
 
 def _components(
-    problem: AssignmentProblem, member: IntArray, slot: IntArray, active: BoolArray,
-    members: int, slots: int,
+    problem: AssignmentProblem,
+    member: IntArray,
+    slot: IntArray,
+    active: BoolArray,
+    members: int,
+    slots: int,
 ) -> tuple[IntArray, int]:
     """Label members and slots: linked by edges, households and slots of a pairing need."""
     pairs = np.r_[problem.together_pairs.reshape(-1, 2), problem.apart_pairs.reshape(-1, 2)]

@@ -93,7 +93,9 @@ class AssignmentProblem:
             _vector(name, getattr(self, name), length, kind)
         room = np.asarray(self.member_month_room)
         if room.ndim != 2 or room.shape[0] != members or not np.issubdtype(room.dtype, np.integer):
-            raise ValueError("member_month_room must be an integer array of shape (members, months)")
+            raise ValueError(
+                "member_month_room must be an integer array of shape (members, months)"
+            )
         _indices("slot_need", self.slot_need, needs)
         _indices("need_month", self.need_month, room.shape[1])
         _indices("member_stage", self.member_stage, 4)

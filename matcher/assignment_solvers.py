@@ -19,7 +19,7 @@ import numpy as np
 from ortools.graph.python import min_cost_flow
 from scipy.optimize import Bounds, LinearConstraint, milp
 
-from matcher.assignment_model import Model
+from matcher.assignment_model import Model, ranges
 from matcher.assignment_problem import AssignmentProblem, AssignmentWeights, BoolArray, IntArray
 
 _FLOW_SCALE = 1e9
@@ -40,8 +40,9 @@ class PartResult:
     optimal: bool
 
 
-def solve_flow(problem: AssignmentProblem, weights: AssignmentWeights, model: Model,
-               edges: IntArray) -> PartResult:
+def solve_flow(
+    problem: AssignmentProblem, weights: AssignmentWeights, model: Model, edges: IntArray
+) -> PartResult:
     """Min-cost flow over the kept edges `edges` (all in flow components)."""
     if len(edges) == 0:
         return PartResult(edges, 0.0, 0.0, True)
@@ -52,10 +53,13 @@ def solve_flow(problem: AssignmentProblem, weights: AssignmentWeights, model: Mo
     cluster_member = np.zeros(len(clusters), dtype=np.int64)
     cluster_member[cluster_of] = member_node
     month = model.cluster_month[clusters]
-    month_key, month_of = np.unique(cluster_member * (int(month.max()) + 1) + month,
-                                    return_inverse=True)
+    month_key, month_of = np.unique(
+        cluster_member * (int(month.max()) + 1) + month, return_inverse=True
+    )
     month_member = month_key // (int(month.max()) + 1)
-    month_room = problem.member_month_room[members[month_member], month_key % (int(month.max()) + 1)]
+    month_room = problem.member_month_room[
+        members[month_member], month_key % (int(month.max()) + 1)
+    ]
     slots, slot_of = np.unique(slot, return_inverse=True)
     # Node numbering: source, sink, members, months, clusters, slots.
     first_month = 2 + len(members)
@@ -63,7 +67,7 @@ def solve_flow(problem: AssignmentProblem, weights: AssignmentWeights, model: Mo
     first_slot = first_cluster + len(clusters)
     nodes = first_slot + len(slots)
     places = np.bincount(cluster_member, minlength=len(members))  # clusters per member
-    step = _steps(places)
+    step = ranges(np.zeros_like(places), places)  # each place's extra fairness steps
     open_places = problem.slot_open[slots]
     supply = int(min(open_places.sum(), places.sum()))
     values = model.value[edges]
@@ -86,8 +90,12 @@ def solve_flow(problem: AssignmentProblem, weights: AssignmentWeights, model: Mo
         1,
     ]
     capacities = np.r_[
-        np.ones(len(step), dtype=np.int64), month_room, np.ones(len(clusters), dtype=np.int64),
-        np.ones(len(edges), dtype=np.int64), open_places, supply,
+        np.ones(len(step), dtype=np.int64),
+        month_room,
+        np.ones(len(clusters), dtype=np.int64),
+        np.ones(len(edges), dtype=np.int64),
+        open_places,
+        supply,
     ]
     costs = np.r_[
         np.rint(weights.load_step * step * scale),
@@ -103,17 +111,10 @@ def solve_flow(problem: AssignmentProblem, weights: AssignmentWeights, model: Mo
     status = flow.solve()
     if status != flow.OPTIMAL:
         raise RuntimeError(f"min-cost flow failed with status {status}")
-    edge_arcs = arcs[len(step) + len(month_key) + len(clusters):][: len(edges)]
+    edge_arcs = arcs[len(step) + len(month_key) + len(clusters) :][: len(edges)]
     chosen = np.sort(edges[flow.flows(edge_arcs) > 0])
     value = float(model.value[chosen].sum()) - _fairness(weights, model.member[chosen])
     return PartResult(chosen, value, value, True)
-
-
-def _steps(places: IntArray) -> IntArray:
-    """0, 1, ..., n - 1 for each member's n places: the extra fairness cost of each place."""
-    total = int(places.sum())
-    starts = np.r_[0, np.cumsum(places)[:-1]]
-    return np.arange(total, dtype=np.int64) - np.repeat(starts, places)
 
 
 def _fairness(weights: AssignmentWeights, member: IntArray) -> float:
@@ -138,7 +139,11 @@ def solve_ilp(
         constraints=constraints,
         integrality=is_edge.astype(np.int64),
         bounds=Bounds(0, 1),
-        options={"time_limit": max(time_limit_s, 0.01), "mip_rel_gap": 0.0, "presolve": len(variables) <= _PRESOLVE_UP_TO},
+        options={
+            "time_limit": max(time_limit_s, 0.01),
+            "mip_rel_gap": 0.0,
+            "presolve": len(variables) <= _PRESOLVE_UP_TO,
+        },
     )
     bound = _dual_bound(result, values)
     if result.x is None:

@@ -54,7 +54,8 @@ def violations(problem: AssignmentProblem, edges: np.ndarray) -> list[str]:
         if problem.need_has_mentor[n]:
             continue
         eligible = [
-            e for e in range(len(problem.edge_slot))
+            e
+            for e in range(len(problem.edge_slot))
             if need[e] == n and problem.member_stage[member[e]] in MENTORS and _usable(problem, e)
         ]
         on_need = [problem.member_stage[member[e]] for e in chosen if need[e] == n]

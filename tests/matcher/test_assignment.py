@@ -35,7 +35,9 @@ def test_fairness_spreads_places_that_greedy_gives_to_the_best_person() -> None:
 
 def test_new_member_serves_only_beside_a_mentor_and_the_pair_is_reported() -> None:
     instance = problem(
-        needs=[(0, 2)], slots=[(0, 1), (0, 1)], stages=[NEW, MATURE, GROWING],
+        needs=[(0, 2)],
+        slots=[(0, 1), (0, 1)],
+        stages=[NEW, MATURE, GROWING],
         edges=[(0, 0, 1.0), (1, 1, 0.1), (2, 1, 0.9)],
     )
     result = assign(instance)
@@ -46,7 +48,10 @@ def test_new_member_serves_only_beside_a_mentor_and_the_pair_is_reported() -> No
 
 def test_new_member_beside_a_mentor_already_there_is_paired_with_nobody_new() -> None:
     instance = problem(
-        needs=[(0, 2)], slots=[(0, 1)], stages=[NEW, MATURE], has_mentor=[True],
+        needs=[(0, 2)],
+        slots=[(0, 1)],
+        stages=[NEW, MATURE],
+        has_mentor=[True],
         edges=[(0, 0, 1.0), (1, 0, 0.5)],
     )
     assert assign(instance).pairs.tolist() == [[0, 0, -1]]
@@ -54,8 +59,11 @@ def test_new_member_beside_a_mentor_already_there_is_paired_with_nobody_new() ->
 
 def test_apart_household_never_serves_at_overlapping_times() -> None:
     instance = problem(
-        needs=[(0, 2), (1, 3)], slots=[(0, 1), (1, 1)], stages=[GROWING, GROWING],
-        edges=[(0, 0, 1.0), (1, 1, 1.0)], apart=[(0, 1)],
+        needs=[(0, 2), (1, 3)],
+        slots=[(0, 1), (1, 1)],
+        stages=[GROWING, GROWING],
+        edges=[(0, 0, 1.0), (1, 1, 1.0)],
+        apart=[(0, 1)],
     )
     result = assign(instance)
     assert len(result.edges) == 1 and result.unfilled.tolist().count(1) == 1
@@ -63,9 +71,18 @@ def test_apart_household_never_serves_at_overlapping_times() -> None:
 
 def test_together_household_is_placed_on_the_same_need() -> None:
     instance = problem(
-        needs=[(0, 2), (1, 3)], slots=[(0, 2), (1, 2)], stages=[GROWING] * 4,
-        edges=[(0, 0, 0.9), (1, 1, 0.9), (0, 1, 0.85), (1, 0, 0.85), (2, 0, 0.7), (3, 1, 0.7),
-               (2, 1, 0.65)],
+        needs=[(0, 2), (1, 3)],
+        slots=[(0, 2), (1, 2)],
+        stages=[GROWING] * 4,
+        edges=[
+            (0, 0, 0.9),
+            (1, 1, 0.9),
+            (0, 1, 0.85),
+            (1, 0, 0.85),
+            (2, 0, 0.7),
+            (3, 1, 0.7),
+            (2, 1, 0.65),
+        ],
         together=[(0, 1)],
     )
     apart = assign(instance, weights=AssignmentWeights(together_bonus=0))
@@ -83,7 +100,9 @@ def test_monthly_room_is_respected() -> None:
 
 def test_unfilled_places_are_counted_per_slot() -> None:
     instance = problem(
-        needs=[(0, 2)], slots=[(0, 3), (0, 1)], stages=[GROWING, GROWING],
+        needs=[(0, 2)],
+        slots=[(0, 3), (0, 1)],
+        stages=[GROWING, GROWING],
         edges=[(0, 0, 0.5), (1, 0, 0.5)],
     )
     assert assign(instance).unfilled.tolist() == [1, 1]
@@ -109,7 +128,8 @@ def test_bad_input_is_refused_naming_the_field(change: dict, field: str) -> None
 
 def test_components_solved_apart_give_the_same_answer_as_one_program() -> None:
     instance = problem(
-        needs=[(0, 2), (1, 3), (0, 2)], slots=[(0, 1), (1, 1), (2, 2)],
+        needs=[(0, 2), (1, 3), (0, 2)],
+        slots=[(0, 1), (1, 1), (2, 2)],
         stages=[NEW, MATURE, GROWING, GROWING, NEW],
         edges=[(0, 0, 0.9), (1, 0, 0.3), (1, 1, 0.8), (2, 1, 0.7), (3, 2, 0.6), (4, 2, 0.6)],
         apart=[(3, 4)],
@@ -133,8 +153,11 @@ def test_flow_and_ilp_agree_on_a_bipartite_problem() -> None:
 
 def test_a_tiny_time_budget_still_gives_a_feasible_answer_with_an_honest_bound() -> None:
     instance = problem(
-        needs=[(0, 2), (1, 3)], slots=[(0, 2), (1, 2)], stages=[NEW, MATURE, GROWING, NEW],
-        edges=[(m, s, 0.5 + 0.1 * m) for m in range(4) for s in range(2)], apart=[(2, 3)],
+        needs=[(0, 2), (1, 3)],
+        slots=[(0, 2), (1, 2)],
+        stages=[NEW, MATURE, GROWING, NEW],
+        edges=[(m, s, 0.5 + 0.1 * m) for m in range(4) for s in range(2)],
+        apart=[(2, 3)],
     )
     result = assign(instance, time_budget_s=1e-6)
     assert violations(instance, result.edges) == []
@@ -144,3 +167,15 @@ def test_a_tiny_time_budget_still_gives_a_feasible_answer_with_an_honest_bound()
 def test_gini_is_zero_when_even_and_for_nothing() -> None:
     assert gini([]) == 0.0 and gini([0, 0]) == 0.0 and gini([2, 2, 2]) == 0.0
     assert gini([0, 0, 0, 4]) == pytest.approx(0.75)
+
+
+def test_new_member_stays_out_when_the_only_mentor_is_busy_elsewhere() -> None:
+    instance = problem(
+        needs=[(1, 3), (2, 4)],
+        slots=[(0, 1), (1, 1)],
+        stages=[MATURE, NEW],
+        edges=[(0, 0, 0.9), (0, 1, 0.0), (1, 1, 0.5)],
+    )
+    result = assign(instance)
+    assert violations(instance, result.edges) == []
+    assert instance.edge_member[result.edges].tolist() == [0]

@@ -25,10 +25,12 @@ def problems(draw: st.DrawFn) -> AssignmentProblem:
     chosen = draw(st.lists(st.sampled_from(pairs), max_size=10, unique=True))
     scores = st.floats(0, 1, allow_nan=False).map(lambda x: round(x, 3))
     months = draw(st.lists(st.integers(0, 1), min_size=len(needs), max_size=len(needs)))
-    rooms = draw(st.lists(st.lists(st.integers(0, 2), min_size=2, max_size=2),
-                          min_size=members, max_size=members))
-    households = draw(st.lists(st.sampled_from([(0, 1), (1, 2), (2, 3)]), max_size=2,
-                               unique=True))
+    rooms = draw(
+        st.lists(
+            st.lists(st.integers(0, 2), min_size=2, max_size=2), min_size=members, max_size=members
+        )
+    )
+    households = draw(st.lists(st.sampled_from([(0, 1), (1, 2), (2, 3)]), max_size=2, unique=True))
     together = [p for p in households if p[1] < members and draw(st.booleans())]
     apart = [p for p in households if p[1] < members and p not in together]
     return problem(
@@ -40,8 +42,9 @@ def problems(draw: st.DrawFn) -> AssignmentProblem:
         months=months,
         has_mentor=draw(st.lists(st.booleans(), min_size=len(needs), max_size=len(needs))),
         load=draw(st.lists(st.integers(0, 3), min_size=members, max_size=members)),
-        idle_days=draw(st.lists(st.sampled_from([np.inf, 0.0, 12.0, 90.0]),
-                                min_size=members, max_size=members)),
+        idle_days=draw(
+            st.lists(st.sampled_from([np.inf, 0.0, 12.0, 90.0]), min_size=members, max_size=members)
+        ),
         together=together,
         apart=apart,
     )
