@@ -63,7 +63,11 @@ def assign(
         budget = (deadline - time.perf_counter()) * share / max(remaining, 1)
         remaining -= int(share)
         found, bound = solve_ilp(model, in_part, budget)
-        parts.append(found or _fallback(problem, weights, model, in_part, bound))
+        if found is None or not found.optimal:
+            # Cut short: greedy's choice may beat the solver's first incumbent.
+            greedy = _greedy_part(problem, weights, model, in_part, bound)
+            found = greedy if found is None or greedy.value > found.value else found
+        parts.append(found)
     chosen = np.sort(model.edges[np.concatenate([part.chosen for part in parts])])
     return _result(problem, weights, chosen, parts)
 
@@ -76,14 +80,14 @@ def _batches(components: IntArray, sizes: IntArray) -> list[IntArray]:
     return [components[batch == b] for b in np.unique(batch)]
 
 
-def _fallback(
+def _greedy_part(
     problem: AssignmentProblem,
     weights: AssignmentWeights,
     model: Model,
     in_part: npt.NDArray[np.bool_],
     bound: float,
 ) -> PartResult:
-    """The greedy choice for components the solver found nothing for in time."""
+    """The greedy choice for components the solver did not finish in time."""
     positions = np.flatnonzero(in_part[model.var_component[: model.n_x]])
     picked = greedy_edges(problem, model.edges[positions])
     chosen = positions[np.isin(model.edges[positions], picked)]
