@@ -97,6 +97,13 @@ class Settings(BaseSettings):
     idempotency_ttl_hours: float = Field(
         default=24, gt=0, description="Hours an Idempotency-Key is remembered for replays."
     )
+    invitation_ttl_hours: float = Field(
+        default=48,
+        gt=0,
+        le=24 * 90,
+        description="Hours an invitation holds its place before it expires unanswered (never "
+        "past the need's start).",
+    )
     suggestion_cache_needs: int = Field(
         default=50_000,
         ge=1,

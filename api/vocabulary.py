@@ -10,8 +10,10 @@ from typing import Any, Literal, get_args
 from matcher.inputs import Stage, Urgency
 
 __all__ = [
+    "HELD_STATUSES",
     "ActorRole",
     "Category",
+    "DeclineReason",
     "HouseholdServe",
     "NeedStatus",
     "ObjectType",
@@ -27,7 +29,11 @@ Category = Literal[
     "meals", "tutoring", "visiting", "cleanup", "transport", "repair", "prayer", "other"
 ]
 NeedStatus = Literal["open", "filled", "cancelled", "done"]
-SignupStatus = Literal["confirmed", "withdrawn"]
+SignupStatus = Literal["confirmed", "withdrawn", "invited", "declined", "expired"]
+"""``invited`` holds a place until answered (``confirmed`` or ``declined``) or ``expired``."""
+HELD_STATUSES: tuple[SignupStatus, ...] = ("confirmed", "invited")
+"""Sign-ups that hold a place (and count as the member's commitment at that time)."""
+DeclineReason = Literal["busy", "not_for_me", "other"]
 ActorRole = Literal[Role, "system"]
 """Who did a write: a caller's role, or ``system`` for the command line and jobs."""
 ObjectType = Literal[

@@ -32,6 +32,7 @@ from api.db.types import JSONDocument, UTCDateTime, new_id, utcnow
 from api.vocabulary import (
     ActorRole,
     Category,
+    DeclineReason,
     HouseholdServe,
     NeedStatus,
     ObjectType,
@@ -250,7 +251,8 @@ class Need(Base):
 
 
 class NeedRole(Base):
-    """One role of a need (cook x2). ``filled`` is guarded by a CHECK as an overbooking backstop."""
+    """One role of a need (cook x2): ``filled`` places confirmed, ``invited`` held by pending
+    invitations; CHECKs keep both together within ``count`` as an overbooking backstop."""
 
     __tablename__ = "need_roles"
     __table_args__ = (
@@ -258,6 +260,7 @@ class NeedRole(Base):
         CheckConstraint("count >= 1", name="role_count_positive"),
         CheckConstraint("min_level BETWEEN 1 AND 3", name="role_min_level_range"),
         CheckConstraint("filled >= 0 AND filled <= count", name="role_never_overfilled"),
+        CheckConstraint("invited >= 0 AND filled + invited <= count", name="role_never_overheld"),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
@@ -268,24 +271,35 @@ class NeedRole(Base):
     min_level: Mapped[int] = mapped_column(Integer, default=1)
     count: Mapped[int] = mapped_column(Integer)
     filled: Mapped[int] = mapped_column(Integer, default=0)
+    # Places held by invitations not yet answered; one past its expiry is released lazily,
+    # under the need's lock, before any place of the need is taken (``api.signups``).
+    invited: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
 
     need: Mapped[Need] = relationship(back_populates="roles", lazy="raise")
 
 
+HOLDS_A_PLACE = "status IN ('confirmed', 'invited')"
+
+
 class Signup(Base):
-    """A member's place in a role. At most one confirmed sign-up per (need, member)."""
+    """A member's place in a role, or an invitation to one. At most one sign-up holding a
+    place (confirmed or invited) per (need, member)."""
 
     __tablename__ = "signups"
     __table_args__ = (
         Index(
-            "uq_signups_confirmed_need_member",
+            "uq_signups_held_need_member",
             "need_id",
             "member_id",
             unique=True,
-            sqlite_where=text("status = 'confirmed'"),
-            postgresql_where=text("status = 'confirmed'"),
+            sqlite_where=text(HOLDS_A_PLACE),
+            postgresql_where=text(HOLDS_A_PLACE),
         ),
+        # A member's inbox, newest first (``GET /v1/members/{id}/signups``).
+        Index("ix_signups_member_created", "member_id", "created_at"),
         _one_of("status", SignupStatus),
+        _one_of("decline_reason", DeclineReason),
+        CheckConstraint("status <> 'invited' OR expires_at IS NOT NULL", name="invitation_expires"),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
@@ -295,6 +309,13 @@ class Signup(Base):
     status: Mapped[SignupStatus] = mapped_column(String(16), default="confirmed")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Invitations: who asked (a coordinator's or admin's id), until when the place is held,
+    # and when and why it was answered (accepted, declined or expired).
+    invited_by: Mapped[str | None] = mapped_column(String(36))
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decline_reason: Mapped[DeclineReason | None] = mapped_column(String(16))
+    decline_note: Mapped[str | None] = mapped_column(String(500))
 
 
 class Household(Base):

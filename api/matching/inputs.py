@@ -79,7 +79,11 @@ def member_profiles(
 
 
 def roles_by_need(rows: Iterable[EngineRow]) -> dict[str, list[RoleSpec]]:
-    """``repository.role_rows`` as each need's roles, with the stages of who signed up."""
+    """``repository.role_rows`` as each need's roles, with the stages of who signed up.
+
+    The engine's ``filled`` is every place taken: confirmed, or held by a pending invitation,
+    so no candidate or suggestion is offered a place someone has been asked to take.
+    """
     roles: dict[str, list[RoleSpec]] = defaultdict(list)
     for row in rows:
         role = row._mapping  # by key: a Row's own ``count`` is tuple.count, not the column
@@ -96,7 +100,7 @@ def roles_by_need(rows: Iterable[EngineRow]) -> dict[str, list[RoleSpec]]:
                 skill=role["skill"],
                 min_level=role["min_level"],
                 count=role["count"],
-                filled=role["filled"],
+                filled=role["filled"] + role["invited"],
                 signed_up_stages=(stage,) if stage is not None else (),
             )
         )

@@ -12,10 +12,12 @@ What the cache may and may not trust:
   ``onupdate``, which Core ``update()`` statements apply too), so an entry read at another
   version is never used. Whether a need is still open, visible to the member and not signed
   up for is not cached at all: the nearest-needs query decides that on every request.
-- Roles are read on every request: ``filled`` and who signed up change with each sign-up and
-  withdrawal, and a role edited alone leaves the need's row (and ``updated_at``) untouched. A
-  cached spec is reused with its roles only when the role rows just read equal the ones it
-  was built from; otherwise it is rebuilt with the new roles.
+- Roles are read on every request: ``filled``, the pending invitations and who signed up
+  change with each sign-up, invitation, answer and withdrawal, and with the clock (an
+  invitation stops holding its place when it expires, before any write marks it so); none
+  of that touches the need's row (and ``updated_at``). A cached spec is reused with its roles
+  only when the role rows just read (as of ``now``) equal the ones it was built from;
+  otherwise it is rebuilt with the new roles.
 - TF-IDF rows are not held here: ``TextFit`` remembers each text's row per fitting, so a
   refitted model never reuses the old ones.
 
@@ -63,9 +65,11 @@ class NeedCache:
     def __len__(self) -> int:
         return len(self._entries)
 
-    def specs(self, session: Session, versions: Sequence[EngineRow]) -> list[NeedSpec]:
+    def specs(
+        self, session: Session, versions: Sequence[EngineRow], *, now: datetime
+    ) -> list[NeedSpec]:
         """Specs of the needs in ``versions`` (rows of ``id``, ``updated_at``), in that order,
-        with their roles as they are now; a need gone since ``versions`` was read is left out.
+        with their roles as of ``now``; a need gone since ``versions`` was read is left out.
 
         One query for the roles, and one more only if some needs are missing or outdated.
         """
@@ -79,7 +83,7 @@ class NeedCache:
             for version in versions
             if (entry := known[version.id]) is None or entry.updated_at != version.updated_at
         }
-        role_rows = _role_rows_by_need(session, list(known))
+        role_rows = _role_rows_by_need(session, list(known), now=now)
         loaded = {row.id: row for row in repository.need_rows_by_id(session, sorted(outdated))}
         specs: list[NeedSpec] = []
         fresh: dict[str, _Entry] = {}
@@ -113,9 +117,11 @@ class NeedCache:
                 self._entries.popitem(last=False)
 
 
-def _role_rows_by_need(session: Session, need_ids: Sequence[str]) -> dict[str, list[EngineRow]]:
+def _role_rows_by_need(
+    session: Session, need_ids: Sequence[str], *, now: datetime
+) -> dict[str, list[EngineRow]]:
     """``repository.role_rows`` grouped by need, each need's rows in the query's order."""
     grouped: dict[str, list[EngineRow]] = defaultdict(list)
-    for row in repository.role_rows(session, need_ids=need_ids):
+    for row in repository.role_rows(session, need_ids=need_ids, now=now):
         grouped[row.need_id].append(row)
     return grouped

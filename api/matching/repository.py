@@ -34,7 +34,7 @@ from sqlalchemy import (
     select,
     true,
 )
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from api.auth.principal import Principal
 from api.db.ids import id_in, id_in_parameter
@@ -217,11 +217,11 @@ def _readable_need_statement(role: Role) -> AnySelect:
 
 
 def readable_need_with_roles(
-    session: Session, *, principal: Principal, need_id: str
+    session: Session, *, principal: Principal, need_id: str, now: datetime
 ) -> tuple[EngineRow, list[EngineRow]] | None:
-    """``readable_need_row`` and the need's ``role_rows``, in one query; None when absent or
-    not the caller's to see."""
-    parameters = {**scope_parameters(principal), "need_id": need_id}
+    """``readable_need_row`` and the need's ``role_rows`` (as of ``now``), in one query; None
+    when absent or not the caller's to see."""
+    parameters = {**scope_parameters(principal), "need_id": need_id, "now": now}
     rows = session.execute(_readable_need_with_roles_statement(principal.role), parameters).all()
     if not rows:
         return None
@@ -461,17 +461,25 @@ def member_ids_changed_since(session: Session, since: datetime) -> list[str]:
 
 
 def commitment_rows(
-    session: Session, *, member_ids: Sequence[str], since: datetime
+    session: Session, *, member_ids: Sequence[str], since: datetime, now: datetime
 ) -> list[EngineRow]:
-    """Confirmed sign-ups of these members for needs ending after ``since``.
+    """Confirmed sign-ups of these members, and their invitations pending at ``now``, for
+    needs ending after ``since``: a member invited at a time is busy then.
 
     Rows of ``member_id``, ``need_id``, ``starts_at``, ``ends_at``, in batches of ``ID_BATCH``.
     """
     statement = _commitments_statement(_dialect(session))
     found: list[EngineRow] = []
     for batch in _batches(member_ids):
-        found.extend(session.execute(statement, {"member_ids": list(batch), "since": since}))
+        parameters = {"member_ids": list(batch), "since": since, "now": now}
+        found.extend(session.execute(statement, parameters))
     return found
+
+
+def _pending_invitation(signup: Any) -> ColumnElement[bool]:
+    """``signup`` (the model or an alias of it) is an invitation still holding its place at
+    the statement's ``now``: one past its expiry holds nothing, marked expired yet or not."""
+    return and_(signup.status == "invited", signup.expires_at > bindparam("now"))
 
 
 @cache
@@ -482,7 +490,7 @@ def _commitments_statement(dialect: str) -> AnySelect:
         .join(Need, Need.id == Signup.need_id)
         .where(
             id_in_parameter(dialect, Signup.member_id, "member_ids"),
-            Signup.status == "confirmed",
+            or_(Signup.status == "confirmed", _pending_invitation(Signup)),
             Need.status != "cancelled",
             Need.ends_at > bindparam("since"),
         )
@@ -495,15 +503,35 @@ def need_row(session: Session, *, need_id: str) -> EngineRow:
     return session.execute(statement.where(Need.id == need_id)).one()
 
 
-def role_rows(session: Session, *, need_ids: Sequence[str]) -> Sequence[EngineRow]:
+def role_rows(session: Session, *, need_ids: Sequence[str], now: datetime) -> Sequence[EngineRow]:
     """The roles of these needs, once per member signed up to each (``stage``; None if nobody).
 
     Ordered by need, then role position, then stage, so a need's roles come together and in
     order. Rows of ``need_id``, ``name``, ``skill``, ``min_level``, ``count``, ``filled``,
-    ``stage``.
+    ``invited`` (invitations pending at ``now``), ``stage``.
     """
     statement = _roles_statement(_dialect(session))
-    return session.execute(statement, {"need_ids": list(need_ids)}).all()
+    return session.execute(statement, {"need_ids": list(need_ids), "now": now}).all()
+
+
+def _pending_invitations() -> ColumnElement[int]:
+    """Invitations holding a place in the outer query's role at ``now``, counted from the
+    sign-ups rather than read from ``need_roles.invited``: that counter still includes
+    invitations past their expiry until a write on the need releases them, and a read must
+    not hide a place that is free."""
+    invitation = aliased(Signup)
+    return (
+        select(func.count())
+        .select_from(invitation)
+        .where(
+            invitation.need_id == NeedRole.need_id,  # ix_signups_need_id
+            invitation.role_id == NeedRole.id,
+            _pending_invitation(invitation),
+        )
+        .correlate(NeedRole)
+        .scalar_subquery()
+        .label("invited")
+    )
 
 
 _ROLE_COLUMNS = (
@@ -513,6 +541,7 @@ _ROLE_COLUMNS = (
     NeedRole.min_level,
     NeedRole.count,
     NeedRole.filled,
+    _pending_invitations(),
     Member.stage,
 )
 """A ``role_rows`` row: a role, with the stage of one member signed up to it."""

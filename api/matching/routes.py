@@ -6,13 +6,13 @@ from fastapi import APIRouter, Depends, Query, Request
 
 from api.db.types import utcnow
 from api.deps import AppSettings, CommunityPerson, DbSession, Manager
-from api.errors import Forbidden, NotFound, Unauthorized, responses
+from api.errors import FieldError, Forbidden, NotFound, Unauthorized, responses
 from api.matching import service
 from api.matching.member_snapshot import MemberSnapshots
 from api.matching.need_cache import NeedCache
 from api.matching.schemas import MAX_CANDIDATES, MAX_SUGGESTIONS, Candidates, Suggestions
 from api.matching.text_model import TextModelCache
-from api.schemas import ResourceId
+from api.schemas import ResourceId, Slug
 
 router = APIRouter(tags=["matching"])
 
@@ -45,7 +45,8 @@ NeedCaches = Annotated[NeedCache, Depends(get_need_cache)]
 
 
 @router.get(
-    "/v1/needs/{need_id}/candidates", responses=responses(Unauthorized, Forbidden, NotFound)
+    "/v1/needs/{need_id}/candidates",
+    responses=responses(Unauthorized, Forbidden, NotFound, FieldError),
 )
 def need_candidates(
     need_id: ResourceId,
@@ -55,6 +56,9 @@ def need_candidates(
     text_models: TextModels,
     snapshots: Snapshots,
     limit: Annotated[int, Query(ge=1, le=MAX_CANDIDATES)] = 20,
+    role: Annotated[
+        Slug | None, Query(description="Rank for this role only (422 if the need has none).")
+    ] = None,
 ) -> Candidates:
     """Who could help, best first, and why. Admins and coordinators (their own members)."""
     return service.candidates(
@@ -66,6 +70,7 @@ def need_candidates(
         weights=settings.weight,
         text_models=text_models,
         snapshots=snapshots,
+        role=role,
     )
 
 

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from api.auth.principal import Principal
 from api.db.models import Need
-from api.errors import NotFound
+from api.errors import FieldError, NotFound
 from api.matching import inputs, repository
 from api.matching.member_snapshot import MemberSnapshots, SnapshotView
 from api.matching.need_cache import NeedCache
@@ -24,6 +24,7 @@ from matcher import (
     MemberPool,
     MemberProfile,
     NeedSpec,
+    RoleSpec,
     Suggestion,
     Weights,
     build_need_table,
@@ -54,18 +55,20 @@ def _month_start_before(moment: datetime) -> datetime:
 
 
 def _member_profiles(
-    session: Session, rows: Sequence[EngineRow], *, commitments_since: datetime
+    session: Session, rows: Sequence[EngineRow], *, commitments_since: datetime, now: datetime
 ) -> list[MemberProfile]:
-    """Engine profiles for member rows (one more query: their commitments)."""
+    """Engine profiles for member rows (one more query: their commitments as of ``now``)."""
     commitments = repository.commitment_rows(
-        session, member_ids=[row.id for row in rows], since=commitments_since
+        session, member_ids=[row.id for row in rows], since=commitments_since, now=now
     )
     return inputs.member_profiles(rows, inputs.commitments_by_member(commitments))
 
 
-def _need_specs(session: Session, rows: Sequence[EngineRow | Need]) -> list[NeedSpec]:
-    """Engine specs for need rows (one more query: their roles)."""
-    roles = repository.role_rows(session, need_ids=[row.id for row in rows])
+def _need_specs(
+    session: Session, rows: Sequence[EngineRow | Need], *, now: datetime
+) -> list[NeedSpec]:
+    """Engine specs for need rows (one more query: their roles as of ``now``)."""
+    roles = repository.role_rows(session, need_ids=[row.id for row in rows], now=now)
     return inputs.need_specs(rows, inputs.roles_by_need(roles))
 
 
@@ -270,7 +273,7 @@ def _rank(
         return []
     text_model = models.get(session)
     profiles = _member_profiles(
-        session, rows, commitments_since=_month_start_before(need.starts_at)
+        session, rows, commitments_since=_month_start_before(need.starts_at), now=now
     )
     return rank_candidates(
         need,
@@ -292,15 +295,24 @@ def candidates(
     weights: Weights,
     text_models: TextModelCache,
     snapshots: MemberSnapshots,
+    role: str | None = None,
 ) -> Candidates:
-    """Ranked members for a need (admins, coordinators); coordinators see only their own members."""
-    found = repository.readable_need_with_roles(session, principal=principal, need_id=need_id)
+    """Ranked members for a need (admins, coordinators); coordinators see only their own members.
+
+    ``role``: rank for that role alone. The need is then one of a single role to the engine,
+    so the exact top-k walk (its ceilings included) is the same walk, over that role only.
+    """
+    found = repository.readable_need_with_roles(
+        session, principal=principal, need_id=need_id, now=now
+    )
     if found is None:
         raise NotFound(f"need {need_id} not found")
     need_row, role_rows = found
+    (need,) = inputs.need_specs([need_row], inputs.roles_by_need(role_rows))
+    if role is not None:
+        need = replace(need, roles=_only_role(need, role))
     if need_row.status != "open":
         return Candidates(need_id=need_id, candidates=[])
-    (need,) = inputs.need_specs([need_row], inputs.roles_by_need(role_rows))
     ranked = best_candidates(
         session,
         principal=principal,
@@ -328,6 +340,15 @@ def candidates(
     )
 
 
+def _only_role(need: NeedSpec, role: str) -> tuple[RoleSpec]:
+    """The need's role named ``role``; 422 naming the query field if it has none."""
+    for spec in need.roles:
+        if spec.name == role:
+            return (spec,)
+    names = ", ".join(spec.name for spec in need.roles)
+    raise FieldError(("query", "role"), f"the need has no role '{role}'; its roles: {names}")
+
+
 def suggestions(
     session: Session,
     *,
@@ -350,11 +371,13 @@ def suggestions(
     if member is None:
         raise NotFound(f"member {member_id} not found")
     versions = repository.suggestable_need_versions(session, member=member, now=now)
-    specs = need_cache.specs(session, versions) if versions else []
+    specs = need_cache.specs(session, versions, now=now) if versions else []
     if not specs:
         return Suggestions(member_id=member.id, suggestions=[])
     text_model = text_models.get(session)
-    (profile,) = _member_profiles(session, [member], commitments_since=_month_start_before(now))
+    (profile,) = _member_profiles(
+        session, [member], commitments_since=_month_start_before(now), now=now
+    )
     table = build_need_table(specs, text_model=text_model)
     ranked = rank_suggestions(
         profile, table, weights=weights, text_model=text_model, now=now, limit=limit
@@ -367,19 +390,38 @@ def suggestions(
 
 
 def signup_violations(
-    session: Session, *, member_id: str, need_id: str, role: str, now: datetime
+    session: Session,
+    *,
+    member_id: str,
+    need_id: str,
+    role: str,
+    now: datetime,
+    accepting: bool = False,
 ) -> list[ConstraintViolation]:
     """Hard constraints ``member_id`` breaks for ``role`` of ``need_id`` (empty: may sign up).
 
     The same engine check that filters candidates, so a sign-up is refused exactly when the
     member would not have been suggested. The caller has already checked access to both.
+    ``accepting``: the member is accepting their invitation to this role, so the place it
+    holds is theirs and it is no commitment of theirs (they hold at most one place per need).
     """
-    (need,) = _need_specs(session, [repository.need_row(session, need_id=need_id)])
+    (need,) = _need_specs(session, [repository.need_row(session, need_id=need_id)], now=now)
     (member,) = _member_profiles(
         session,
         [repository.member_row(session, member_id=member_id, now=now)],
         commitments_since=_month_start_before(need.starts_at),
+        now=now,
     )
+    if accepting:
+        need = replace(
+            need,
+            roles=tuple(
+                replace(spec, filled=spec.filled - 1) if spec.name == role else spec
+                for spec in need.roles
+            ),
+        )
+        others = tuple(each for each in member.commitments if each.need_id != need.id)
+        member = replace(member, commitments=others)
     return check_member_for_role(member, need, role)
 
 

@@ -119,14 +119,23 @@ class NeedUpdate(Patch):
     _window = field_validator("ends_at")(_ends_after_start)
 
 
+Places = Annotated[Count, Field(le=MAX_ROLE_PLACES)]
+
+
 class RoleOut(BaseModel):
-    """A role and how many places are taken."""
+    """A role and how many of its places are confirmed (``filled``) and held by pending
+    invitations (``invited``)."""
 
     name: Slug
     skill: Slug | None
     min_level: MinLevel
     count: RolePlaces
-    filled: Annotated[Count, Field(le=MAX_ROLE_PLACES)]
+    filled: Places
+    invited: Places = Field(
+        description="Places held by invitations not yet answered. One past its expiry leaves "
+        "this count at the next write on the need (a sign-up, invitation or answer); "
+        "matching never counts it."
+    )
 
 
 class NeedOut(BaseModel):

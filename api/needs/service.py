@@ -69,11 +69,12 @@ def _ensure_not_over(ends_at: datetime, now: datetime) -> None:
 
 def _role(position: int, spec: RoleIn) -> NeedRole:
     """A new role with no places taken yet."""
-    return NeedRole(position=position, filled=0, **spec.model_dump())
+    return NeedRole(position=position, filled=0, invited=0, **spec.model_dump())
 
 
 def refresh_status(need: Need) -> None:
-    """An open need becomes filled when every role is full, and reopens when a place frees."""
+    """An open need becomes filled when confirmed sign-ups fill every role, and reopens when
+    a place frees. Places held by invitations do not fill it: they may still be declined."""
     if need.status in EDITABLE_STATUSES:
         full = all(role.filled >= role.count for role in need.roles)
         need.status = "filled" if full else "open"
@@ -140,22 +141,27 @@ def _writable(session: Session, principal: Principal, need_id: str) -> Need:
     return need
 
 
+def _taken(role: NeedRole) -> str:
+    return f"{role.filled} sign-ups and {role.invited} pending invitations"
+
+
 def _replace_roles(need: Need, roles: list[RoleIn]) -> None:
-    """Match roles by name: keep places already taken, refuse to drop below them."""
+    """Match roles by name: keep places already taken or held by invitations, refuse to drop
+    below them."""
     current = {role.name: role for role in need.roles}
     wanted = {spec.name for spec in roles}
     for name, role in current.items():
-        if name not in wanted and role.filled > 0:
-            raise Conflict(f"role '{name}' has {role.filled} sign-ups and cannot be removed")
+        if name not in wanted and role.filled + role.invited > 0:
+            raise Conflict(f"role '{name}' has {_taken(role)} and cannot be removed")
     kept: list[NeedRole] = []
     for position, spec in enumerate(roles):
         existing = current.get(spec.name)
         if existing is None:
             kept.append(_role(position, spec))
             continue
-        if spec.count < existing.filled:
+        if spec.count < existing.filled + existing.invited:
             raise Conflict(
-                f"role '{spec.name}' already has {existing.filled} sign-ups; count cannot be "
+                f"role '{spec.name}' already has {_taken(existing)}; count cannot be "
                 f"lowered to {spec.count}"
             )
         existing.position, existing.skill, existing.min_level, existing.count = (

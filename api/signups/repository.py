@@ -1,14 +1,24 @@
-"""Sign-up queries, scoped by role, and the locks that keep places from being overbooked."""
+"""Sign-up queries, scoped by role, and the locks that keep places from being overbooked.
 
-from collections.abc import Sequence
+A role's places are held by confirmed sign-ups (``need_roles.filled``) and by pending
+invitations (``need_roles.invited``). Every change to either is one conditional UPDATE taken
+under the need's lock, and a CHECK (``filled + invited <= count``) backstops them.
+"""
+
+from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
-from sqlalchemy import CursorResult, Row, Select, false, or_, select, update
+from sqlalchemy import ColumnElement, CursorResult, Row, Select, and_, false, or_, select, update
 from sqlalchemy.orm import Session
 
 from api.auth.principal import Principal
 from api.db.models import Member, Need, NeedRole, Signup
+from api.pagination import SortKey, paginate
+from api.schemas import Page
+from api.vocabulary import HELD_STATUSES, SignupStatus
+
+T = TypeVar("T")
 
 
 def readable(principal: Principal) -> Select[Signup, str, str]:
@@ -57,17 +67,70 @@ def confirmed_for_need(
     ).all()
 
 
-def confirmed_not_over(
+def held_not_over(
     session: Session, *, member_id: str, now: datetime
 ) -> Sequence[Row[Signup, Need]]:
-    """The member's confirmed sign-ups of needs not yet over: rows of ``Signup`` and ``Need``.
+    """The member's sign-ups holding a place (confirmed or invited) in needs not yet over:
+    rows of ``Signup`` and ``Need``.
 
     Unscoped: for the member's own erasure, already authorised by the caller."""
     return session.execute(
         select(Signup, Need)
         .join(Need, Need.id == Signup.need_id)
-        .where(Signup.member_id == member_id, Signup.status == "confirmed", Need.ends_at > now)
+        .where(Signup.member_id == member_id, Signup.status.in_(HELD_STATUSES), Need.ends_at > now)
     ).all()
+
+
+def due_invitations(session: Session, *, need_id: str, now: datetime) -> Sequence[Signup]:
+    """The need's pending invitations whose time is up (the caller holds the need's lock)."""
+    return session.scalars(
+        select(Signup).where(
+            Signup.need_id == need_id, Signup.status == "invited", Signup.expires_at <= now
+        )
+    ).all()
+
+
+def _status_is(status: SignupStatus, now: datetime) -> ColumnElement[bool]:
+    """Sign-ups whose status, as of ``now``, is ``status``: an invitation past its expiry is
+    ``expired`` even before a write on its need has marked it so."""
+    if status == "invited":
+        return and_(Signup.status == "invited", Signup.expires_at > now)
+    if status == "expired":
+        return or_(
+            Signup.status == "expired", and_(Signup.status == "invited", Signup.expires_at <= now)
+        )
+    return Signup.status == status
+
+
+def page_for_member(
+    session: Session,
+    *,
+    principal: Principal,
+    member_id: str,
+    statuses: Sequence[SignupStatus],
+    now: datetime,
+    limit: int,
+    cursor: str | None,
+    to_out: Callable[[Row[*tuple[Any, ...]]], T],
+) -> Page[T]:
+    """A page of the member's sign-ups the caller may see, newest first, with their need's
+    ``title``, ``starts_at`` and ``ends_at``; only those in ``statuses`` (as of ``now``) if
+    any are given."""
+    statement = (
+        readable(principal)
+        .add_columns(Need.title, Need.starts_at, Need.ends_at)
+        .where(Signup.member_id == member_id)
+    )
+    if statuses:
+        statement = statement.where(or_(*(_status_is(status, now) for status in statuses)))
+    return paginate(
+        session,
+        statement,
+        key=SortKey(Signup.created_at, Signup.id, descending=True),
+        limit=limit,
+        cursor=cursor,
+        to_out=to_out,
+    )
 
 
 def lock_member(session: Session, member_id: str) -> None:
@@ -89,23 +152,51 @@ def lock_need(session: Session, need_id: str) -> Need | None:
     )
 
 
-def take_place(session: Session, role_id: str) -> bool:
-    """Take one place if one is free, in a single conditional UPDATE (the CHECK backstops it)."""
-    result = session.execute(
+def _update_role(role_id: str, when: ColumnElement[bool], **values: Any) -> Any:
+    return (
         update(NeedRole)
-        .where(NeedRole.id == role_id, NeedRole.filled < NeedRole.count)
-        .values(filled=NeedRole.filled + 1)
+        .where(NeedRole.id == role_id, when)
+        .values(**values)
         .execution_options(synchronize_session=False)
     )
+
+
+def _changed(session: Session, statement: Any) -> bool:
     # An UPDATE's result is a CursorResult, which counts the rows it changed.
-    return bool(cast(CursorResult[Any], result).rowcount)
+    return bool(cast(CursorResult[Any], session.execute(statement)).rowcount)
+
+
+_FREE = NeedRole.filled + NeedRole.invited < NeedRole.count
+"""A place neither confirmed nor held by an invitation."""
+
+
+def take_place(session: Session, role_id: str) -> bool:
+    """Confirm one free place, in a single conditional UPDATE (the CHECK backstops it)."""
+    return _changed(session, _update_role(role_id, _FREE, filled=NeedRole.filled + 1))
+
+
+def hold_place(session: Session, role_id: str) -> bool:
+    """Hold one free place for an invitation, in a single conditional UPDATE."""
+    return _changed(session, _update_role(role_id, _FREE, invited=NeedRole.invited + 1))
+
+
+def confirm_held(session: Session, role_id: str) -> None:
+    """Turn a place held by an invitation into a confirmed one (the total is unchanged)."""
+    session.execute(
+        _update_role(
+            role_id,
+            NeedRole.invited > 0,
+            filled=NeedRole.filled + 1,
+            invited=NeedRole.invited - 1,
+        )
+    )
 
 
 def free_place(session: Session, role_id: str) -> None:
-    """Give a place back."""
-    session.execute(
-        update(NeedRole)
-        .where(NeedRole.id == role_id, NeedRole.filled > 0)
-        .values(filled=NeedRole.filled - 1)
-        .execution_options(synchronize_session=False)
-    )
+    """Give a confirmed place back."""
+    session.execute(_update_role(role_id, NeedRole.filled > 0, filled=NeedRole.filled - 1))
+
+
+def free_held(session: Session, role_id: str) -> None:
+    """Give a place held by an invitation back."""
+    session.execute(_update_role(role_id, NeedRole.invited > 0, invited=NeedRole.invited - 1))

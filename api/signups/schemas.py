@@ -1,11 +1,15 @@
-"""Request and response bodies for sign-ups."""
+"""Request and response bodies for sign-ups and invitations."""
 
 from datetime import datetime
+from typing import Annotated
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field, StringConstraints
 
+from api.needs.schemas import Title
 from api.schemas import Id, Input, Name, Slug
-from api.vocabulary import SignupStatus
+from api.vocabulary import DeclineReason, SignupStatus
+
+DeclineNote = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)]
 
 
 class SignupCreate(Input):
@@ -15,8 +19,19 @@ class SignupCreate(Input):
     role: Slug
 
 
+class InvitationCreate(SignupCreate):
+    """Invite a member to one role of a need: the place is held for them until they answer."""
+
+
+class Decline(Input):
+    """Why an invitation is declined; the note is for the coordinator who asked."""
+
+    reason: DeclineReason
+    note: DeclineNote | None = None
+
+
 class SignupOut(BaseModel):
-    """A member's place in a role."""
+    """A member's place in a role, or an invitation to one (``expires_at`` set)."""
 
     id: Id
     need_id: Id
@@ -25,3 +40,19 @@ class SignupOut(BaseModel):
     role: Slug
     status: SignupStatus
     created_at: datetime
+    expires_at: datetime | None = Field(
+        default=None, description="Until when an invitation holds its place unanswered."
+    )
+    answered_at: datetime | None = Field(
+        default=None, description="When an invitation was accepted, declined or expired."
+    )
+    decline_reason: DeclineReason | None = None
+    decline_note: DeclineNote | None = None
+
+
+class MemberSignupOut(SignupOut):
+    """A sign-up or invitation in a member's inbox, with when and what its need is."""
+
+    need_title: Title
+    starts_at: datetime
+    ends_at: datetime

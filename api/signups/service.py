@@ -1,40 +1,87 @@
-"""Sign-up use cases: take a place, give it back, list who is coming.
+"""Sign-up use cases: take a place, invite someone to one, answer, give it back, list.
 
 Every hard constraint is checked by the engine (``check_member_for_role``, through
 ``api.matching.service.signup_violations``), the same code that ranks candidates, so a
-sign-up is refused exactly when the member would not have been suggested. Places are taken
-under a lock with a conditional UPDATE; a CHECK constraint and a unique index on confirmed
-(need, member) are the database's backstops.
+sign-up, an invitation and its acceptance are refused exactly when the member would not
+have been suggested.
+
+Places are taken under locks with conditional UPDATEs (``repository``): the member's lock,
+then the need's, in that order everywhere. An invitation *holds* its place
+(``need_roles.invited``) until it is accepted (the place becomes confirmed), declined or
+withdrawn (released), or expires. Expiry needs no background job: it is applied lazily,
+under the need's lock, at the start of every write that takes or answers a place on that
+need (:func:`_expire_due`), so an invitation past its ``expires_at`` can never keep a place
+from a later sign-up. Reads judge expiry themselves against ``now``: matching counts only
+invitations not yet expired (``api.matching.repository``), and a member's inbox shows an
+overdue invitation as ``expired``. A CHECK (``filled + invited <= count``) and a unique index
+on the sign-ups holding a place per (need, member) are the database's backstops.
+
+A need becomes ``filled`` only when confirmed sign-ups fill every place; an open need whose
+remaining places are all held by invitations takes no sign-ups (the role is full) until one
+is declined or expires.
 """
 
-from datetime import datetime
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
 
+from sqlalchemy import Row
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from api.audit.service import record
 from api.auth.principal import Principal
-from api.db.models import Member, Need, Signup
+from api.db.models import Member, Need, NeedRole, Signup
 from api.errors import Conflict, NotEligible, NotFound, Violation
 from api.matching import service as matching
 from api.members import service as members
 from api.needs import service as needs
+from api.schemas import Page
 from api.signups import repository
-from api.signups.schemas import SignupCreate, SignupOut
+from api.signups.schemas import (
+    Decline,
+    InvitationCreate,
+    MemberSignupOut,
+    SignupCreate,
+    SignupOut,
+)
+from api.vocabulary import SignupStatus
 from matcher import CONFLICT_CODES
 
 
-def to_out(signup: Signup, *, member_name: str, role: str) -> SignupOut:
+def _shown_status(signup: Signup, now: datetime | None) -> SignupStatus:
+    """The status as of ``now``: an invitation past its expiry is expired, marked or not."""
+    if (
+        now is not None
+        and signup.status == "invited"
+        and signup.expires_at is not None
+        and signup.expires_at <= now
+    ):
+        return "expired"
+    return signup.status
+
+
+def _fields(signup: Signup, *, member_name: str, role: str, now: datetime | None) -> dict[str, Any]:
+    return {
+        "id": signup.id,
+        "need_id": signup.need_id,
+        "member_id": signup.member_id,
+        "member_name": member_name,
+        "role": role,
+        "status": _shown_status(signup, now),
+        "created_at": signup.created_at,
+        "expires_at": signup.expires_at,
+        "answered_at": signup.answered_at,
+        "decline_reason": signup.decline_reason,
+        "decline_note": signup.decline_note,
+    }
+
+
+def to_out(
+    signup: Signup, *, member_name: str, role: str, now: datetime | None = None
+) -> SignupOut:
     """A sign-up as its readers see it, with the member's and the role's names."""
-    return SignupOut(
-        id=signup.id,
-        need_id=signup.need_id,
-        member_id=signup.member_id,
-        member_name=member_name,
-        role=role,
-        status=signup.status,
-        created_at=signup.created_at,
-    )
+    return SignupOut(**_fields(signup, member_name=member_name, role=role, now=now))
 
 
 def lock_member(session: Session, *, member: Member) -> None:
@@ -44,64 +91,243 @@ def lock_member(session: Session, *, member: Member) -> None:
     session.refresh(member)
 
 
-def sign_up(
-    session: Session, *, principal: Principal, need_id: str, data: SignupCreate, now: datetime
-) -> SignupOut:
-    """Give a member a place in a role, or say exactly why not."""
-    member = members.get(session, principal=principal, member_id=data.member_id)
+def _expire_due(session: Session, need: Need, now: datetime) -> None:
+    """Mark the need's overdue invitations expired and give their places back (the caller
+    holds the need's lock)."""
+    for invitation in repository.due_invitations(session, need_id=need.id, now=now):
+        invitation.status = "expired"
+        invitation.answered_at = invitation.expires_at
+        repository.free_held(session, invitation.role_id)
+        record(
+            session,
+            actor=None,
+            action="signup.expire",
+            object_type="signup",
+            object_id=invitation.id,
+            fields=["status"],
+        )
+    session.flush()
+
+
+def _open_need_for(
+    session: Session, *, principal: Principal, member_id: str, need_id: str, now: datetime
+) -> tuple[Member, Need]:
+    """The member the caller acts for and the need, both locked, the need's overdue
+    invitations expired; 404 unless the caller may see the member and the member the need."""
+    member = members.get(session, principal=principal, member_id=member_id)
     lock_member(session, member=member)
     if member.erased_at is not None:
-        raise NotFound(f"member {data.member_id} not found")
+        raise NotFound(f"member {member_id} not found")
     need = repository.lock_need(session, need_id)
     if need is None:
         raise NotFound(f"need {need_id} not found")
     needs.get(session, principal=Principal.acting_as(member), need_id=need_id)
+    _expire_due(session, need, now)
+    return member, need
+
+
+def _ensure_takes_places(need: Need, now: datetime) -> None:
     if need.status != "open":
         raise Conflict(f"need is {need.status}: no places to take")
     if need.starts_at <= now:
         raise Conflict("need has already started")
+
+
+def _ensure_eligible(
+    session: Session,
+    *,
+    member: Member,
+    need: Need,
+    role: str,
+    now: datetime,
+    accepting: bool = False,
+) -> NeedRole:
+    """The role, if the member breaks no hard constraint for it; else the 409 or 422 that
+    says every reason. ``accepting``: the member's own invitation to this need neither takes
+    a place nor counts as a commitment."""
     violations = matching.signup_violations(
-        session, member_id=member.id, need_id=need.id, role=data.role, now=now
+        session, member_id=member.id, need_id=need.id, role=role, now=now, accepting=accepting
     )
     if violations:
         found = [Violation(code=v.code, message=v.message) for v in violations]
         message = "; ".join(v.message for v in violations)
         error = Conflict if {v.code for v in violations} & CONFLICT_CODES else NotEligible
         raise error(message, violations=found)
-    role = next(role for role in need.roles if role.name == data.role)
-    if not repository.take_place(session, role.id):
-        raise Conflict(f"role '{role.name}' is full")
-    signup = Signup(need_id=need.id, role_id=role.id, member_id=member.id, status="confirmed")
+    return next(each for each in need.roles if each.name == role)
+
+
+def _insert(session: Session, signup: Signup) -> None:
     session.add(signup)
     try:
         session.flush()
     except IntegrityError as error:  # the unique index caught a race the lock should prevent
         raise Conflict("member is already signed up for this need") from error
-    session.refresh(role, ["filled"])
+
+
+def _settle(session: Session, need: Need) -> None:
+    """Reread the roles' counters after an UPDATE and bring the need's status in line."""
+    for role in need.roles:
+        session.refresh(role, ["filled", "invited"])
     needs.refresh_status(need)
     session.flush()
+
+
+def sign_up(
+    session: Session, *, principal: Principal, need_id: str, data: SignupCreate, now: datetime
+) -> SignupOut:
+    """Give a member a place in a role, or say exactly why not."""
+    member, need = _open_need_for(
+        session, principal=principal, member_id=data.member_id, need_id=need_id, now=now
+    )
+    _ensure_takes_places(need, now)
+    role = _ensure_eligible(session, member=member, need=need, role=data.role, now=now)
+    if not repository.take_place(session, role.id):
+        raise Conflict(f"role '{role.name}' is full")
+    signup = Signup(need_id=need.id, role_id=role.id, member_id=member.id, status="confirmed")
+    _insert(session, signup)
+    _settle(session, need)
     record(
         session, actor=principal, action="signup.create", object_type="signup", object_id=signup.id
     )
     return to_out(signup, member_name=member.name, role=role.name)
 
 
-def withdraw(
+def invite(
+    session: Session,
+    *,
+    principal: Principal,
+    need_id: str,
+    data: InvitationCreate,
+    now: datetime,
+    ttl_hours: float,
+) -> SignupOut:
+    """Hold a place in a role for a member until they answer, or say exactly why not.
+
+    For coordinators and admins (the route's gate), on the terms of a sign-up made for the
+    member: the caller must see the member and the member the need. The invitation expires
+    after ``ttl_hours``, never later than the need's start. Flushes; the caller commits.
+    """
+    member, need = _open_need_for(
+        session, principal=principal, member_id=data.member_id, need_id=need_id, now=now
+    )
+    _ensure_takes_places(need, now)
+    role = _ensure_eligible(session, member=member, need=need, role=data.role, now=now)
+    if not repository.hold_place(session, role.id):
+        raise Conflict(f"role '{role.name}' is full")
+    signup = Signup(
+        need_id=need.id,
+        role_id=role.id,
+        member_id=member.id,
+        status="invited",
+        invited_by=principal.id,
+        expires_at=min(now + timedelta(hours=ttl_hours), need.starts_at),
+    )
+    _insert(session, signup)
+    _settle(session, need)
+    record(
+        session, actor=principal, action="signup.invite", object_type="signup", object_id=signup.id
+    )
+    return to_out(signup, member_name=member.name, role=role.name)
+
+
+def _invitation(
     session: Session, *, principal: Principal, need_id: str, signup_id: str, now: datetime
-) -> None:
-    """Give a place back (the member, their coordinator, or an admin); reopens a full need."""
+) -> tuple[Signup, Member, Need]:
+    """A pending invitation the caller may answer (the member, or a coordinator or admin who
+    sees them), with its member and need locked; 404 or 409 (answered, expired) otherwise."""
     signup = repository.get_readable(
         session, principal=principal, need_id=need_id, signup_id=signup_id
     )
     if signup is None:
         raise NotFound(f"sign-up {signup_id} not found")
-    if signup.status == "withdrawn":
+    member, need = _open_need_for(
+        session, principal=principal, member_id=signup.member_id, need_id=need_id, now=now
+    )
+    session.refresh(signup)
+    if signup.status == "expired":
+        raise Conflict("invitation expired: its place was given back")
+    if signup.status != "invited":
+        raise Conflict(f"sign-up is {signup.status}: only a pending invitation can be answered")
+    return signup, member, need
+
+
+def _role_of(need: Need, signup: Signup) -> NeedRole:
+    return next(role for role in need.roles if role.id == signup.role_id)
+
+
+def accept(
+    session: Session, *, principal: Principal, need_id: str, signup_id: str, now: datetime
+) -> SignupOut:
+    """Confirm an invitation, re-checking every hard constraint as of ``now``."""
+    signup, member, need = _invitation(
+        session, principal=principal, need_id=need_id, signup_id=signup_id, now=now
+    )
+    _ensure_takes_places(need, now)
+    role = _role_of(need, signup)
+    _ensure_eligible(session, member=member, need=need, role=role.name, now=now, accepting=True)
+    repository.confirm_held(session, role.id)
+    signup.status, signup.answered_at = "confirmed", now
+    _settle(session, need)
+    record(
+        session,
+        actor=principal,
+        action="signup.accept",
+        object_type="signup",
+        object_id=signup.id,
+        fields=["status"],
+    )
+    return to_out(signup, member_name=member.name, role=role.name)
+
+
+def decline(
+    session: Session,
+    *,
+    principal: Principal,
+    need_id: str,
+    signup_id: str,
+    data: Decline,
+    now: datetime,
+) -> SignupOut:
+    """Turn an invitation down, saying why; its place is given back."""
+    signup, member, need = _invitation(
+        session, principal=principal, need_id=need_id, signup_id=signup_id, now=now
+    )
+    repository.free_held(session, signup.role_id)
+    signup.status, signup.answered_at = "declined", now
+    signup.decline_reason, signup.decline_note = data.reason, data.note
+    _settle(session, need)
+    record(
+        session,
+        actor=principal,
+        action="signup.decline",
+        object_type="signup",
+        object_id=signup.id,
+        fields=data.model_fields_set | {"status"},
+    )
+    return to_out(signup, member_name=member.name, role=_role_of(need, signup).name)
+
+
+def withdraw(
+    session: Session, *, principal: Principal, need_id: str, signup_id: str, now: datetime
+) -> None:
+    """Give a place back, or take an invitation back (the member, their coordinator, or an
+    admin); reopens a full need. A sign-up holding no place is left as it is."""
+    signup = repository.get_readable(
+        session, principal=principal, need_id=need_id, signup_id=signup_id
+    )
+    if signup is None:
+        raise NotFound(f"sign-up {signup_id} not found")
+    if signup.status not in ("confirmed", "invited"):
         return
     repository.lock_member(session, signup.member_id)
     need = repository.lock_need(session, need_id)
     assert need is not None  # the sign-up references it
     if need.ends_at <= now:
         raise Conflict("need is over; its sign-ups are history")
+    _expire_due(session, need, now)
+    session.refresh(signup)
+    if signup.status not in ("confirmed", "invited"):
+        return
     _release(session, need, signup, now)
     record(
         session,
@@ -114,23 +340,24 @@ def withdraw(
 
 
 def _release(session: Session, need: Need, signup: Signup, now: datetime) -> None:
+    """Give back the place a confirmed sign-up or an invitation holds (need locked)."""
+    if signup.status == "invited":
+        repository.free_held(session, signup.role_id)
+    else:
+        repository.free_place(session, signup.role_id)
     signup.status = "withdrawn"
     signup.withdrawn_at = now
-    repository.free_place(session, signup.role_id)
-    session.flush()
-    for role in need.roles:
-        session.refresh(role, ["filled"])
-    needs.refresh_status(need)
-    session.flush()
+    _settle(session, need)
 
 
 def release_member(session: Session, *, member_id: str, now: datetime) -> int:
-    """Free the places a member holds in needs not yet over; returns how many were freed.
+    """Free the places a member holds or is invited to in needs not yet over; returns how
+    many were freed.
 
     For erasure: the caller holds the member's sign-up lock (:func:`lock_member`). Sign-ups
     of needs already over stay confirmed: they are the community's service hours.
     """
-    rows = repository.confirmed_not_over(session, member_id=member_id, now=now)
+    rows = repository.held_not_over(session, member_id=member_id, now=now)
     for row in rows:
         repository.lock_need(session, row.Need.id)
         _release(session, row.Need, row.Signup, now)
@@ -141,3 +368,37 @@ def list_for_need(session: Session, *, principal: Principal, need_id: str) -> li
     """Confirmed sign-ups of a need that the caller may see."""
     rows = repository.confirmed_for_need(session, principal=principal, need_id=need_id)
     return [to_out(row.Signup, member_name=row.member_name, role=row.role) for row in rows]
+
+
+def list_for_member(
+    session: Session,
+    *,
+    principal: Principal,
+    member_id: str,
+    statuses: Sequence[SignupStatus],
+    now: datetime,
+    limit: int,
+    cursor: str | None,
+) -> Page[MemberSignupOut]:
+    """A member's invitations and commitments, newest first (the member, their coordinators,
+    admins; 404 for anyone else), only those in ``statuses`` as of ``now`` if any are given."""
+    members.get(session, principal=principal, member_id=member_id)
+
+    def to_inbox(row: Row[*tuple[Any, ...]]) -> MemberSignupOut:
+        return MemberSignupOut(
+            **_fields(row.Signup, member_name=row.member_name, role=row.role, now=now),
+            need_title=row.title,
+            starts_at=row.starts_at,
+            ends_at=row.ends_at,
+        )
+
+    return repository.page_for_member(
+        session,
+        principal=principal,
+        member_id=member_id,
+        statuses=statuses,
+        now=now,
+        limit=limit,
+        cursor=cursor,
+        to_out=to_inbox,
+    )

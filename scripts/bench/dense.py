@@ -70,7 +70,7 @@ def rank_everyone(
     """Candidates as before issue 13: every member in reach loaded and ranked; their ids and
     how many were in reach."""
     rows = repository.candidate_rows(session, principal=ADMIN, need=need, now=now)
-    profiles = service._member_profiles(session, rows, commitments_since=now)
+    profiles = service._member_profiles(session, rows, commitments_since=now, now=now)
     model = models.get(session)
     ranked = rank_candidates(
         need,
@@ -148,7 +148,7 @@ def main() -> None:
         for _, need_id in sampled:
             found = repository.readable_need_row(session, principal=ADMIN, need_id=need_id)
             assert found is not None
-            (need,) = service._need_specs(session, [found])
+            (need,) = service._need_specs(session, [found], now=now)
 
             resident_ms, resident = _median_ms(
                 partial(top_k, session, need, models, snapshots, now), options.repeat

@@ -182,7 +182,7 @@ class InProcess:
                 )
                 if found is None:
                     continue
-                (need,) = service._need_specs(session, [found])
+                (need,) = service._need_specs(session, [found], now=now)
                 for layer, call in (
                     ("service", partial(dense.top_k, session, need, models, self.snapshots, now)),
                     ("everyone", partial(dense.rank_everyone, session, need, models, now)),

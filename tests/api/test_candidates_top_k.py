@@ -229,7 +229,7 @@ def test_the_walk_returns_exactly_the_first_k_of_the_full_ranking(
         _edit(sessions, edits)
     found = repository.readable_need_row(sessions, principal=ADMIN, need_id=stored.id)
     assert found is not None
-    (need,) = service._need_specs(sessions, [found])
+    (need,) = service._need_specs(sessions, [found], now=NOW)
     text_models = app.state.text_models
     walked = service.best_candidates(
         sessions,
@@ -245,7 +245,9 @@ def test_the_walk_returns_exactly_the_first_k_of_the_full_ranking(
     ).candidates
 
     everyone = repository.candidate_rows(sessions, principal=ADMIN, need=need, now=NOW)
-    profiles = service._member_profiles(sessions, everyone, commitments_since=NOW - timedelta(40))
+    profiles = service._member_profiles(
+        sessions, everyone, commitments_since=NOW - timedelta(40), now=NOW
+    )
     text_model = text_models.get(sessions)
     full = rank_candidates(
         need,
@@ -286,7 +288,7 @@ def test_the_walk_stops_before_the_far_members_when_the_near_ones_are_best(
     stored = _store(sessions, [near, far], urgency="normal")
     found = repository.readable_need_row(sessions, principal=ADMIN, need_id=stored.id)
     assert found is not None
-    (need,) = service._need_specs(sessions, [found])
+    (need,) = service._need_specs(sessions, [found], now=NOW)
     best = service.best_candidates(
         sessions,
         principal=ADMIN,

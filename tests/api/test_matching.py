@@ -7,6 +7,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from api.auth.principal import Principal
+from api.db.types import utcnow
 from api.matching import repository
 from tests.factories import Network, auth, every_day
 
@@ -286,7 +287,7 @@ def test_a_need_read_with_its_roles_is_the_need_and_its_role_rows(
     stranger = Principal(role="coordinator", id="k-0", community_ids=frozenset(["c-0"]))
     with app.state.sessionmaker() as session:
         found = repository.readable_need_with_roles(
-            session, principal=coordinator, need_id=need["id"]
+            session, principal=coordinator, need_id=need["id"], now=utcnow()
         )
         assert found is not None
         need_row, role_rows = found
@@ -294,7 +295,8 @@ def test_a_need_read_with_its_roles_is_the_need_and_its_role_rows(
         assert alone is not None
         assert all(getattr(need_row, name) == value for name, value in alone._mapping.items())
         roles_alone = [
-            dict(row._mapping) for row in repository.role_rows(session, need_ids=[need["id"]])
+            dict(row._mapping)
+            for row in repository.role_rows(session, need_ids=[need["id"]], now=utcnow())
         ]
         assert [row.name for row in role_rows] == ["cook", "cook", "driver"]
         assert [{name: row._mapping[name] for name in roles_alone[0]} for row in role_rows] == (
@@ -302,6 +304,8 @@ def test_a_need_read_with_its_roles_is_the_need_and_its_role_rows(
         )
         for principal, need_id in ((stranger, need["id"]), (coordinator, "no-such-need")):
             assert (
-                repository.readable_need_with_roles(session, principal=principal, need_id=need_id)
+                repository.readable_need_with_roles(
+                    session, principal=principal, need_id=need_id, now=utcnow()
+                )
                 is None
             )
