@@ -31,6 +31,7 @@ Objects (the "obj" column), built fresh for every write so callers do not interf
     need  a need of the home community (private location)
     areq  a request of the owning agency, open to the whole network
     sign  the member's confirmed sign-up on a need of home
+    invt  the member's pending invitation (from crd) to a need of home
     mkey  a spare API key of the member (their own, issued through /v1/keys)
     ckey  a spare API key of the home coordinator
     hous  a household of home: the member and another member of home (not the neighbour)
@@ -85,6 +86,10 @@ GET    /v1/needs/{need_id}/candidates              areq  200 200 200 403 403 403
 POST   /v1/needs/{need_id}/signups                 need  201 201 404 201 404 404 403 403 401 401
 GET    /v1/needs/{need_id}/signups                 sign  200 200 200 200 200 200 200 200 401 401
 DELETE /v1/needs/{need_id}/signups/{signup_id}     sign  204 204 404 204 404 404 403 403 401 401
+POST   /v1/needs/{need_id}/invitations             need  201 201 404 403 403 403 403 403 401 401
+POST   /v1/needs/{need_id}/signups/{signup_id}/accept  invt  200 200 404 200 404 404 403 403 401 401
+POST   /v1/needs/{need_id}/signups/{signup_id}/decline invt  200 200 404 200 404 404 403 403 401 401
+GET    /v1/members/{member_id}/signups             self  200 200 404 200 404 404 403 403 401 401
 GET    /v1/audit                                   -     200 200 200 403 403 403 403 403 401 401
 GET    /v1/keys                                    -     200 200 200 200 200 200 200 200 401 401
 POST   /v1/keys                                    -     201 201 201 201 201 201 201 201 401 401

@@ -114,6 +114,16 @@ class Cast:
         body: dict[str, Any] = response.json()
         return body
 
+    def invitation(self, need: dict[str, Any], member: dict[str, Any]) -> dict[str, Any]:
+        response = self.network.client.post(
+            f"/v1/needs/{need['id']}/invitations",
+            json={"member_id": member["id"], "role": "cook"},
+            headers=auth(self.home.coordinator_key),
+        )
+        assert response.status_code == 201, response.text
+        body: dict[str, Any] = response.json()
+        return body
+
 
 REVOKE_ROUTE = ("POST", "/v1/keys/{key_id}/revoke")
 
@@ -186,6 +196,10 @@ def _prepare(cast: Cast, method: str, path: str, target: str) -> Call:
         need = cast.home_need()
         ids["need_id"] = need["id"]
         ids["signup_id"] = cast.signup(need, member)["id"]
+    elif target == "invt":
+        need = cast.home_need()
+        ids["need_id"] = need["id"]
+        ids["signup_id"] = cast.invitation(need, member)["id"]
     bodies: dict[tuple[str, str], Callable[[], dict[str, Any]]] = {
         ("POST", "/v1/communities"): lambda: {
             "name": f"Community of {member['id'][:8]}",
@@ -217,6 +231,11 @@ def _prepare(cast: Cast, method: str, path: str, target: str) -> Call:
             "member_id": member["id"],
             "role": "cook",
         },
+        ("POST", "/v1/needs/{need_id}/invitations"): lambda: {
+            "member_id": member["id"],
+            "role": "cook",
+        },
+        ("POST", "/v1/needs/{need_id}/signups/{signup_id}/decline"): lambda: {"reason": "busy"},
     }
     body = bodies.get((method, path), lambda: None)()
     return Call(path=path.format(**ids), body=body, member_key=member["api_key"])

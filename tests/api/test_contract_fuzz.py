@@ -127,6 +127,12 @@ def _seed(network: Network) -> World:
         headers=auth(home.coordinator_key),
     )
     assert household.status_code == 201, household.text
+    invitation = network.client.post(
+        f"/v1/needs/{need['id']}/invitations",
+        json={"member_id": neighbour["id"], "role": "cook"},
+        headers=auth(home.coordinator_key),
+    )
+    assert invitation.status_code == 201, invitation.text
     spare_keys = [
         network.client.post("/v1/keys", json={"name": "spare"}, headers=auth(key)).json()["id"]
         for key in (home.member_key, home.coordinator_key)
@@ -137,7 +143,7 @@ def _seed(network: Network) -> World:
             "community_id": [home.id, other.id],
             "member_id": [home.member["id"], neighbour["id"], other.member["id"]],
             "need_id": [need["id"], agency_need["id"], other_need["id"]],
-            "signup_id": [signup.json()["id"]],
+            "signup_id": [signup.json()["id"], invitation.json()["id"]],
             "household_id": [household.json()["id"]],
         },
         keys={

@@ -328,3 +328,17 @@ def test_erasure_releases_pending_invitations(client: TestClient, network: Netwo
     assert erased.status_code == 204
     role = _roles(client, need, world.coordinator_key)[0]
     assert (role["filled"], role["invited"]) == (0, 0)
+
+
+def test_an_invitation_retried_with_its_idempotency_key_is_sent_once(
+    client: TestClient, network: Network
+) -> None:
+    world = network.staffed_community()
+    need = _need(network, world)
+    headers = {**auth(world.coordinator_key), "Idempotency-Key": "invite-once"}
+    body = {"member_id": world.member["id"], "role": "cook"}
+    path = f"/v1/needs/{need['id']}/invitations"
+    first, again = (client.post(path, json=body, headers=headers) for _ in range(2))
+    assert first.status_code == again.status_code == 201
+    assert again.headers["Idempotent-Replayed"] == "true" and again.json() == first.json()
+    assert _roles(client, need, world.coordinator_key)[0]["invited"] == 1

@@ -217,8 +217,8 @@ def test_coordinator_posts_an_open_need_for_their_community(
     assert need["urgency"] == "high"
     assert need["open_to_network"] is False
     assert need["roles"] == [
-        {"name": "cook", "skill": "cooking", "min_level": 2, "count": 2, "filled": 0},
-        {"name": "driver", "skill": None, "min_level": 1, "count": 1, "filled": 0},
+        {"name": "cook", "skill": "cooking", "min_level": 2, "count": 2, "filled": 0, "invited": 0},
+        {"name": "driver", "skill": None, "min_level": 1, "count": 1, "filled": 0, "invited": 0},
     ]
 
 
@@ -621,8 +621,8 @@ def test_roles_are_replaced_by_name_keeping_their_order(
 
     assert response.status_code == 200
     assert _get(client, home.coordinator_key, need["id"]).json()["roles"] == [
-        {"name": "washer", "skill": None, "min_level": 1, "count": 2, "filled": 0},
-        {"name": "cook", "skill": "cooking", "min_level": 3, "count": 4, "filled": 0},
+        {"name": "washer", "skill": None, "min_level": 1, "count": 2, "filled": 0, "invited": 0},
+        {"name": "cook", "skill": "cooking", "min_level": 3, "count": 4, "filled": 0, "invited": 0},
     ]
 
 

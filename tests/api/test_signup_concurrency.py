@@ -89,3 +89,54 @@ def test_one_member_racing_for_overlapping_needs_is_booked_once(
             )
         )
     assert booked == 1
+
+
+def test_racing_invitations_sign_ups_and_accepts_never_overhold_a_role(
+    app: FastAPI, network: Network, live_server: str
+) -> None:
+    community = network.community()
+    coordinator = network.coordinator(community["id"])
+    members = [network.member(community["id"]) for _ in range(RACERS)]
+    need = network.need(
+        coordinator["api_key"],
+        community_id=community["id"],
+        roles=[{"name": "cook", "skill": "cooking", "count": PLACES}],
+    )
+    invited = members[: PLACES - 1]
+    invitations = [
+        network.client.post(
+            f"/v1/needs/{need['id']}/invitations",
+            json={"member_id": member["id"], "role": "cook"},
+            headers=auth(coordinator["api_key"]),
+        ).json()
+        for member in invited
+    ]
+    # The invitees accept while the others race to sign up or be invited for what is left.
+    accepts = [
+        (f"/v1/needs/{need['id']}/signups/{invitation['id']}/accept", {}, member["api_key"])
+        for invitation, member in zip(invitations, invited, strict=True)
+    ]
+    rest = members[PLACES - 1 :]
+    sign_ups = [
+        (f"/v1/needs/{need['id']}/signups", {"member_id": m["id"], "role": "cook"}, m["api_key"])
+        for m in rest[::2]
+    ]
+    invites = [
+        (
+            f"/v1/needs/{need['id']}/invitations",
+            {"member_id": m["id"], "role": "cook"},
+            coordinator["api_key"],
+        )
+        for m in rest[1::2]
+    ]
+    statuses = _race(live_server, accepts + sign_ups + invites)
+    assert statuses[: len(accepts)] == [200] * len(accepts)
+    assert Counter(statuses[len(accepts) :]) == {201: 1, 409: len(rest) - 1}
+    with app.state.sessionmaker() as session:
+        held = session.scalar(
+            select(func.count()).where(
+                Signup.need_id == need["id"], Signup.status.in_(["confirmed", "invited"])
+            )
+        )
+        role = session.execute(select(NeedRole).where(NeedRole.need_id == need["id"])).scalar_one()
+    assert held == PLACES == role.filled + role.invited
