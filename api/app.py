@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import Depends, FastAPI
 
 from api.agencies.routes import router as agencies
+from api.assignment.routes import router as assignment
 from api.audit.routes import router as audit
 from api.auth.cache import install as install_principal_cache
 from api.auth.last_used import LastUseRecorder, RecordLastUse
@@ -55,6 +56,7 @@ TAGS = [
     {"name": "maps", "description": "Needs and communities as GeoJSON layers."},
     {"name": "matching", "description": "Ranked, explained candidates and suggestions."},
     {"name": "signups", "description": "Taking and giving back places in needs."},
+    {"name": "assignment", "description": "Teams for a need, and fair batch assignment."},
     {"name": "audit", "description": "Who wrote what (ids and field names, never values)."},
     {"name": "keys", "description": "API keys: issue, list, rotate, revoke."},
 ]
@@ -125,6 +127,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         maps,
         matching,
         signups,
+        assignment,
         audit,
         keys,
     )

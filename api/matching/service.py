@@ -12,11 +12,14 @@ from api.auth.principal import Principal
 from api.db.models import Need
 from api.errors import FieldError, NotFound
 from api.matching import inputs, repository
-from api.matching.member_snapshot import MemberSnapshots, SnapshotView
+
+# Re-exported: callers of this service pass the worker's caches through it.
+from api.matching.member_snapshot import MemberSnapshots as MemberSnapshots
+from api.matching.member_snapshot import SnapshotView
 from api.matching.need_cache import NeedCache
 from api.matching.repository import EngineRow
 from api.matching.schemas import CandidateOut, Candidates, SuggestionOut, Suggestions
-from api.matching.text_model import TextModelCache
+from api.matching.text_model import TextModelCache as TextModelCache
 from api.schemas import Point
 from matcher import (
     Candidate,
@@ -443,9 +446,14 @@ def _suggestion(need: NeedSpec, suggestion: Suggestion) -> SuggestionOut:
     )
 
 
-def readable_need(session: Session, *, principal: Principal, need_id: str) -> tuple[NeedSpec, str]:
-    """The need as the engine sees it, and its status; 404 unless the caller may see it."""
-    found = repository.readable_need_with_roles(session, principal=principal, need_id=need_id)
+def readable_need(
+    session: Session, *, principal: Principal, need_id: str, now: datetime
+) -> tuple[NeedSpec, str]:
+    """The need as the engine sees it (places held as of ``now``), and its status; 404 unless
+    the caller may see it."""
+    found = repository.readable_need_with_roles(
+        session, principal=principal, need_id=need_id, now=now
+    )
     if found is None:
         raise NotFound(f"need {need_id} not found")
     need_row, role_rows = found
@@ -454,12 +462,19 @@ def readable_need(session: Session, *, principal: Principal, need_id: str) -> tu
 
 
 def member_pool(
-    session: Session, rows: Sequence[EngineRow], *, since: datetime, text_models: TextModelCache
+    session: Session,
+    rows: Sequence[EngineRow],
+    *,
+    since: datetime,
+    now: datetime,
+    text_models: TextModelCache,
 ) -> MemberPool:
-    """These members as the engine's pool, with their commitments since ``since`` (enough for
-    overlaps and monthly limits of needs starting after it) and interest vectors."""
+    """These members as the engine's pool, with their commitments (as of ``now``) since
+    ``since``: enough for overlaps and monthly limits of needs starting after it."""
     text_model = text_models.get(session)
-    profiles = _member_profiles(session, rows, commitments_since=_month_start_before(since))
+    profiles = _member_profiles(
+        session, rows, commitments_since=_month_start_before(since), now=now
+    )
     return build_pool(profiles, text_model=text_model)
 
 
@@ -539,8 +554,9 @@ def open_needs_starting(
     starts_to: datetime,
     community_id: str | None,
     limit: int,
+    now: datetime,
 ) -> list[NeedSpec]:
-    """Open needs starting in the window as engine specs (see
+    """Open needs starting in the window as engine specs, places held as of ``now`` (see
     ``repository.open_need_rows_starting``; the caller manages what it asks for)."""
     rows = repository.open_need_rows_starting(
         session,
@@ -549,7 +565,7 @@ def open_needs_starting(
         community_id=community_id,
         limit=limit,
     )
-    return _need_specs(session, rows) if rows else []
+    return _need_specs(session, rows, now=now) if rows else []
 
 
 def member_rows(session: Session, member_ids: Sequence[str], *, now: datetime) -> list[EngineRow]:

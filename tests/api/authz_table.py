@@ -42,6 +42,8 @@ need's sign-ups answers 200 with only what the caller may see (possibly nothing)
 Members may list their community's households (they see only their own) and read their own,
 never change one. Candidates are for admins and coordinators only: members and agencies get
 403 (even for the agency's own request), as for suggestions, which agencies never ask for.
+Teams follow candidates: any coordinator proposes from their own members for a request open to
+the network. A batch names its community (404 for another's); only an admin may omit it (422).
 """
 
 CALLERS = ("adm", "crd", "ocd", "mem", "nbr", "out", "agy", "oag", "nok", "rev")
@@ -90,6 +92,10 @@ POST   /v1/needs/{need_id}/invitations             need  201 201 404 403 403 403
 POST   /v1/needs/{need_id}/signups/{signup_id}/accept  invt  200 200 404 200 404 404 403 403 401 401
 POST   /v1/needs/{need_id}/signups/{signup_id}/decline invt  200 200 404 200 404 404 403 403 401 401
 GET    /v1/members/{member_id}/signups             self  200 200 404 200 404 404 403 403 401 401
+POST   /v1/needs/{need_id}/team                    need  200 200 404 403 403 403 403 403 401 401
+POST   /v1/needs/{need_id}/team                    areq  200 200 200 403 403 403 403 403 401 401
+POST   /v1/match/batch                             home  200 200 404 403 403 403 403 403 401 401
+POST   /v1/match/batch                             -     200 422 422 403 403 403 403 403 401 401
 GET    /v1/audit                                   -     200 200 200 403 403 403 403 403 401 401
 GET    /v1/keys                                    -     200 200 200 200 200 200 200 200 401 401
 POST   /v1/keys                                    -     201 201 201 201 201 201 201 201 401 401

@@ -24,7 +24,7 @@ from api.db.models import ApiKey
 from api.db.types import utcnow
 from api.settings import Settings
 from tests.api.authz_table import CALLERS, ROWS
-from tests.factories import Network, Staffed, auth
+from tests.factories import Network, Staffed, auth, soon
 
 
 def _app_routes(app: FastAPI) -> set[tuple[str, str]]:
@@ -236,6 +236,12 @@ def _prepare(cast: Cast, method: str, path: str, target: str) -> Call:
             "role": "cook",
         },
         ("POST", "/v1/needs/{need_id}/signups/{signup_id}/decline"): lambda: {"reason": "busy"},
+        ("POST", "/v1/needs/{need_id}/team"): dict,
+        ("POST", "/v1/match/batch"): lambda: {
+            **({"community_id": home.id} if target == "home" else {}),
+            "from": soon(days=0, hour=0).isoformat(),
+            "to": soon(days=14, hour=0).isoformat(),
+        },
     }
     body = bodies.get((method, path), lambda: None)()
     return Call(path=path.format(**ids), body=body, member_key=member["api_key"])

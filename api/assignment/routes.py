@@ -1,0 +1,91 @@
+"""HTTP routes for team proposals and batch assignment."""
+
+from typing import Any
+
+from fastapi import APIRouter, Response, status
+
+from api.assignment import service
+from api.assignment.schemas import BatchRequest, BatchResult, TeamProposal, TeamRequest
+from api.db.types import utcnow
+from api.deps import AppSettings, DbSession, Manager
+from api.errors import Conflict, Forbidden, NotFound, Unauthorized, responses
+from api.idempotency import IdempotencyKey
+from api.matching.dependencies import Snapshots, TextModels
+from api.schemas import ResourceId
+
+router = APIRouter(tags=["assignment"])
+
+SENT: dict[int | str, dict[str, Any]] = {
+    status.HTTP_201_CREATED: {"description": "Sent as invitations (`commit: true`)."}
+}
+
+
+@router.post(
+    "/v1/needs/{need_id}/team",
+    responses={**responses(Unauthorized, Forbidden, NotFound, Conflict), **SENT},
+)
+def propose_team(
+    need_id: ResourceId,
+    body: TeamRequest,
+    response: Response,
+    session: DbSession,
+    principal: Manager,
+    settings: AppSettings,
+    text_models: TextModels,
+    snapshots: Snapshots,
+    idempotency: IdempotencyKey,
+) -> TeamProposal:
+    """A member for every open place, maximising total fit, a mature member beside every new
+    one whenever one is eligible. ``commit: true`` sends it as invitations (201).
+
+    Coordinators propose from their own members, also for agency and network needs.
+    """
+    proposal = service.propose_team(
+        session,
+        principal=principal,
+        need_id=need_id,
+        commit=body.commit,
+        now=utcnow(),
+        weights=settings.weight,
+        text_models=text_models,
+        snapshots=snapshots,
+        invitation_ttl_hours=settings.invitation_ttl_hours,
+    )
+    if body.commit:
+        response.status_code = status.HTTP_201_CREATED
+        idempotency.save(status.HTTP_201_CREATED, proposal)
+    return proposal
+
+
+@router.post(
+    "/v1/match/batch", responses={**responses(Unauthorized, Forbidden, NotFound, Conflict), **SENT}
+)
+def match_batch(
+    body: BatchRequest,
+    response: Response,
+    session: DbSession,
+    principal: Manager,
+    settings: AppSettings,
+    text_models: TextModels,
+    snapshots: Snapshots,
+    idempotency: IdempotencyKey,
+) -> BatchResult:
+    """Assign members to every open place of every open need starting in [from, to): the
+    best total score under every hard constraint, households and pairing, with load spread
+    fairly. Coordinators fill their community; an admin may omit it to fill the network.
+    ``commit: true`` sends the assignment as invitations (201).
+    """
+    result = service.batch(
+        session,
+        principal=principal,
+        request=body,
+        now=utcnow(),
+        weights=settings.weight,
+        text_models=text_models,
+        snapshots=snapshots,
+        invitation_ttl_hours=settings.invitation_ttl_hours,
+    )
+    if body.commit:
+        response.status_code = status.HTTP_201_CREATED
+        idempotency.save(status.HTTP_201_CREATED, result)
+    return result

@@ -1,0 +1,558 @@
+"""Team proposals and batch assignment: many places filled at once, optimally and fairly.
+
+Both read the engine's feasible rows (every member x role that passes every hard constraint,
+with its soft score), turn them into one ``matcher.AssignmentProblem`` with the households
+and fairness facts, and let ``matcher.assign`` choose. A team is a batch of one need. Either
+can be sent as invitations, all or none: one refused invitation rolls the request back.
+"""
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from itertools import combinations
+
+import numpy as np
+import numpy.typing as npt
+from sqlalchemy.orm import Session
+
+from api.assignment.schemas import (
+    BatchAssignment,
+    BatchPair,
+    BatchRequest,
+    BatchResult,
+    BatchUnfilled,
+    Load,
+    Pair,
+    ProposedPlace,
+    TeamProposal,
+    UnfilledRole,
+)
+from api.auth.principal import Principal
+from api.communities import service as communities
+from api.errors import Conflict, FieldError
+from api.households import service as households
+from api.households.schemas import HouseholdLink
+from api.matching import service as matching
+from api.matching.service import SCORE_DECIMALS, MemberSnapshots, TextModelCache
+from api.signups import service as signups
+from api.signups.schemas import InvitationCreate, SignupOut
+from matcher import (
+    Assignment,
+    AssignmentProblem,
+    MemberPool,
+    NeedSpec,
+    ScoredRows,
+    Weights,
+    assign,
+    build_need_table,
+    gini,
+    scored_rows,
+)
+from matcher.inputs import EXPERIENCED_STAGES, STAGES
+
+IntArray = npt.NDArray[np.int64]
+FloatArray = npt.NDArray[np.float64]
+
+TEAM_CANDIDATES_PER_ROLE = 30
+"""Members considered per role when a team is drawn from a whole network (admins)."""
+BATCH_CANDIDATES_PER_PLACE = 8
+"""The k best members per open place that a network-wide batch chooses among."""
+MAX_BATCH_NEEDS = 5_000
+"""The most needs one batch request fills; a busier window is split by the caller."""
+TEAM_TIME_BUDGET_S = 5.0
+FAIRNESS_WINDOW = timedelta(days=14)
+"""A team weighs the places each member holds this far either side of the need."""
+SECONDS_PER_DAY = 86_400
+
+
+@dataclass(frozen=True, slots=True)
+class _Edges:
+    """Feasible rows as the solver's edges: member (pool index), need (index into the needs),
+    role (within the need), score, and the member's commitments in the need's month."""
+
+    member: IntArray
+    need: IntArray
+    role: IntArray
+    score: FloatArray
+    month_count: IntArray
+
+    @classmethod
+    def of(
+        cls, rows: ScoredRows, *, members: IntArray, need: int | None, role_offsets: IntArray
+    ) -> "_Edges":
+        """``rows`` of a pool x table; ``members`` maps the pool to the instance's, ``need``
+        (when the table holds that one need) to the instance's needs."""
+        return cls(
+            member=members[rows.member],
+            need=rows.need if need is None else np.full(len(rows), need, dtype=np.int64),
+            role=rows.role - role_offsets[rows.need],
+            score=rows.score,
+            month_count=rows.month_count,
+        )
+
+    @classmethod
+    def join(cls, parts: Sequence["_Edges"]) -> "_Edges":
+        empty = np.zeros(0, dtype=np.int64)
+        return cls(
+            *(
+                np.concatenate([empty.astype(dtype), *(getattr(part, name) for part in parts)])
+                for name, dtype in _EDGE_COLUMNS
+            )
+        )
+
+
+_EDGE_COLUMNS = (
+    ("member", np.int64),
+    ("need", np.int64),
+    ("role", np.int64),
+    ("score", np.float64),
+    ("month_count", np.int64),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class _Instance:
+    """An assignment problem and how its indices map back to members, needs and rows."""
+
+    problem: AssignmentProblem
+    pool: MemberPool
+    needs: list[NeedSpec]
+    slot_role: list[str]  # per slot: the role's name
+    edge_row: IntArray  # per edge: its row in ``rows`` (team only: for reasons)
+
+
+def _stage_codes(pool: MemberPool) -> IntArray:
+    """Each member's stage as its position in ``STAGES`` (0 new .. 3 leader)."""
+    names = np.array(STAGES)
+    order = np.argsort(names)
+    return np.asarray(order[np.searchsorted(names[order], pool.stages)], dtype=np.int64)
+
+
+def _instance(
+    session: Session,
+    *,
+    pool: MemberPool,
+    needs: list[NeedSpec],
+    edges: _Edges,
+    window: tuple[datetime, datetime],
+    now: datetime,
+) -> _Instance:
+    """The problem for these needs' open places, their feasible rows as edges."""
+    edge_member, edge_need, edge_score = edges.member, edges.need, edges.score
+    slot_need: list[int] = []
+    slot_open: list[int] = []
+    slot_role: list[str] = []
+    first_slot = np.zeros(len(needs) + 1, dtype=np.int64)
+    for index, need in enumerate(needs):
+        for role in need.roles:
+            slot_need.append(index)
+            slot_open.append(_open_places(role.count, role.filled))
+            slot_role.append(role.name)
+        first_slot[index + 1] = len(slot_need)
+    edge_slot = first_slot[edge_need] + edges.role
+    keep = np.asarray(slot_open, dtype=np.int64)[edge_slot] > 0
+    month_keys = np.array([need.starts_at.year * 12 + need.starts_at.month for need in needs])
+    months, need_month = np.unique(month_keys, return_inverse=True)
+    limit = pool.max_commitments_per_month
+    room = np.repeat(limit[:, None], max(months.size, 1), axis=1)
+    room[edge_member, need_month[edge_need]] = limit[edge_member] - edges.month_count
+    start_s, end_s = (int(moment.timestamp()) for moment in window)
+    held = (pool.commitment_starts_s >= start_s) & (pool.commitment_starts_s < end_s)
+    idle = (now.timestamp() - pool.last_served_s) / SECONDS_PER_DAY
+    index_of = {str(member_id): index for index, member_id in enumerate(pool.ids)}
+    together, apart = _household_pairs(households.households_of(session, list(index_of)), index_of)
+    problem = AssignmentProblem(
+        slot_need=np.asarray(slot_need, dtype=np.int64),
+        slot_open=np.asarray(slot_open, dtype=np.int64),
+        need_starts_s=np.array([int(need.starts_at.timestamp()) for need in needs], np.int64),
+        need_ends_s=np.array([int(need.ends_at.timestamp()) for need in needs], np.int64),
+        need_month=need_month.astype(np.int64),
+        need_has_mentor=np.array(
+            [
+                any(
+                    stage in EXPERIENCED_STAGES
+                    for role in need.roles
+                    for stage in role.signed_up_stages
+                )
+                for need in needs
+            ],
+            dtype=np.bool_,
+        ),
+        member_stage=_stage_codes(pool),
+        member_month_room=np.clip(room, 0, None).astype(np.int64),
+        member_load=np.bincount(pool.commitment_member[held], minlength=len(pool)).astype(np.int64),
+        member_idle_days=np.where(np.isnan(idle), np.inf, np.clip(idle, 0, None)),
+        edge_member=edge_member[keep],
+        edge_slot=edge_slot[keep],
+        edge_score=edge_score[keep],
+        together_pairs=together,
+        apart_pairs=apart,
+    )
+    return _Instance(
+        problem=problem,
+        pool=pool,
+        needs=needs,
+        slot_role=slot_role,
+        edge_row=np.flatnonzero(keep),
+    )
+
+
+def _household_pairs(
+    links: Sequence[HouseholdLink], index_of: dict[str, int]
+) -> tuple[IntArray, IntArray]:
+    """Every two members of a household who are both in the pool, by how it serves:
+    (together pairs, apart pairs). ``either`` asks nothing of the solver."""
+    pairs: dict[str, list[tuple[int, int]]] = {"together": [], "apart": []}
+    for link in links:
+        present = [index_of[member_id] for member_id in link.member_ids if member_id in index_of]
+        if link.serve in pairs:
+            pairs[link.serve].extend(combinations(present, 2))
+    together, apart = (
+        np.asarray(pairs[serve], dtype=np.int64).reshape(-1, 2) for serve in ("together", "apart")
+    )
+    return together, apart
+
+
+def _open_places(count: int, filled: int) -> int:
+    return max(count - filled, 0)
+
+
+def _everyone(pool: MemberPool) -> IntArray:
+    return np.arange(len(pool), dtype=np.int64)
+
+
+def propose_team(
+    session: Session,
+    *,
+    principal: Principal,
+    need_id: str,
+    commit: bool,
+    now: datetime,
+    weights: Weights,
+    text_models: TextModelCache,
+    snapshots: MemberSnapshots,
+    invitation_ttl_hours: float,
+) -> TeamProposal:
+    """A member for every open place of the need that can be filled, maximising total fit,
+    with a mature member beside every new one whenever one is eligible."""
+    need, status = matching.readable_need(session, principal=principal, need_id=need_id, now=now)
+    _ensure_fillable(need, status, now)
+    member_rows = matching.team_member_rows(
+        session,
+        principal=principal,
+        need=need,
+        per_role=TEAM_CANDIDATES_PER_ROLE,
+        now=now,
+        weights=weights,
+        text_models=text_models,
+        snapshots=snapshots,
+    )
+    pool = matching.member_pool(
+        session, member_rows, since=need.starts_at, now=now, text_models=text_models
+    )
+    table = build_need_table([need], text_model=text_models.get(session))
+    rows = scored_rows(pool, table, weights=weights, text_model=text_models.get(session), now=now)
+    instance = _instance(
+        session,
+        pool=pool,
+        needs=[need],
+        edges=_Edges.of(rows, members=_everyone(pool), need=None, role_offsets=table.role_offsets),
+        window=(need.starts_at - FAIRNESS_WINDOW, need.starts_at + FAIRNESS_WINDOW),
+        now=now,
+    )
+    solved = assign(instance.problem, time_budget_s=TEAM_TIME_BUDGET_S)
+    proposal = _team(instance, rows, solved)
+    if commit:
+        proposal.invitations = _invite(
+            session,
+            principal=principal,
+            places=[(need.id, place.role, place.member_id) for place in proposal.proposal],
+            now=now,
+            ttl_hours=invitation_ttl_hours,
+        )
+    return proposal
+
+
+def _ensure_fillable(need: NeedSpec, status: str, now: datetime) -> None:
+    if status != "open":
+        raise Conflict(f"need is {status}: no places to fill")
+    if need.starts_at <= now:
+        raise Conflict("need has already started")
+
+
+def _team(instance: _Instance, rows: ScoredRows, solved: Assignment) -> TeamProposal:
+    problem, pool = instance.problem, instance.pool
+    names = {int(member): str(pool.names[member]) for member in problem.edge_member[solved.edges]}
+    extra: dict[int, list[str]] = {}
+    pairs: list[Pair] = []
+    for _, new, mentor in solved.pairs.tolist():
+        if mentor < 0:
+            extra.setdefault(new, []).append("serves beside a mature member already signed up")
+            continue
+        extra.setdefault(new, []).append(f"learns beside {names[mentor]}")
+        extra.setdefault(mentor, []).append(f"guides {names[new]}, who is new")
+        pairs.append(Pair(new_member_id=str(pool.ids[new]), mentor_member_id=str(pool.ids[mentor])))
+    chosen = set(names)
+    for a, b in problem.together_pairs.tolist():
+        if a in chosen and b in chosen:
+            extra.setdefault(a, []).append(f"serves with {names[b]}, of the same household")
+            extra.setdefault(b, []).append(f"serves with {names[a]}, of the same household")
+    proposal = []
+    for edge in solved.edges.tolist():
+        candidate = rows.candidate(int(instance.edge_row[edge]))
+        member = int(problem.edge_member[edge])
+        proposal.append(
+            ProposedPlace(
+                role=instance.slot_role[int(problem.edge_slot[edge])],
+                member_id=candidate.member_id,
+                name=candidate.name,
+                stage=str(pool.stages[member]),  # type: ignore[arg-type]
+                score=round(candidate.score, SCORE_DECIMALS),
+                reasons=[*extra.get(member, []), *candidate.reasons],
+            )
+        )
+    return TeamProposal(
+        need_id=instance.needs[0].id,
+        proposal=proposal,
+        unfilled=[
+            UnfilledRole(
+                role=instance.slot_role[slot], missing=missing, why=_why(instance, slot, missing)
+            )
+            for slot, missing in enumerate(solved.unfilled.tolist())
+            if missing > 0
+        ],
+        total_score=round(solved.total_score, SCORE_DECIMALS),
+        pairs=pairs,
+    )
+
+
+def _why(instance: _Instance, slot: int, missing: int) -> str:
+    """Why places of a slot stay open, in a coordinator's words."""
+    eligible = int(np.count_nonzero(instance.problem.edge_slot == slot))
+    places = int(instance.problem.slot_open[slot])
+    if eligible == 0:
+        return "nobody eligible: no member passes every rule for this role"
+    if eligible < places:
+        return f"only {eligible} eligible member{'s' if eligible != 1 else ''} for {places} places"
+    return (
+        "the eligible members are placed elsewhere, or held back so a new member "
+        "serves beside a mature one and households are kept apart when they ask"
+    )
+
+
+def batch(
+    session: Session,
+    *,
+    principal: Principal,
+    request: BatchRequest,
+    now: datetime,
+    weights: Weights,
+    text_models: TextModelCache,
+    snapshots: MemberSnapshots,
+    invitation_ttl_hours: float,
+) -> BatchResult:
+    """Fill every open place of every open need starting in the window, optimally and fairly."""
+    if request.community_id is None and not principal.is_admin:
+        raise FieldError(
+            ("body", "community_id"),
+            "community_id is required (only an admin may fill the whole network)",
+        )
+    if request.community_id is not None:
+        communities.get_managed(session, principal=principal, community_id=request.community_id)
+    starts_from = max(request.from_, now)
+    needs = matching.open_needs_starting(
+        session,
+        starts_from=starts_from,
+        starts_to=request.to,
+        community_id=request.community_id,
+        limit=MAX_BATCH_NEEDS,
+        now=now,
+    )
+    window = (request.from_, request.to)
+    if request.community_id is not None:
+        instance = _community_instance(
+            session,
+            community_id=request.community_id,
+            needs=needs,
+            window=window,
+            now=now,
+            weights=weights,
+            text_models=text_models,
+        )
+    else:
+        instance = _network_instance(
+            session,
+            principal=principal,
+            needs=needs,
+            window=window,
+            now=now,
+            weights=weights,
+            text_models=text_models,
+            snapshots=snapshots,
+        )
+    started = time.perf_counter()
+    solved = assign(instance.problem, time_budget_s=request.time_budget_s)
+    solve_ms = (time.perf_counter() - started) * 1000
+    result = _batch(instance, solved, solve_ms)
+    if request.commit:
+        result.invitations = _invite(
+            session,
+            principal=principal,
+            places=[(place.need_id, place.role, place.member_id) for place in result.assignments],
+            now=now,
+            ttl_hours=invitation_ttl_hours,
+        )
+    return result
+
+
+def _community_instance(
+    session: Session,
+    *,
+    community_id: str,
+    needs: list[NeedSpec],
+    window: tuple[datetime, datetime],
+    now: datetime,
+    weights: Weights,
+    text_models: TextModelCache,
+) -> _Instance:
+    """A community's members against every need in the window: few enough to score all."""
+    member_rows = matching.community_member_rows(session, community_id=community_id, now=now)
+    pool = matching.member_pool(
+        session, member_rows, since=window[0], now=now, text_models=text_models
+    )
+    text_model = text_models.get(session)
+    edges = _Edges.join([])
+    if needs and len(pool):
+        table = build_need_table(needs, text_model=text_model)
+        rows = scored_rows(pool, table, weights=weights, text_model=text_model, now=now)
+        edges = _Edges.of(rows, members=_everyone(pool), need=None, role_offsets=table.role_offsets)
+    return _instance(session, pool=pool, needs=needs, edges=edges, window=window, now=now)
+
+
+def _network_instance(
+    session: Session,
+    *,
+    principal: Principal,
+    needs: list[NeedSpec],
+    window: tuple[datetime, datetime],
+    now: datetime,
+    weights: Weights,
+    text_models: TextModelCache,
+    snapshots: MemberSnapshots,
+) -> _Instance:
+    """The whole network: each need's edges are its exact best k members per open place (the
+    top-k walk), so the cost follows the places, never the membership."""
+    chosen: list[list[str]] = []
+    for need in needs:
+        places = sum(_open_places(role.count, role.filled) for role in need.roles)
+        chosen.append(
+            matching.best_member_ids(
+                session,
+                principal=principal,
+                need=need,
+                per_role=BATCH_CANDIDATES_PER_PLACE * max(places, 1),
+                now=now,
+                weights=weights,
+                text_models=text_models,
+                snapshots=snapshots,
+            )
+        )
+    union = list(dict.fromkeys(member_id for ids in chosen for member_id in ids))
+    member_rows = matching.member_rows(session, union, now=now)
+    pool = matching.member_pool(
+        session, member_rows, since=window[0], now=now, text_models=text_models
+    )
+    index_of = {str(member_id): index for index, member_id in enumerate(pool.ids)}
+    text_model = text_models.get(session)
+    parts = []
+    for need_index, (need, ids) in enumerate(zip(needs, chosen, strict=True)):
+        members = np.array(
+            [index_of[member_id] for member_id in ids if member_id in index_of], dtype=np.int64
+        )
+        if members.size == 0:
+            continue
+        table = build_need_table([need], text_model=text_model)
+        rows = scored_rows(
+            pool.take(members), table, weights=weights, text_model=text_model, now=now
+        )
+        parts.append(
+            _Edges.of(rows, members=members, need=need_index, role_offsets=table.role_offsets)
+        )
+    edges = _Edges.join(parts)
+    return _instance(session, pool=pool, needs=needs, edges=edges, window=window, now=now)
+
+
+def _batch(instance: _Instance, solved: Assignment, solve_ms: float) -> BatchResult:
+    problem, pool, needs = instance.problem, instance.pool, instance.needs
+    slot_need = problem.slot_need
+    chosen_members = problem.edge_member[solved.edges]
+    assignments = [
+        BatchAssignment(
+            need_id=needs[int(slot_need[slot])].id,
+            role=instance.slot_role[int(slot)],
+            member_id=str(pool.ids[member]),
+            score=round(float(score), SCORE_DECIMALS),
+        )
+        for slot, member, score in zip(
+            problem.edge_slot[solved.edges].tolist(),
+            chosen_members.tolist(),
+            problem.edge_score[solved.edges].tolist(),
+            strict=True,
+        )
+    ]
+    per_member = np.bincount(chosen_members, minlength=len(pool))
+    could_serve = np.unique(problem.edge_member)
+    return BatchResult(
+        assignments=assignments,
+        unfilled=[
+            BatchUnfilled(
+                need_id=needs[int(slot_need[slot])].id,
+                role=instance.slot_role[slot],
+                missing=missing,
+            )
+            for slot, missing in enumerate(solved.unfilled.tolist())
+            if missing > 0
+        ],
+        pairs=[
+            BatchPair(
+                need_id=needs[need].id,
+                new_member_id=str(pool.ids[new]),
+                mentor_member_id=str(pool.ids[mentor]),
+            )
+            for need, new, mentor in solved.pairs.tolist()
+            if mentor >= 0
+        ],
+        total_score=round(solved.total_score, SCORE_DECIMALS),
+        bound=round(solved.bound, SCORE_DECIMALS),
+        optimal=solved.optimal,
+        gap=round(solved.gap, 6),
+        load=Load(
+            members_assigned=int(np.count_nonzero(per_member)),
+            max_per_member=int(per_member.max(initial=0)),
+            gini=round(gini((problem.member_load + per_member)[could_serve]), 4),
+        ),
+        solve_ms=round(solve_ms, 1),
+    )
+
+
+def _invite(
+    session: Session,
+    *,
+    principal: Principal,
+    places: list[tuple[str, str, str]],
+    now: datetime,
+    ttl_hours: float,
+) -> list[SignupOut]:
+    """Send each place as an invitation; any refusal rolls the whole request back."""
+    return [
+        signups.invite(
+            session,
+            principal=principal,
+            need_id=need_id,
+            data=InvitationCreate(member_id=member_id, role=role),
+            now=now,
+            ttl_hours=ttl_hours,
+        )
+        for need_id, role, member_id in places
+    ]
