@@ -31,11 +31,15 @@ from matcher.assignment_problem import (
     AssignmentWeights,
     IntArray,
 )
+from matcher.assignment_relax import relax_and_repair
 from matcher.assignment_solvers import PartResult, solve_flow, solve_ilp
 
 # Small components are batched into one HiGHS call (its per-call overhead is about a
 # millisecond); larger ones are solved alone so one hard component cannot hold up the rest.
 _BATCH_VARIABLES = 20_000
+# Above this many variables a component goes to relax and repair: HiGHS's root LP alone on a
+# 107k-variable component took 5-15 s, uninterruptible.
+EXACT_UP_TO = 20_000
 DEFAULT_WEIGHTS = AssignmentWeights()
 
 
@@ -44,8 +48,12 @@ def assign(
     *,
     weights: AssignmentWeights = DEFAULT_WEIGHTS,
     time_budget_s: float = 10.0,
+    exact_up_to: int = EXACT_UP_TO,
 ) -> Assignment:
-    """The best assignment within `time_budget_s`, with a proven bound on the objective."""
+    """The best assignment within `time_budget_s`, with a proven bound on the objective.
+
+    Components of up to `exact_up_to` variables are solved exactly (flow or HiGHS); larger
+    ones by relax and repair (`assignment_relax`), exact only when its bound meets it."""
     if not time_budget_s > 0:
         raise ValueError("time_budget_s must be > 0")
     deadline = time.perf_counter() + time_budget_s
@@ -53,10 +61,11 @@ def assign(
     flow_edge = model.flow_component[model.var_component[: model.n_x]]
     parts = [solve_flow(problem, weights, model, np.flatnonzero(flow_edge))]
     sizes = np.bincount(model.var_component, minlength=model.components)
-    ilp = np.flatnonzero(~model.flow_component & (sizes > 0))
-    batches = _batches(ilp, sizes[ilp])
-    remaining = int(sizes[ilp].sum())
-    for batch in batches:
+    rest = ~model.flow_component & (sizes > 0)
+    large = rest & (sizes > exact_up_to)
+    ilp = np.flatnonzero(rest & ~large)
+    remaining = int(sizes[rest].sum())
+    for batch in _batches(ilp, sizes[ilp]):
         in_part = np.zeros(model.components, dtype=bool)
         in_part[batch] = True
         share = float(sizes[batch].sum())
@@ -68,6 +77,9 @@ def assign(
             greedy = _greedy_part(problem, weights, model, in_part, bound)
             found = greedy if found is None or greedy.value > found.value else found
         parts.append(found)
+    if large.any():
+        greedy = _greedy_part(problem, weights, model, large, -np.inf)
+        parts.append(relax_and_repair(problem, weights, model, large, deadline, greedy))
     chosen = np.sort(model.edges[np.concatenate([part.chosen for part in parts])])
     return _result(problem, weights, chosen, parts)
 

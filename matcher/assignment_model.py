@@ -101,6 +101,7 @@ class Model:
     value: FloatArray  # per variable: what choosing it adds to the objective
     matrix: sp.csr_matrix
     upper: FloatArray
+    relaxed_rows: BoolArray  # per row: overlap or pairing, dropped by the flow relaxation
     var_component: IntArray
     row_component: IntArray
     n_x: int
@@ -121,25 +122,33 @@ class _Rows:
         self.cols: list[IntArray] = []
         self.coefs: list[FloatArray] = []
         self.upper: list[FloatArray] = []
+        self.relaxed: list[BoolArray] = []
         self.count = 0
 
     def add(
-        self, row: IntArray, col: IntArray, coef: FloatArray, upper: FloatArray | IntArray
+        self,
+        row: IntArray,
+        col: IntArray,
+        coef: FloatArray,
+        upper: FloatArray | IntArray,
+        *,
+        relaxed: bool = False,
     ) -> None:
         self.rows.append(row + self.count)
         self.cols.append(col)
         self.coefs.append(coef)
         self.upper.append(upper.astype(np.float64))
+        self.relaxed.append(np.full(len(upper), relaxed))
         self.count += len(upper)
 
-    def matrix(self, variables: int) -> tuple[sp.csr_matrix, FloatArray]:
+    def matrix(self, variables: int) -> tuple[sp.csr_matrix, FloatArray, BoolArray]:
         if not self.rows:
-            return sp.csr_matrix((0, variables)), np.zeros(0)
+            return sp.csr_matrix((0, variables)), np.zeros(0), np.zeros(0, dtype=bool)
         coo = sp.coo_matrix(
             (np.concatenate(self.coefs), (np.concatenate(self.rows), np.concatenate(self.cols))),
             shape=(self.count, variables),
         )
-        return coo.tocsr(), np.concatenate(self.upper)
+        return coo.tocsr(), np.concatenate(self.upper), np.concatenate(self.relaxed)
 
 
 def _unit_rows(units: Units, row_of_unit: IntArray, unit: IntArray) -> tuple[IntArray, IntArray]:
@@ -186,7 +195,7 @@ def _overlap_rows(problem: AssignmentProblem, units: Units, rows: _Rows) -> None
     renumber[chosen] = np.arange(len(chosen))
     keep = renumber[candidate] >= 0
     row, edge = _unit_rows(units, renumber[candidate[keep]], right[keep])
-    rows.add(row, edge, np.ones(len(edge)), np.ones(len(chosen)))
+    rows.add(row, edge, np.ones(len(edge)), np.ones(len(chosen)), relaxed=True)
 
 
 def _month_rows(problem: AssignmentProblem, units: Units, members: int, rows: _Rows) -> None:
@@ -245,6 +254,7 @@ def _pairing_rows(
         np.concatenate([edge_plus, edge_minus]),
         np.r_[np.ones(len(edge_plus)), -np.ones(len(edge_minus))],
         np.zeros(len(new_units)),
+        relaxed=True,
     )
 
 
@@ -347,7 +357,7 @@ def build_model(problem: AssignmentProblem, weights: AssignmentWeights) -> Model
         )
 
     variables = n_x + len(z_member) + len(w_pair)
-    matrix, upper = rows.matrix(variables)
+    matrix, upper, relaxed_rows = rows.matrix(variables)
     value = np.r_[
         problem.edge_score[kept] + weights.fill_bonus - first_place_cost(problem, weights)[member],
         -weights.load_step * z_step.astype(np.float64),
@@ -381,6 +391,7 @@ def build_model(problem: AssignmentProblem, weights: AssignmentWeights) -> Model
         value=value,
         matrix=matrix,
         upper=upper,
+        relaxed_rows=relaxed_rows,
         var_component=var_component,
         row_component=row_component,
         n_x=n_x,

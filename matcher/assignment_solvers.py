@@ -27,7 +27,7 @@ _INT_HEADROOM = 2.0**60  # keep |cost| * nodes inside int64, as OR-Tools checks
 # HiGHS's MIP presolve took 36 s on a 107k-variable component (and ignores the time limit
 # while it runs); without it the root LP and first solution came in 2-7 s. Small programs
 # still gain from it.
-_PRESOLVE_UP_TO = 5_000
+_PRESOLVE_UP_TO = 25_000
 
 
 @dataclass(frozen=True, slots=True)
