@@ -46,12 +46,15 @@ from matcher.assignment_solvers import PartResult
 
 _SCALE = 1e6
 _INT_HEADROOM = 2.0**60  # keep |cost| * nodes inside int64, as OR-Tools checks
+_SECONDS_PER_ARC = 3e-6  # OR-Tools' flow on the bench machine, about 1-2.5 us per arc
 _ROUNDS = 30  # Lagrangian rounds at most (one flow solve each)
 _FIRST_STEP = 1.0  # Polyak step factor; halved after `_PATIENCE` rounds without a better bound
 _PATIENCE = 2
 _BOUNDING_SHARE = 0.5  # of the time left, for the Lagrangian rounds; the rest for repair
 _TOLERANCE = 1e-9
 _LOCAL_PRESOLVE_UP_TO = 200_000  # the repair programs are many small pieces: presolve splits them
+_LOCAL_MIN_S = 0.05  # below this, HiGHS's setup alone would use the time
+_LOCAL_GAP = 1e-4  # the repair need not be exact: the reported gap is measured against the bound
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,14 +90,24 @@ def relax_and_repair(
     chosen, bound = _bound(network, profit, priced, right, incumbent.value, deadline)
     if chosen is None:
         return PartResult(incumbent.chosen, incumbent.value, bound, False)
-    repaired = _repair(model, weights, edges, edges[chosen], deadline)
-    full = full_vector(problem, model, repaired)
-    value = float(model.value @ full)
+    repaired, value = _repair(problem, weights, model, edges, edges[chosen], deadline)
     if incumbent.value > value:
         repaired, value = incumbent.chosen, incumbent.value
     bound = max(bound, value)
     optimal = bound - value <= _TOLERANCE * max(1.0, abs(value))
     return PartResult(np.sort(repaired), value, bound, optimal)
+
+
+def relaxation_bound(
+    problem: AssignmentProblem, weights: AssignmentWeights, model: Model, in_part: BoolArray
+) -> float:
+    """The plain flow relaxation's bound for the components in `in_part` (no multipliers):
+    one flow solve, for parts HiGHS could not bound in time."""
+    edges = np.flatnonzero(in_part[model.var_component[: model.n_x]])
+    if len(edges) == 0:
+        return 0.0
+    profit = model.value[edges] + _together_credit(problem, weights, model, edges)
+    return _flow(_network(problem, weights, model, edges, profit), profit)[1]
 
 
 def _together_credit(
@@ -229,13 +242,14 @@ def _bound(
     multipliers = np.zeros(len(right))
     # Out of time before the first round: every edge at its best profit, no fairness cost.
     best_bound, best_chosen, fewest = float(np.maximum(profit, 0).sum()), None, np.inf
-    factor, stalled, last_round_s = _FIRST_STEP, 0, 0.0
+    # Before the first round, its time is guessed from the arcs (a solve cannot be stopped).
+    factor, stalled, round_s = _FIRST_STEP, 0, _SECONDS_PER_ARC * len(network.tails)
     for round_ in range(_ROUNDS):
         began = time.perf_counter()
-        if began + last_round_s > (stop if round_ else deadline):
+        if began + round_s > (stop if round_ else deadline):
             break
         chosen, value = _flow(network, profit - priced.T @ multipliers)
-        last_round_s = time.perf_counter() - began
+        round_s = time.perf_counter() - began
         bound = value + float(multipliers @ right)
         excess = priced @ chosen.astype(np.float64) - right
         broken = int((excess > _TOLERANCE).sum())
@@ -277,26 +291,63 @@ def full_vector(problem: AssignmentProblem, model: Model, chosen: IntArray) -> F
 
 
 def _repair(
-    model: Model, weights: AssignmentWeights, edges: IntArray, chosen: IntArray, deadline: float
-) -> IntArray:
-    """Chosen kept edges that keep every row: the broken rows' neighbourhood re-optimised
-    exactly with the rest fixed, then open places filled greedily."""
+    problem: AssignmentProblem,
+    weights: AssignmentWeights,
+    model: Model,
+    edges: IntArray,
+    chosen: IntArray,
+    deadline: float,
+) -> tuple[IntArray, float]:
+    """Chosen kept edges that keep every row, and their value. First drop and fill: each
+    broken row loses its least valuable chosen edges until it holds, then open places are
+    filled greedily. Then, if time is left, the broken rows' neighbourhood is re-optimised
+    exactly with the rest fixed; the better of the two is kept."""
     columns = model.matrix.tocsc()
-    full = np.zeros(len(model.value))
-    full[chosen] = 1.0
-    activity = model.matrix @ full
-    broken = np.flatnonzero(activity > model.upper + _TOLERANCE)
     in_part = np.zeros(model.n_x, dtype=bool)
     in_part[edges] = True
     picked = np.zeros(model.n_x, dtype=bool)
     picked[chosen] = True
-    if len(broken):
-        free = _neighbourhood(model, columns, in_part, picked, broken)
+    activity = model.matrix[:, : model.n_x] @ picked.astype(np.float64)
+    broken = np.flatnonzero(model.relaxed_rows & (activity > model.upper + _TOLERANCE))
+    free = _neighbourhood(model, columns, in_part, picked, broken)
+    dropped = _drop(model, columns, picked.copy(), activity, broken)
+    began = time.perf_counter()
+    best = _fill(model, weights, columns, in_part, dropped)
+    best_value = float(model.value @ full_vector(problem, model, best))
+    fill_s = time.perf_counter() - began
+    if len(free) and deadline - time.perf_counter() > 2 * fill_s + _LOCAL_MIN_S:
         picked[free] = False
-        solved = _local_program(model, columns, picked, free, deadline)
+        solved = _local_program(model, columns, picked, free, deadline - 2 * fill_s)
         if solved is not None:
             picked[solved] = True
-    return _fill(model, weights, columns, in_part, picked)
+            local = _fill(model, weights, columns, in_part, picked)
+            value = float(model.value @ full_vector(problem, model, local))
+            if value > best_value:
+                best, best_value = local, value
+    return best, best_value
+
+
+def _drop(
+    model: Model,
+    columns: sp.csc_matrix,
+    picked: BoolArray,
+    activity: FloatArray,
+    broken: IntArray,
+) -> BoolArray:
+    """`picked` without the least valuable chosen edges of each broken row (ties: the later
+    edge) until it holds; a broken pairing row thereby loses its new members."""
+    for row in broken.tolist():
+        span = slice(model.matrix.indptr[row], model.matrix.indptr[row + 1])
+        edges, coefficients = model.matrix.indices[span], model.matrix.data[span]
+        mine = edges[(coefficients > 0) & (edges < model.n_x)]
+        for edge in mine[np.lexsort((-mine, model.value[mine]))].tolist():
+            if activity[row] <= model.upper[row] + _TOLERANCE:
+                break
+            if picked[edge]:
+                picked[edge] = False
+                at = slice(columns.indptr[edge], columns.indptr[edge + 1])
+                activity[columns.indices[at]] -= columns.data[at]
+    return picked
 
 
 def _neighbourhood(
@@ -340,8 +391,6 @@ def _local_program(
     """HiGHS on the freed edges (and the fairness and together variables their rows share),
     the rest fixed at `picked`: the chosen freed edges, or None when out of time."""
     remaining = deadline - time.perf_counter()
-    if remaining <= 0:
-        return None
     touched = np.unique(columns[:, free].indices)
     shared = np.unique(model.matrix[touched].indices)
     variables = np.union1d(free, shared[shared >= model.n_x])
@@ -358,7 +407,7 @@ def _local_program(
         bounds=Bounds(0, 1),
         options={
             "time_limit": remaining,
-            "mip_rel_gap": 0.0,
+            "mip_rel_gap": _LOCAL_GAP,
             "presolve": len(variables) <= _LOCAL_PRESOLVE_UP_TO,
         },
     )
