@@ -41,6 +41,7 @@ _BATCH_VARIABLES = 500
 # Above this many variables a component goes to relax and repair: HiGHS's root LP alone on a
 # 107k-variable component took 5-15 s, uninterruptible.
 EXACT_UP_TO = 20_000
+_LAST_CALL_S = 0.01  # below this left, no further HiGHS call is started
 _LARGE_SHARE = 0.6  # of the time left, for relax and repair when small components wait too
 DEFAULT_WEIGHTS = AssignmentWeights()
 
@@ -72,19 +73,22 @@ def assign(
         large_deadline = time.perf_counter() + (deadline - time.perf_counter()) * share
         parts.append(relax_and_repair(problem, weights, model, large, large_deadline, greedy))
     remaining = int(sizes[ilp].sum())
-    for batch in _batches(ilp, sizes[ilp]):
+    batches = _batches(ilp, sizes[ilp])
+    for at, batch in enumerate(batches):
         in_part = np.zeros(model.components, dtype=bool)
+        if deadline - time.perf_counter() < _LAST_CALL_S:
+            # Out of time: the rest take greedy's choice and the flow relaxation's bound,
+            # together (each is a pass over the whole problem).
+            in_part[np.concatenate(batches[at:])] = True
+            parts.append(_cut_short(problem, weights, model, in_part, None, np.inf))
+            break
         in_part[batch] = True
         share = float(sizes[batch].sum())
         budget = (deadline - time.perf_counter()) * share / max(remaining, 1)
         remaining -= int(share)
         found, bound = solve_ilp(model, in_part, budget)
         if found is None or not found.optimal:
-            # Cut short: greedy's choice may beat the solver's first incumbent.
-            bound = min(bound, relaxation_bound(problem, weights, model, in_part))
-            greedy = _greedy_part(problem, weights, model, in_part, bound)
-            best = greedy if found is None or greedy.value > found.value else found
-            found = PartResult(best.chosen, best.value, max(bound, best.value), False)
+            found = _cut_short(problem, weights, model, in_part, found, bound)
         parts.append(found)
     chosen = np.sort(model.edges[np.concatenate([part.chosen for part in parts])])
     return _result(problem, weights, chosen, parts)
@@ -96,6 +100,23 @@ def _batches(components: IntArray, sizes: IntArray) -> list[IntArray]:
     components, sizes = components[order], sizes[order]
     batch = np.cumsum(sizes) // _BATCH_VARIABLES
     return [components[batch == b] for b in np.unique(batch)]
+
+
+def _cut_short(
+    problem: AssignmentProblem,
+    weights: AssignmentWeights,
+    model: Model,
+    in_part: npt.NDArray[np.bool_],
+    found: PartResult | None,
+    bound: float,
+) -> PartResult:
+    """Components HiGHS did not finish: the better of its incumbent and greedy's choice (a
+    time-limited solver's first incumbent can be poor), and the tighter of its bound and the
+    flow relaxation's."""
+    bound = min(bound, relaxation_bound(problem, weights, model, in_part))
+    greedy = _greedy_part(problem, weights, model, in_part, bound)
+    best = greedy if found is None or greedy.value > found.value else found
+    return PartResult(best.chosen, best.value, max(bound, best.value), False)
 
 
 def _greedy_part(

@@ -413,7 +413,7 @@ def _local_program(
     )
     if result.x is None:
         return None
-    return variables[is_edge & (result.x > 0.5)]
+    return np.asarray(variables[is_edge & (result.x > 0.5)], dtype=np.int64)
 
 
 def _fill(
