@@ -38,6 +38,7 @@ class Figures:
 
     solver: str
     solve_s: float
+    objective: float
     total_score: float
     places_filled: int
     places_open: int
@@ -131,6 +132,7 @@ def _figures(name: str, problem: AssignmentProblem, solve: object) -> Figures:
     return Figures(
         solver=name,
         solve_s=elapsed,
+        objective=result.objective,
         total_score=result.total_score,
         places_filled=len(result.edges),
         places_open=int(problem.slot_open.sum()),
@@ -158,18 +160,20 @@ def describe(report: Report) -> str:
     lines = [
         f"batch assignment {report.places:,} places / {report.members:,} members: "
         f"{report.edges:,} edges, built in {report.build_s:.1f} s",
-        f"  {'solver':<7}{'solve s':>8}{'peak MiB':>10}{'score':>12}{'filled':>16}"
+        f"  {'solver':<7}{'solve s':>8}{'peak MiB':>10}{'objective':>12}{'score':>12}{'filled':>16}"
         f"{'gini':>7}{'gap':>10}  optimal",
     ]
     for f in report.figures:
         lines.append(
-            f"  {f.solver:<7}{f.solve_s:>8.2f}{f.peak_rss_mib:>10,.0f}{f.total_score:>12,.1f}"
+            f"  {f.solver:<7}{f.solve_s:>8.2f}{f.peak_rss_mib:>10,.0f}{f.objective:>12,.1f}"
+            f"{f.total_score:>12,.1f}"
             f"{f'{f.places_filled:,}/{f.places_open:,}':>16}{f.gini:>7.3f}{f.gap:>10.2e}"
             f"  {f.optimal}"
         )
     batch, greedy = report.figures[0], report.figures[1]
     lines.append(
         f"  {'ratio':<7}{batch.solve_s / max(greedy.solve_s, 1e-9):>8.2f}{'':>10}"
+        f"{batch.objective / max(greedy.objective, 1e-9):>12.4f}"
         f"{batch.total_score / max(greedy.total_score, 1e-9):>12.4f}"
         f"{batch.places_filled / max(greedy.places_filled, 1):>16.4f}"
         f"{batch.gini / max(greedy.gini, 1e-9):>7.3f}   (batch / greedy)"
