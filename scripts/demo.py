@@ -3,7 +3,8 @@ uses (so the demo obeys every rule the API enforces).
 
 Three communities in Bristol (one multiplied from another), two coordinators, a food bank,
 about fifty members with real-looking weeks and gifts, twenty needs over the coming fortnight,
-and a weekend of needs in Easton for a coordinator to fill in one batch.
+a household that serves together, and a weekend of needs in Easton for a coordinator to fill
+in one batch.
 """
 
 import random
@@ -20,10 +21,12 @@ from api.auth.principal import Principal
 from api.communities import service as communities
 from api.communities.schemas import CommunityCreate, CoordinatorCreate
 from api.db.models import Community
+from api.households import service as households
+from api.households.schemas import HouseholdCreate
 from api.keys import service as keys
 from api.keys.schemas import KeyCreate
 from api.members import service as members
-from api.members.schemas import MemberCreate
+from api.members.schemas import MemberCreate, MemberOut
 from api.needs import service as needs
 from api.needs.schemas import NeedCreate
 from geo.cities import find_city
@@ -237,6 +240,7 @@ def load(
         data=AgencyCreate(name="Bristol North Food Bank", email="hello@foodbank.example"),
     )
     first_member = None
+    easton: list[MemberOut] = []
     for index, first_name in enumerate(FIRST_NAMES):
         community = created[index % len(created)]
         lat, lon = _offset(
@@ -276,8 +280,22 @@ def load(
             ),
         )
         first_member = first_member or member
+        if community is created[0]:
+            easton.append(member)
     coordinator_principal = Principal(
         role="coordinator", id=coordinator.id, community_ids=frozenset(coordinator.community_ids)
+    )
+    # A couple who like to serve side by side (the demo member, easton[0], stays single).
+    couple = easton[1:3]
+    households.create(
+        session,
+        principal=coordinator_principal,
+        community_id=created[0].id,
+        data=HouseholdCreate(
+            name=f"The {couple[0].name.split()[-1]} household",
+            member_ids=[member.id for member in couple],
+            serve="together",
+        ),
     )
     agency_principal = Principal(role="agency", id=agency.id)
     zone = ZoneInfo(city.timezone)
@@ -318,8 +336,8 @@ def load(
         )
     saturday = (now + timedelta(days=2)).date()
     saturday += timedelta(days=(5 - saturday.weekday()) % 7)
-    for day, hour, title, category, roles, hours in WEEKEND:
-        start = datetime.combine(saturday + timedelta(days=day), time(hour), tzinfo=zone)
+    for days_in, hour, title, category, roles, hours in WEEKEND:
+        start = datetime.combine(saturday + timedelta(days=days_in), time(hour), tzinfo=zone)
         needs.create(
             session,
             principal=coordinator_principal,

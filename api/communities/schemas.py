@@ -151,6 +151,10 @@ class MemberLoad(BaseModel):
     )
 
 
+MAX_LOAD_MEMBERS = 1_000
+"""The most loaded members a load report lists; the figures always count every member."""
+
+
 class CommunityLoad(BaseModel):
     """Who carries the load of a community in [``from``, ``to``), most loaded first."""
 
@@ -164,6 +168,9 @@ class CommunityLoad(BaseModel):
     share_served: Share = Field(
         description="Share of active members with at least one confirmed place in the window."
     )
+    active_members: Count = Field(description="Active members, all counted in the figures.")
     members: list[MemberLoad] = Field(
-        description="Every active member, by load (confirmed + invited) descending, then name."
+        max_length=MAX_LOAD_MEMBERS,
+        description=f"Active members by load (confirmed + invited) descending, then name; the "
+        f"first {MAX_LOAD_MEMBERS:,} when there are more.",
     )

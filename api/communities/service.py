@@ -21,6 +21,7 @@ from api.communities.schemas import (
     LOAD_MAX_DAYS,
     MAX_COORDINATED,
     MAX_LISTED,
+    MAX_LOAD_MEMBERS,
     CommunityCreate,
     CommunityHealth,
     CommunityLoad,
@@ -295,5 +296,6 @@ def load(
         to=end,
         gini=gini([load.confirmed + load.invited for load in loads]),
         share_served=served / len(loads) if loads else 0.0,
-        members=loads,
+        active_members=len(loads),
+        members=loads[:MAX_LOAD_MEMBERS],
     )

@@ -98,6 +98,7 @@ def test_places_count_in_the_window_they_start_in_and_the_spread_is_measured(
         (cy["id"], 0, 0),
         (home.member["id"], 0, 0),
     ]
+    assert report["active_members"] == 4
     assert report["gini"] == pytest.approx(7 / 12)  # loads 2, 1, 0, 0
     assert report["share_served"] == 0.5
     first = report["members"][0]
