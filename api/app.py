@@ -1,5 +1,6 @@
 """The FastAPI application factory: one app per settings object (tests build their own)."""
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib.metadata import version
@@ -35,6 +36,7 @@ from api.query import reject_unknown_query
 from api.ratelimit import RateLimitMiddleware, RateLimits
 from api.settings import Settings, get_settings
 from api.signups.routes import router as signups
+from api.sweep import sweep_forever
 
 DESCRIPTION = """\
 Matches the members of missional communities to local needs: coordinators post their
@@ -81,7 +83,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.member_snapshots.warm(engine)
+        sweeping = None
+        if settings.invitation_sweep_s > 0:
+            sweeping = asyncio.create_task(
+                sweep_forever(app.state.sessionmaker, every_s=settings.invitation_sweep_s)
+            )
         yield
+        if sweeping is not None:
+            sweeping.cancel()
         engine.dispose()
 
     app = ServeMatch(

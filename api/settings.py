@@ -104,6 +104,13 @@ class Settings(BaseSettings):
         description="Hours an invitation holds its place before it expires unanswered (never "
         "past the need's start).",
     )
+    invitation_sweep_s: float = Field(
+        default=60,
+        ge=0,
+        le=3600,
+        description="Seconds between a worker's sweeps that give overdue invitations' places "
+        "back, so needs read right when nobody writes to them (0: no sweep).",
+    )
     suggestion_cache_needs: int = Field(
         default=50_000,
         ge=1,

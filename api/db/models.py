@@ -279,6 +279,7 @@ class NeedRole(Base):
 
 
 HOLDS_A_PLACE = "status IN ('confirmed', 'invited')"
+PENDING = "status = 'invited'"
 
 
 class Signup(Base):
@@ -297,6 +298,13 @@ class Signup(Base):
         ),
         # A member's inbox, newest first (``GET /v1/members/{id}/signups``).
         Index("ix_signups_member_created", "member_id", "created_at"),
+        # Pending invitations by expiry, for the sweep that gives overdue ones' places back.
+        Index(
+            "ix_signups_pending_expires",
+            "expires_at",
+            sqlite_where=text(PENDING),
+            postgresql_where=text(PENDING),
+        ),
         _one_of("status", SignupStatus),
         _one_of("decline_reason", DeclineReason),
         CheckConstraint("status <> 'invited' OR expires_at IS NOT NULL", name="invitation_expires"),

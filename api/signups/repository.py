@@ -81,6 +81,19 @@ def held_not_over(
     ).all()
 
 
+def needs_with_due_invitations(session: Session, *, now: datetime, limit: int) -> list[str]:
+    """Up to ``limit`` needs holding a pending invitation whose time is up (unscoped: for the
+    sweep, which acts as the system)."""
+    return list(
+        session.scalars(
+            select(Signup.need_id)
+            .where(Signup.status == "invited", Signup.expires_at <= now)
+            .distinct()
+            .limit(limit)
+        )
+    )
+
+
 def due_invitations(session: Session, *, need_id: str, now: datetime) -> Sequence[Signup]:
     """The need's pending invitations whose time is up (the caller holds the need's lock)."""
     return session.scalars(

@@ -8,10 +8,11 @@ have been suggested.
 Places are taken under locks with conditional UPDATEs (``repository``): the member's lock,
 then the need's, in that order everywhere. An invitation *holds* its place
 (``need_roles.invited``) until it is accepted (the place becomes confirmed), declined or
-withdrawn (released), or expires. Expiry needs no background job: it is applied lazily,
-under the need's lock, at the start of every write that takes or answers a place on that
-need (:func:`_expire_due`), so an invitation past its ``expires_at`` can never keep a place
-from a later sign-up. Reads judge expiry themselves against ``now``: matching counts only
+withdrawn (released), or expires. Expiry is applied under the need's lock at the start of
+every write that takes or answers a place on that need (:func:`_expire_due`), so an
+invitation past its ``expires_at`` can never keep a place from a later sign-up; a sweep
+(:func:`expire_overdue`, run by the app every minute) catches up the needs nobody writes to.
+Reads judge expiry themselves against ``now``: matching counts only
 invitations not yet expired (``api.matching.repository``), and a member's inbox shows an
 overdue invitation as ``expired``. A CHECK (``filled + invited <= count``) and a unique index
 on the sign-ups holding a place per (need, member) are the database's backstops.
@@ -107,6 +108,19 @@ def _expire_due(session: Session, need: Need, now: datetime) -> None:
             fields=["status"],
         )
     session.flush()
+
+
+def expire_overdue(session: Session, *, now: datetime, limit: int) -> int:
+    """Expire overdue invitations on up to ``limit`` needs, each under its lock; returns how
+    many needs were swept. Run by the app's sweep (``api.sweep``) so a need's own
+    ``roles[].invited`` and status catch up even when nobody writes to it."""
+    need_ids = repository.needs_with_due_invitations(session, now=now, limit=limit)
+    for need_id in need_ids:
+        need = repository.lock_need(session, need_id)
+        if need is not None:
+            _expire_due(session, need, now)
+            _settle(session, need)
+    return len(need_ids)
 
 
 def _open_need_for(

@@ -17,8 +17,11 @@ NETWORK_TABLES = (
     "needs",
     "need_roles",
     "signups",
+    "households",
+    "household_members",
 )
-"""Every table except ``api_keys``, in no particular order."""
+"""Every table holding network rows (not keys, audit, idempotency records or the geocoder's
+cache), in no particular order."""
 
 
 class NetworkExists(Exception):

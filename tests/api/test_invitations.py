@@ -11,6 +11,7 @@ from api.auth.principal import Principal
 from api.db.types import utcnow
 from api.signups import service
 from api.signups.schemas import InvitationCreate
+from api.sweep import sweep_once
 from tests.factories import Network, Staffed, auth, soon
 
 ONE_PLACE = [{"name": "cook", "skill": "cooking", "count": 1}]
@@ -342,3 +343,26 @@ def test_an_invitation_retried_with_its_idempotency_key_is_sent_once(
     assert first.status_code == again.status_code == 201
     assert again.headers["Idempotent-Replayed"] == "true" and again.json() == first.json()
     assert _roles(client, need, world.coordinator_key)[0]["invited"] == 1
+
+
+def test_the_sweep_gives_an_overdue_place_back_on_a_need_nobody_writes_to(
+    app: FastAPI, client: TestClient, network: Network
+) -> None:
+    world = network.staffed_community()
+    need = _need(network, world, roles=ONE_PLACE)
+    invitation_id = _invited_in_the_past(app, world, need)
+
+    def roles() -> list[tuple[int, int]]:
+        body = client.get(f"/v1/needs/{need['id']}", headers=auth(world.coordinator_key)).json()
+        return [(role["filled"], role["invited"]) for role in body["roles"]]
+
+    assert roles() == [(0, 1)], "the stored count lags until something writes to the need"
+    assert sweep_once(app.state.sessionmaker) == 1
+    assert roles() == [(0, 0)]
+    assert sweep_once(app.state.sessionmaker) == 0, "nothing left to sweep"
+    audit = client.get(
+        "/v1/audit", params={"object_type": "signup"}, headers=auth(network.admin_key)
+    ).json()["items"]
+    assert {(event["object_id"], event["action"]) for event in audit} >= {
+        (invitation_id, "signup.expire")
+    }

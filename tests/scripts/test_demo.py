@@ -5,7 +5,9 @@ import json
 import os
 import subprocess
 import sys
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from fastapi.testclient import TestClient
 
@@ -44,3 +46,29 @@ def test_demo_loads_once_and_its_keys_see_the_bristol_network(tmp_path: Path) ->
         assert client.get("/v1/needs", headers=auth(keys["agency"])).json()["items"]
         me = client.get(f"/v1/members/{keys['member_id']}", headers=auth(keys["member"]))
         assert me.status_code == 200
+        _the_batch_fills_the_weekend(client, keys, needs)
+
+
+def _the_batch_fills_the_weekend(
+    client: TestClient, keys: dict[str, str], needs: list[dict[str, Any]]
+) -> None:
+    households = client.get(
+        f"/v1/communities/{keys['community_id']}/households", headers=auth(keys["coordinator"])
+    ).json()["items"]
+    assert [household["serve"] for household in households] == ["together"]
+    start = datetime.now(UTC).replace(microsecond=0)
+    batch = client.post(
+        "/v1/match/batch",
+        json={
+            "community_id": keys["community_id"],
+            "from": start.isoformat(),
+            "to": (start + timedelta(days=14)).isoformat(),
+        },
+        headers=auth(keys["coordinator"]),
+    )
+    assert batch.status_code == 200, batch.text
+    weekend = {need["id"] for need in needs if need["title"] in {row[2] for row in WEEKEND}}
+    places = sum(role["count"] for need in needs if need["id"] in weekend for role in need["roles"])
+    assigned = [place for place in batch.json()["assignments"] if place["need_id"] in weekend]
+    assert len(assigned) == places
+    assert batch.json()["optimal"] is True

@@ -25,6 +25,7 @@ depends_on: str | Sequence[str] | None = None
 STATUSES_BEFORE = "status IN ('confirmed', 'withdrawn')"
 STATUSES = "status IN ('confirmed', 'withdrawn', 'invited', 'declined', 'expired')"
 HOLDS_A_PLACE = "status IN ('confirmed', 'invited')"
+PENDING = "status = 'invited'"
 
 
 def _unique_index(name: str, where: str) -> None:
@@ -63,6 +64,13 @@ def upgrade() -> None:
         )
     _unique_index("uq_signups_held_need_member", HOLDS_A_PLACE)
     op.create_index("ix_signups_member_created", "signups", ["member_id", "created_at"])
+    op.create_index(
+        "ix_signups_pending_expires",
+        "signups",
+        ["expires_at"],
+        sqlite_where=sa.text(PENDING),
+        postgresql_where=sa.text(PENDING),
+    )
 
 
 def downgrade() -> None:
@@ -71,6 +79,7 @@ def downgrade() -> None:
     op.execute(
         "UPDATE signups SET status = 'withdrawn' WHERE status NOT IN ('confirmed', 'withdrawn')"
     )
+    op.drop_index("ix_signups_pending_expires", table_name="signups")
     op.drop_index("ix_signups_member_created", table_name="signups")
     op.drop_index("uq_signups_held_need_member", table_name="signups")
     with op.batch_alter_table("signups") as batch:
