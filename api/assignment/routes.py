@@ -1,6 +1,6 @@
 """HTTP routes for team proposals and batch assignment."""
 
-from typing import Any
+from typing import Any, TypeVar
 
 from fastapi import APIRouter, Response, status
 
@@ -9,11 +9,13 @@ from api.assignment.schemas import BatchRequest, BatchResult, TeamProposal, Team
 from api.db.types import utcnow
 from api.deps import AppSettings, DbSession, Manager
 from api.errors import Conflict, Forbidden, NotFound, Unauthorized, responses
-from api.idempotency import IdempotencyKey
-from api.matching.dependencies import Snapshots, TextModels
+from api.idempotency import Idempotency, IdempotencyKey
+from api.matching.dependencies import Rankings
 from api.schemas import ResourceId
 
 router = APIRouter(tags=["assignment"])
+
+Answer = TypeVar("Answer", TeamProposal, BatchResult)
 
 SENT: dict[int | str, dict[str, Any]] = {
     status.HTTP_201_CREATED: {"description": "Sent as invitations (`commit: true`)."}
@@ -31,8 +33,7 @@ def propose_team(
     session: DbSession,
     principal: Manager,
     settings: AppSettings,
-    text_models: TextModels,
-    snapshots: Snapshots,
+    ranking: Rankings,
     idempotency: IdempotencyKey,
 ) -> TeamProposal:
     """A member for every open place, maximising total fit, a mature member beside every new
@@ -46,15 +47,10 @@ def propose_team(
         need_id=need_id,
         commit=body.commit,
         now=utcnow(),
-        weights=settings.weight,
-        text_models=text_models,
-        snapshots=snapshots,
+        ranking=ranking,
         invitation_ttl_hours=settings.invitation_ttl_hours,
     )
-    if body.commit:
-        response.status_code = status.HTTP_201_CREATED
-        idempotency.save(status.HTTP_201_CREATED, proposal)
-    return proposal
+    return _answer(proposal, sent=body.commit, response=response, idempotency=idempotency)
 
 
 @router.post(
@@ -66,8 +62,7 @@ def match_batch(
     session: DbSession,
     principal: Manager,
     settings: AppSettings,
-    text_models: TextModels,
-    snapshots: Snapshots,
+    ranking: Rankings,
     idempotency: IdempotencyKey,
 ) -> BatchResult:
     """Assign members to every open place of every open need starting in [from, to): the
@@ -80,12 +75,15 @@ def match_batch(
         principal=principal,
         request=body,
         now=utcnow(),
-        weights=settings.weight,
-        text_models=text_models,
-        snapshots=snapshots,
+        ranking=ranking,
         invitation_ttl_hours=settings.invitation_ttl_hours,
     )
-    if body.commit:
+    return _answer(result, sent=body.commit, response=response, idempotency=idempotency)
+
+
+def _answer(body: Answer, *, sent: bool, response: Response, idempotency: Idempotency) -> Answer:
+    """A proposal is 200; sent as invitations it is 201, remembered for the key's retries."""
+    if sent:
         response.status_code = status.HTTP_201_CREATED
-        idempotency.save(status.HTTP_201_CREATED, result)
-    return result
+        idempotency.save(status.HTTP_201_CREATED, body)
+    return body

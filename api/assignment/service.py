@@ -8,7 +8,7 @@ can be sent as invitations, all or none: one refused invitation rolls the reques
 
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from itertools import combinations
 
@@ -34,7 +34,7 @@ from api.errors import Conflict, FieldError
 from api.households import service as households
 from api.households.schemas import HouseholdLink
 from api.matching import service as matching
-from api.matching.service import SCORE_DECIMALS, MemberSnapshots, TextModelCache
+from api.matching.service import SCORE_DECIMALS, Ranking
 from api.signups import service as signups
 from api.signups.schemas import InvitationCreate, SignupOut
 from matcher import (
@@ -43,7 +43,6 @@ from matcher import (
     MemberPool,
     NeedSpec,
     ScoredRows,
-    Weights,
     assign,
     build_need_table,
     gini,
@@ -78,18 +77,20 @@ class _Edges:
     month_count: IntArray
 
     @classmethod
-    def of(
-        cls, rows: ScoredRows, *, members: IntArray, need: int | None, role_offsets: IntArray
-    ) -> "_Edges":
-        """``rows`` of a pool x table; ``members`` maps the pool to the instance's, ``need``
-        (when the table holds that one need) to the instance's needs."""
+    def of(cls, rows: ScoredRows, *, role_offsets: IntArray) -> "_Edges":
+        """``rows`` of a pool x table, roles numbered within their need."""
         return cls(
-            member=members[rows.member],
-            need=rows.need if need is None else np.full(len(rows), need, dtype=np.int64),
+            member=rows.member,
+            need=rows.need,
             role=rows.role - role_offsets[rows.need],
             score=rows.score,
             month_count=rows.month_count,
         )
+
+    def moved(self, *, members: IntArray, need: int) -> "_Edges":
+        """These edges of a sub-pool (``members``: its rows in the instance's pool) and of a
+        table of one need (the instance's need ``need``)."""
+        return replace(self, member=members[self.member], need=np.full_like(self.need, need))
 
     @classmethod
     def join(cls, parts: Sequence["_Edges"]) -> "_Edges":
@@ -218,10 +219,6 @@ def _open_places(count: int, filled: int) -> int:
     return max(count - filled, 0)
 
 
-def _everyone(pool: MemberPool) -> IntArray:
-    return np.arange(len(pool), dtype=np.int64)
-
-
 def propose_team(
     session: Session,
     *,
@@ -229,9 +226,7 @@ def propose_team(
     need_id: str,
     commit: bool,
     now: datetime,
-    weights: Weights,
-    text_models: TextModelCache,
-    snapshots: MemberSnapshots,
+    ranking: Ranking,
     invitation_ttl_hours: float,
 ) -> TeamProposal:
     """A member for every open place of the need that can be filled, maximising total fit,
@@ -244,20 +239,17 @@ def propose_team(
         need=need,
         per_role=TEAM_CANDIDATES_PER_ROLE,
         now=now,
-        weights=weights,
-        text_models=text_models,
-        snapshots=snapshots,
+        ranking=ranking,
     )
     pool = matching.member_pool(
-        session, member_rows, since=need.starts_at, now=now, text_models=text_models
+        session, member_rows, since=need.starts_at, now=now, text_models=ranking.text_models
     )
-    table = build_need_table([need], text_model=text_models.get(session))
-    rows = scored_rows(pool, table, weights=weights, text_model=text_models.get(session), now=now)
+    rows, edges = _scored(session, pool, [need], ranking=ranking, now=now)
     instance = _instance(
         session,
         pool=pool,
         needs=[need],
-        edges=_Edges.of(rows, members=_everyone(pool), need=None, role_offsets=table.role_offsets),
+        edges=edges,
         window=(need.starts_at - FAIRNESS_WINDOW, need.starts_at + FAIRNESS_WINDOW),
         now=now,
     )
@@ -272,6 +264,16 @@ def propose_team(
             ttl_hours=invitation_ttl_hours,
         )
     return proposal
+
+
+def _scored(
+    session: Session, pool: MemberPool, needs: list[NeedSpec], *, ranking: Ranking, now: datetime
+) -> tuple[ScoredRows, _Edges]:
+    """Every feasible member x role row of pool x needs, and the same rows as edges."""
+    text_model = ranking.text_models.get(session)
+    table = build_need_table(needs, text_model=text_model)
+    rows = scored_rows(pool, table, weights=ranking.weights, text_model=text_model, now=now)
+    return rows, _Edges.of(rows, role_offsets=table.role_offsets)
 
 
 def _ensure_fillable(need: NeedSpec, status: str, now: datetime) -> None:
@@ -347,9 +349,7 @@ def batch(
     principal: Principal,
     request: BatchRequest,
     now: datetime,
-    weights: Weights,
-    text_models: TextModelCache,
-    snapshots: MemberSnapshots,
+    ranking: Ranking,
     invitation_ttl_hours: float,
 ) -> BatchResult:
     """Fill every open place of every open need starting in the window, optimally and fairly."""
@@ -377,19 +377,11 @@ def batch(
             needs=needs,
             window=window,
             now=now,
-            weights=weights,
-            text_models=text_models,
+            ranking=ranking,
         )
     else:
         instance = _network_instance(
-            session,
-            principal=principal,
-            needs=needs,
-            window=window,
-            now=now,
-            weights=weights,
-            text_models=text_models,
-            snapshots=snapshots,
+            session, principal=principal, needs=needs, window=window, now=now, ranking=ranking
         )
     started = time.perf_counter()
     solved = assign(instance.problem, time_budget_s=request.time_budget_s)
@@ -413,20 +405,16 @@ def _community_instance(
     needs: list[NeedSpec],
     window: tuple[datetime, datetime],
     now: datetime,
-    weights: Weights,
-    text_models: TextModelCache,
+    ranking: Ranking,
 ) -> _Instance:
     """A community's members against every need in the window: few enough to score all."""
     member_rows = matching.community_member_rows(session, community_id=community_id, now=now)
     pool = matching.member_pool(
-        session, member_rows, since=window[0], now=now, text_models=text_models
+        session, member_rows, since=window[0], now=now, text_models=ranking.text_models
     )
-    text_model = text_models.get(session)
     edges = _Edges.join([])
     if needs and len(pool):
-        table = build_need_table(needs, text_model=text_model)
-        rows = scored_rows(pool, table, weights=weights, text_model=text_model, now=now)
-        edges = _Edges.of(rows, members=_everyone(pool), need=None, role_offsets=table.role_offsets)
+        _, edges = _scored(session, pool, needs, ranking=ranking, now=now)
     return _instance(session, pool=pool, needs=needs, edges=edges, window=window, now=now)
 
 
@@ -437,9 +425,7 @@ def _network_instance(
     needs: list[NeedSpec],
     window: tuple[datetime, datetime],
     now: datetime,
-    weights: Weights,
-    text_models: TextModelCache,
-    snapshots: MemberSnapshots,
+    ranking: Ranking,
 ) -> _Instance:
     """The whole network: each need's edges are its exact best k members per open place (the
     top-k walk), so the cost follows the places, never the membership."""
@@ -453,34 +439,26 @@ def _network_instance(
                 need=need,
                 per_role=BATCH_CANDIDATES_PER_PLACE * max(places, 1),
                 now=now,
-                weights=weights,
-                text_models=text_models,
-                snapshots=snapshots,
+                ranking=ranking,
             )
         )
     union = list(dict.fromkeys(member_id for ids in chosen for member_id in ids))
     member_rows = matching.member_rows(session, union, now=now)
     pool = matching.member_pool(
-        session, member_rows, since=window[0], now=now, text_models=text_models
+        session, member_rows, since=window[0], now=now, text_models=ranking.text_models
     )
     index_of = {str(member_id): index for index, member_id in enumerate(pool.ids)}
-    text_model = text_models.get(session)
     parts = []
     for need_index, (need, ids) in enumerate(zip(needs, chosen, strict=True)):
         members = np.array(
             [index_of[member_id] for member_id in ids if member_id in index_of], dtype=np.int64
         )
-        if members.size == 0:
-            continue
-        table = build_need_table([need], text_model=text_model)
-        rows = scored_rows(
-            pool.take(members), table, weights=weights, text_model=text_model, now=now
-        )
-        parts.append(
-            _Edges.of(rows, members=members, need=need_index, role_offsets=table.role_offsets)
-        )
-    edges = _Edges.join(parts)
-    return _instance(session, pool=pool, needs=needs, edges=edges, window=window, now=now)
+        if members.size:
+            _, edges = _scored(session, pool.take(members), [need], ranking=ranking, now=now)
+            parts.append(edges.moved(members=members, need=need_index))
+    return _instance(
+        session, pool=pool, needs=needs, edges=_Edges.join(parts), window=window, now=now
+    )
 
 
 def _batch(instance: _Instance, solved: Assignment, solve_ms: float) -> BatchResult:

@@ -6,6 +6,7 @@ from fastapi import Depends, Request
 
 from api.matching.member_snapshot import MemberSnapshots
 from api.matching.need_cache import NeedCache
+from api.matching.service import Ranking
 from api.matching.text_model import TextModelCache
 
 
@@ -34,3 +35,15 @@ async def get_need_cache(request: Request) -> NeedCache:
 
 
 NeedCaches = Annotated[NeedCache, Depends(get_need_cache)]
+
+
+async def get_ranking(request: Request) -> Ranking:
+    """The weights from the settings and the worker's caches, as one value."""
+    return Ranking(
+        weights=request.app.state.settings.weight,
+        text_models=request.app.state.text_models,
+        snapshots=request.app.state.member_snapshots,
+    )
+
+
+Rankings = Annotated[Ranking, Depends(get_ranking)]

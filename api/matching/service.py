@@ -446,6 +446,16 @@ def _suggestion(need: NeedSpec, suggestion: Suggestion) -> SuggestionOut:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class Ranking:
+    """What ranking needs besides the rows: the weights and the worker's caches (text model,
+    member snapshot). One value, so use cases that rank many needs pass one thing along."""
+
+    weights: Weights
+    text_models: TextModelCache
+    snapshots: MemberSnapshots
+
+
 def readable_need(
     session: Session, *, principal: Principal, need_id: str, now: datetime
 ) -> tuple[NeedSpec, str]:
@@ -485,9 +495,7 @@ def team_member_rows(
     need: NeedSpec,
     per_role: int,
     now: datetime,
-    weights: Weights,
-    text_models: TextModelCache,
-    snapshots: MemberSnapshots,
+    ranking: Ranking,
 ) -> Sequence[EngineRow]:
     """The members a team for ``need`` is chosen from: a coordinator's own who could reach it;
     for an admin and a request open beyond one community, the exact best ``per_role`` of
@@ -497,14 +505,7 @@ def team_member_rows(
     return repository.member_rows_by_id(
         session,
         best_member_ids(
-            session,
-            principal=principal,
-            need=need,
-            per_role=per_role,
-            now=now,
-            weights=weights,
-            text_models=text_models,
-            snapshots=snapshots,
+            session, principal=principal, need=need, per_role=per_role, now=now, ranking=ranking
         ),
         now=now,
     )
@@ -517,9 +518,7 @@ def best_member_ids(
     need: NeedSpec,
     per_role: int,
     now: datetime,
-    weights: Weights,
-    text_models: TextModelCache,
-    snapshots: MemberSnapshots,
+    ranking: Ranking,
 ) -> list[str]:
     """The exact best ``per_role`` members of each role of the need, by the top-k walk."""
     found: dict[str, None] = {}
@@ -532,9 +531,9 @@ def best_member_ids(
             need=replace(need, roles=(role,)),
             limit=per_role,
             now=now,
-            weights=weights,
-            text_models=text_models,
-            snapshots=snapshots,
+            weights=ranking.weights,
+            text_models=ranking.text_models,
+            snapshots=ranking.snapshots,
         )
         found.update(dict.fromkeys(candidate.member_id for candidate in top.candidates))
     return list(found)
