@@ -3,6 +3,7 @@
 from typing import Any, TypeVar
 
 from fastapi import APIRouter, Response, status
+from pydantic import BaseModel
 
 from api.assignment import service
 from api.assignment.schemas import BatchRequest, BatchResult, TeamProposal, TeamRequest
@@ -17,14 +18,15 @@ router = APIRouter(tags=["assignment"])
 
 Answer = TypeVar("Answer", TeamProposal, BatchResult)
 
-SENT: dict[int | str, dict[str, Any]] = {
-    status.HTTP_201_CREATED: {"description": "Sent as invitations (`commit: true`)."}
-}
+
+def _sent(model: type[BaseModel]) -> dict[int | str, dict[str, Any]]:
+    """The 201 of a proposal sent as invitations: the same body, with what was sent."""
+    return {status.HTTP_201_CREATED: {"model": model, "description": "Sent as invitations."}}
 
 
 @router.post(
     "/v1/needs/{need_id}/team",
-    responses={**responses(Unauthorized, Forbidden, NotFound, Conflict), **SENT},
+    responses={**responses(Unauthorized, Forbidden, NotFound, Conflict), **_sent(TeamProposal)},
 )
 def propose_team(
     need_id: ResourceId,
@@ -54,7 +56,8 @@ def propose_team(
 
 
 @router.post(
-    "/v1/match/batch", responses={**responses(Unauthorized, Forbidden, NotFound, Conflict), **SENT}
+    "/v1/match/batch",
+    responses={**responses(Unauthorized, Forbidden, NotFound, Conflict), **_sent(BatchResult)},
 )
 def match_batch(
     body: BatchRequest,
