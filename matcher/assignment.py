@@ -32,7 +32,7 @@ from matcher.assignment_problem import (
     IntArray,
 )
 from matcher.assignment_relax import relax_and_repair, relaxation_bound
-from matcher.assignment_solvers import PartResult, solve_flow, solve_ilp
+from matcher.assignment_solvers import PartResult, preferred, solve_flow, solve_ilp
 
 # Small components are batched into one HiGHS call (its per-call overhead is about a
 # millisecond), but HiGHS does not split a batch: 10k variables in 153 components took 2 s in
@@ -110,12 +110,12 @@ def _cut_short(
     found: PartResult | None,
     bound: float,
 ) -> PartResult:
-    """Components HiGHS did not finish: the better of its incumbent and greedy's choice (a
+    """Components HiGHS did not finish: its incumbent or greedy's choice (`preferred`: a
     time-limited solver's first incumbent can be poor), and the tighter of its bound and the
     flow relaxation's."""
     bound = min(bound, relaxation_bound(problem, weights, model, in_part))
     greedy = _greedy_part(problem, weights, model, in_part, bound)
-    best = greedy if found is None or greedy.value > found.value else found
+    best = greedy if found is None else preferred(found, greedy)
     return PartResult(best.chosen, best.value, max(bound, best.value), False)
 
 

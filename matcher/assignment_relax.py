@@ -13,11 +13,10 @@ interrupted). Most of that program is a transportation problem, so the large com
    need both could serve), so every flow value plus the multipliers' right-hand sides is a
    proven upper bound. The multipliers move by projected subgradient steps of Polyak length
    towards the best known solution, on a fixed schedule (deterministic).
-2. **Repaired** from the iterate that breaks the fewest rows: the broken rows' members and
-   needs, with every edge of theirs, are re-optimised exactly by HiGHS with everything else
-   fixed (the fixed part enters the right-hand sides: open places, monthly room, fairness,
-   mentors already chosen), then open places are filled greedily where every row still
-   holds. The better of this and greedy's choice is kept.
+2. **Repaired** (`assignment_repair`) from the iterate that breaks the fewest rows: drop and
+   fill, then a neighbourhood re-optimised exactly by HiGHS. The repaired answer replaces
+   the incumbent (greedy's choice) only when it is worth more and fills at least as many
+   places (`solvers.preferred`).
 
 Costs are integers (values scaled by `_SCALE`); each unit of flow crosses two costed arcs, so
 rounding moves the flow optimum by at most supply / scale, which the bound adds.
@@ -32,7 +31,6 @@ import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 from ortools.graph.python import min_cost_flow
-from scipy.optimize import Bounds, LinearConstraint, milp
 
 from matcher.assignment_model import Model, ranges
 from matcher.assignment_problem import (
@@ -42,7 +40,8 @@ from matcher.assignment_problem import (
     FloatArray,
     IntArray,
 )
-from matcher.assignment_solvers import PartResult
+from matcher.assignment_repair import repair
+from matcher.assignment_solvers import PartResult, preferred
 
 _SCALE = 1e6
 _INT_HEADROOM = 2.0**60  # keep |cost| * nodes inside int64, as OR-Tools checks
@@ -52,9 +51,6 @@ _FIRST_STEP = 1.0  # Polyak step factor; halved after `_PATIENCE` rounds without
 _PATIENCE = 2
 _BOUNDING_SHARE = 0.5  # of the time left, for the Lagrangian rounds; the rest for repair
 _TOLERANCE = 1e-9
-_LOCAL_PRESOLVE_UP_TO = 200_000  # the repair programs are many small pieces: presolve splits them
-_LOCAL_MIN_S = 0.05  # below this, HiGHS's setup alone would use the time
-_LOCAL_GAP = 1e-4  # the repair need not be exact: the reported gap is measured against the bound
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,12 +86,13 @@ def relax_and_repair(
     chosen, bound = _bound(network, profit, priced, right, incumbent.value, deadline)
     if chosen is None:
         return PartResult(incumbent.chosen, incumbent.value, bound, False)
-    repaired, value = _repair(problem, weights, model, edges, edges[chosen], deadline)
-    if incumbent.value > value:
-        repaired, value = incumbent.chosen, incumbent.value
-    bound = max(bound, value)
-    optimal = bound - value <= _TOLERANCE * max(1.0, abs(value))
-    return PartResult(np.sort(repaired), value, bound, optimal)
+    repaired, value = repair(
+        problem, weights, model, in_part, edges[chosen], incumbent.chosen, deadline
+    )
+    best = preferred(PartResult(repaired, value, bound, False), incumbent)
+    bound = max(bound, best.value)
+    optimal = bound - best.value <= _TOLERANCE * max(1.0, abs(best.value))
+    return PartResult(np.sort(best.chosen), best.value, bound, optimal)
 
 
 def relaxation_bound(
@@ -269,183 +266,3 @@ def _bound(
         step = factor * max(bound - lower, _TOLERANCE) / norm
         multipliers = np.maximum(multipliers + step * direction, 0.0)
     return best_chosen, float(best_bound)
-
-
-def full_vector(problem: AssignmentProblem, model: Model, chosen: IntArray) -> FloatArray:
-    """Every model variable for the chosen kept edges: fairness steps filled in order and
-    together pairs where both members serve on the need."""
-    values = np.zeros(len(model.value))
-    values[chosen] = 1.0
-    counts = np.bincount(model.member[chosen], minlength=len(problem.member_stage))
-    z = np.arange(len(model.z_member))
-    step = z - np.searchsorted(model.z_member, model.z_member) + 1
-    values[model.n_x + z] = step <= counts[model.z_member] - 1
-    needs = len(problem.need_starts_s)
-    held = np.unique(model.member[chosen] * needs + model.need[chosen])
-    pairs = problem.together_pairs.reshape(-1, 2)[model.w_pair]
-    both = np.isin(pairs[:, 0] * needs + model.w_need, held) & np.isin(
-        pairs[:, 1] * needs + model.w_need, held
-    )
-    values[model.n_x + len(z) + np.arange(len(both))] = both
-    return values
-
-
-def _repair(
-    problem: AssignmentProblem,
-    weights: AssignmentWeights,
-    model: Model,
-    edges: IntArray,
-    chosen: IntArray,
-    deadline: float,
-) -> tuple[IntArray, float]:
-    """Chosen kept edges that keep every row, and their value. First drop and fill: each
-    broken row loses its least valuable chosen edges until it holds, then open places are
-    filled greedily. Then, if time is left, the broken rows' neighbourhood is re-optimised
-    exactly with the rest fixed; the better of the two is kept."""
-    columns = model.matrix.tocsc()
-    in_part = np.zeros(model.n_x, dtype=bool)
-    in_part[edges] = True
-    picked = np.zeros(model.n_x, dtype=bool)
-    picked[chosen] = True
-    activity = model.matrix[:, : model.n_x] @ picked.astype(np.float64)
-    broken = np.flatnonzero(model.relaxed_rows & (activity > model.upper + _TOLERANCE))
-    free = _neighbourhood(model, columns, in_part, picked, broken)
-    dropped = _drop(model, columns, picked.copy(), activity, broken)
-    began = time.perf_counter()
-    best = _fill(model, weights, columns, in_part, dropped)
-    best_value = float(model.value @ full_vector(problem, model, best))
-    fill_s = time.perf_counter() - began
-    if len(free) and deadline - time.perf_counter() > 2 * fill_s + _LOCAL_MIN_S:
-        picked[free] = False
-        solved = _local_program(model, columns, picked, free, deadline - 2 * fill_s)
-        if solved is not None:
-            picked[solved] = True
-            local = _fill(model, weights, columns, in_part, picked)
-            value = float(model.value @ full_vector(problem, model, local))
-            if value > best_value:
-                best, best_value = local, value
-    return best, best_value
-
-
-def _drop(
-    model: Model,
-    columns: sp.csc_matrix,
-    picked: BoolArray,
-    activity: FloatArray,
-    broken: IntArray,
-) -> BoolArray:
-    """`picked` without the least valuable chosen edges of each broken row (ties: the later
-    edge) until it holds; a broken pairing row thereby loses its new members."""
-    for row in broken.tolist():
-        span = slice(model.matrix.indptr[row], model.matrix.indptr[row + 1])
-        edges, coefficients = model.matrix.indices[span], model.matrix.data[span]
-        mine = edges[(coefficients > 0) & (edges < model.n_x)]
-        for edge in mine[np.lexsort((-mine, model.value[mine]))].tolist():
-            if activity[row] <= model.upper[row] + _TOLERANCE:
-                break
-            if picked[edge]:
-                picked[edge] = False
-                at = slice(columns.indptr[edge], columns.indptr[edge + 1])
-                activity[columns.indices[at]] -= columns.data[at]
-    return picked
-
-
-def _neighbourhood(
-    model: Model,
-    columns: sp.csc_matrix,
-    in_part: BoolArray,
-    picked: BoolArray,
-    broken: IntArray,
-) -> IntArray:
-    """Edges to re-optimise: every edge of the members and needs chosen in broken rows, closed
-    so that dropping them all stays feasible (a freed mentor frees the new members whose
-    pairing row counts on it)."""
-    rows = model.matrix[broken]
-    involved = rows.indices[(rows.indices < model.n_x)]
-    involved = involved[picked[involved]]
-    free = in_part & (
-        np.isin(model.member, np.unique(model.member[involved]))
-        | np.isin(model.need, np.unique(model.need[involved]))
-    )
-    negative = columns[:, : model.n_x].copy()
-    negative.data = (negative.data < 0).astype(np.float64)
-    negative.eliminate_zeros()
-    positive_x = model.matrix[:, : model.n_x].copy()
-    positive_x.data = (positive_x.data > 0).astype(np.float64)
-    positive_x.eliminate_zeros()
-    while True:
-        leaning = np.flatnonzero(negative @ free.astype(np.float64))  # rows a freed edge props
-        grown = free | ((positive_x[leaning].sum(axis=0).A1 > 0) & in_part)
-        if (grown == free).all():
-            return np.flatnonzero(free)
-        free = grown
-
-
-def _local_program(
-    model: Model,
-    columns: sp.csc_matrix,
-    picked: BoolArray,
-    free: IntArray,
-    deadline: float,
-) -> IntArray | None:
-    """HiGHS on the freed edges (and the fairness and together variables their rows share),
-    the rest fixed at `picked`: the chosen freed edges, or None when out of time."""
-    remaining = deadline - time.perf_counter()
-    touched = np.unique(columns[:, free].indices)
-    shared = np.unique(model.matrix[touched].indices)
-    variables = np.union1d(free, shared[shared >= model.n_x])
-    # A row touched here holds, besides `variables`, only fixed edges: every fairness and
-    # together variable of a freed edge's rows is in `variables`.
-    rows = np.unique(columns[:, variables].indices)
-    block = model.matrix[rows]
-    outside = block[:, : model.n_x] @ picked.astype(np.float64)
-    is_edge = variables < model.n_x
-    result = milp(
-        -model.value[variables],
-        constraints=[LinearConstraint(block[:, variables], -np.inf, model.upper[rows] - outside)],
-        integrality=is_edge.astype(np.int64),
-        bounds=Bounds(0, 1),
-        options={
-            "time_limit": remaining,
-            "mip_rel_gap": _LOCAL_GAP,
-            "presolve": len(variables) <= _LOCAL_PRESOLVE_UP_TO,
-        },
-    )
-    if result.x is None:
-        return None
-    return np.asarray(variables[is_edge & (result.x > 0.5)], dtype=np.int64)
-
-
-def _fill(
-    model: Model,
-    weights: AssignmentWeights,
-    columns: sp.csc_matrix,
-    in_part: BoolArray,
-    picked: BoolArray,
-) -> IntArray:
-    """Add edges that are worth their fairness cost, best first, where every hard row still
-    holds (fairness and together rows only price a place, they never forbid one)."""
-    soft = np.zeros(model.matrix.shape[0], dtype=bool)
-    soft[columns[:, model.n_x :].indices] = True
-    activity = model.matrix[:, : model.n_x] @ picked.astype(np.float64)
-    counts = np.bincount(model.member[picked], minlength=int(model.member.max(initial=0)) + 1)
-    gain = model.value[: model.n_x] - weights.load_step * counts[model.member]
-    # Edges that fit now (one vectorised pass); each is checked again as others are taken.
-    x_columns = columns[:, : model.n_x]
-    rows, column_of = x_columns.indices, np.repeat(np.arange(model.n_x), np.diff(x_columns.indptr))
-    over = ~soft[rows] & (activity[rows] + x_columns.data > model.upper[rows] + _TOLERANCE)
-    blocked = np.bincount(column_of[over], minlength=model.n_x) > 0
-    candidates = np.flatnonzero(in_part & ~picked & ~blocked & (gain > _TOLERANCE))
-    for edge in candidates[np.lexsort((candidates, -gain[candidates]))].tolist():
-        member = model.member[edge]
-        if model.value[edge] - weights.load_step * counts[member] <= _TOLERANCE:
-            continue
-        span = slice(x_columns.indptr[edge], x_columns.indptr[edge + 1])
-        hard = ~soft[rows[span]]
-        at = rows[span][hard]
-        if np.any(activity[at] + x_columns.data[span][hard] > model.upper[at] + _TOLERANCE):
-            continue
-        activity[rows[span]] += x_columns.data[span]
-        counts[member] += 1
-        picked[edge] = True
-    return np.flatnonzero(picked)

@@ -40,6 +40,14 @@ class PartResult:
     optimal: bool
 
 
+def preferred(candidate: PartResult, incumbent: PartResult) -> PartResult:
+    """The candidate when it is worth more and fills at least as many places, else the
+    incumbent (greedy's choice where a solver was cut short): coordinators read empty places
+    first, so a heuristic answer never leaves more of them than per-need ranking."""
+    better = candidate.value > incumbent.value and len(candidate.chosen) >= len(incumbent.chosen)
+    return candidate if better else incumbent
+
+
 def solve_flow(
     problem: AssignmentProblem, weights: AssignmentWeights, model: Model, edges: IntArray
 ) -> PartResult:

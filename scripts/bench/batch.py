@@ -2,20 +2,31 @@
 
 A seeded synthetic city: members scattered around a centre (denser inside), needs over one
 weekend with 1-3 roles of 1-3 places, stages about 30 % new / 30 % growing / 30 % mature /
-10 % leader, monthly room 1-4, some households. Candidate edges are the k best members per
-place by a synthetic score (closeness and skill fit) among the nearest members (a KD-tree on
-projected points), as the exact top-k gives the API. `run` returns the figures of both
-solvers; ``python -m scripts.bench.batch [places members]`` prints them (one size per process,
-so the peak RSS is that size's).
+10 % leader, some households. Candidate edges are the k best members per place by a
+synthetic score (closeness and skill fit) among the nearest members (a KD-tree on projected
+points), as the exact top-k gives the API. Two shapes of the same city:
+
+- **plentiful**: needs spread over the weekend and the city, monthly room 1-4 (uniform):
+  greedy already fills nearly every place;
+- **scarce**: a weekend drive: most needs in two peaks (Saturday 09:00-12:00 and Sunday
+  13:00-16:00 starts, so they overlap), most in the dense core where the same members are
+  everybody's nearest, and most members free for one place that month (room 1: 60 %,
+  2: 30 %, 3: 10 %): per-need ranking gives the core's best people to the first needs and
+  strands later ones, as Planning Center's greedy does "when everyone conflicts".
+
+`run` returns the figures of both solvers; ``python -m scripts.bench.batch [places members]
+[--shape scarce] [--json]`` prints them (one size and shape per process, so the peak RSS is
+that run's).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import resource
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 import numpy as np
 from scipy.spatial import cKDTree
@@ -30,6 +41,26 @@ WEEKEND_HOURS = 52  # Friday 18:00 to Sunday 22:00
 REACH = 4  # nearest members considered per candidate wanted
 STAGE_SHARES = (0.3, 0.3, 0.3, 0.1)
 HOUSEHOLD_SHARE = 0.04  # of members, in pairs
+CORE_RADIUS_SHARE = 0.3  # of the city radius: where half the members live
+PEAK_START_HOURS = (15, 16, 17, 43, 44, 45)  # Saturday 09-11 h and Sunday 13-15 h starts
+
+
+@dataclass(frozen=True, slots=True)
+class Shape:
+    """How the city's needs and members' time are spread."""
+
+    name: str
+    room_shares: tuple[float, ...]  # of members with a monthly room of 1, 2, ...
+    peak_share: float  # of needs starting in the weekend's peak hours
+    core_share: float  # of needs placed in a downtown disc
+    core_radius_share: float = CORE_RADIUS_SHARE  # its radius, of the city's
+
+
+PLENTIFUL = Shape("plentiful", room_shares=(0.25, 0.25, 0.25, 0.25), peak_share=0.0, core_share=0.0)
+SCARCE = Shape(
+    "scarce", room_shares=(0.6, 0.3, 0.1), peak_share=0.7, core_share=0.8, core_radius_share=0.1
+)
+SHAPES = {shape.name: shape for shape in (PLENTIFUL, SCARCE)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +83,7 @@ class Figures:
 class Report:
     """Both solvers on one instance, and how it was built."""
 
+    shape: str
     places: int
     members: int
     edges: int
@@ -59,11 +91,13 @@ class Report:
     figures: tuple[Figures, ...]
 
 
-def city(places: int, members: int, *, seed: int = 14, k: int = 8) -> AssignmentProblem:
+def city(
+    places: int, members: int, *, seed: int = 14, k: int = 8, shape: Shape = PLENTIFUL
+) -> AssignmentProblem:
     """A seeded synthetic instance with about `places` open places and `members` members."""
     rng = np.random.default_rng(seed)
     # Members: half in a dense core, half spread over the city; households share a home.
-    radius = np.where(rng.random(members) < 0.5, 0.3, 1.0) * CITY_RADIUS_KM
+    radius = np.where(rng.random(members) < 0.5, CORE_RADIUS_SHARE, 1.0) * CITY_RADIUS_KM
     home = _scatter(rng, members, radius)
     households = int(members * HOUSEHOLD_SHARE) // 2
     firsts = rng.choice(members - 1, size=households, replace=False)
@@ -78,9 +112,15 @@ def city(places: int, members: int, *, seed: int = 14, k: int = 8) -> Assignment
     slot_open = rng.integers(1, 4, size=len(slot_need)).astype(np.int64)
     slot_kind = rng.integers(0, ROLE_KINDS, size=len(slot_need))
     start_h = rng.integers(0, WEEKEND_HOURS - 4, size=needs)
+    if shape.peak_share:
+        peak = rng.random(needs) < shape.peak_share
+        start_h[peak] = rng.choice(PEAK_START_HOURS, size=int(peak.sum()))
     starts = start_h * 3600
     ends = starts + rng.integers(1, 5, size=needs) * 3600
-    where = _scatter(rng, needs, np.full(needs, CITY_RADIUS_KM * 0.8))
+    need_radius = np.full(needs, CITY_RADIUS_KM * 0.8)
+    if shape.core_share:
+        need_radius[rng.random(needs) < shape.core_share] = CITY_RADIUS_KM * shape.core_radius_share
+    where = _scatter(rng, needs, need_radius)
     # Candidates: per slot, the k * open best of its need's nearest members.
     wanted = k * slot_open
     per_need = np.zeros(needs, dtype=np.int64)
@@ -95,15 +135,20 @@ def city(places: int, members: int, *, seed: int = 14, k: int = 8) -> Assignment
     chosen = rank < wanted[:, None]
     slot_of, column = np.nonzero(chosen)
     together, apart = np.array_split(np.stack([firsts, firsts + 1], axis=1), 2)
+    has_mentor = rng.random(needs) < 0.15
+    if shape is PLENTIFUL:  # drawn as before shapes existed, so its figures stay comparable
+        room = rng.integers(1, 5, size=(members, 1))
+    else:
+        room = 1 + rng.choice(len(shape.room_shares), size=(members, 1), p=shape.room_shares)
     return AssignmentProblem(
         slot_need=slot_need.astype(np.int64),
         slot_open=slot_open,
         need_starts_s=starts.astype(np.int64),
         need_ends_s=ends.astype(np.int64),
         need_month=np.zeros(needs, dtype=np.int64),
-        need_has_mentor=rng.random(needs) < 0.15,
+        need_has_mentor=has_mentor,
         member_stage=stage,
-        member_month_room=rng.integers(1, 5, size=(members, 1)).astype(np.int64),
+        member_month_room=room.astype(np.int64),
         member_load=rng.poisson(0.3, size=members).astype(np.int64),
         member_idle_days=np.where(
             rng.random(members) < 0.3, np.inf, rng.exponential(30.0, size=members)
@@ -143,22 +188,30 @@ def _figures(name: str, problem: AssignmentProblem, solve: object) -> Figures:
     )
 
 
-def run(places: int, members: int, *, time_budget_s: float, seed: int = 14) -> Report:
+def run(
+    places: int,
+    members: int,
+    *,
+    time_budget_s: float,
+    seed: int = 14,
+    shape: Shape = PLENTIFUL,
+) -> Report:
     """Build one instance and solve it with the batch solver, then greedily."""
     started = time.perf_counter()
-    problem = city(places, members, seed=seed)
+    problem = city(places, members, seed=seed, shape=shape)
     build_s = time.perf_counter() - started
     figures = (
         _figures("batch", problem, lambda p: assign(p, time_budget_s=time_budget_s)),
         _figures("greedy", problem, greedy_assign),
     )
-    return Report(places, members, len(problem.edge_member), build_s, figures)
+    return Report(shape.name, places, members, len(problem.edge_member), build_s, figures)
 
 
 def describe(report: Report) -> str:
     """The report as the table `make bench` prints, with batch / greedy ratios."""
     lines = [
-        f"batch assignment {report.places:,} places / {report.members:,} members: "
+        f"batch assignment, {report.shape} city, {report.places:,} places /"
+        f" {report.members:,} members: "
         f"{report.edges:,} edges, built in {report.build_s:.1f} s",
         f"  {'solver':<7}{'solve s':>8}{'peak MiB':>10}{'objective':>12}{'score':>12}{'filled':>16}"
         f"{'gini':>7}{'gap':>10}  optimal",
@@ -171,28 +224,46 @@ def describe(report: Report) -> str:
             f"  {f.optimal}"
         )
     batch, greedy = report.figures[0], report.figures[1]
+    ratio = ratios(report)
     lines.append(
         f"  {'ratio':<7}{batch.solve_s / max(greedy.solve_s, 1e-9):>8.2f}{'':>10}"
-        f"{batch.objective / max(greedy.objective, 1e-9):>12.4f}"
-        f"{batch.total_score / max(greedy.total_score, 1e-9):>12.4f}"
-        f"{batch.places_filled / max(greedy.places_filled, 1):>16.4f}"
-        f"{batch.gini / max(greedy.gini, 1e-9):>7.3f}   (batch / greedy)"
+        f"{ratio['objective']:>12.4f}{ratio['total_score']:>12.4f}"
+        f"{ratio['places_filled']:>16.4f}{ratio['gini']:>7.3f}   (batch / greedy)"
     )
     return "\n".join(lines)
 
 
+def ratios(report: Report) -> dict[str, float]:
+    """Batch over greedy on the same instance: above 1 is more (score, places), below 1 less
+    (Gini: more even load)."""
+    batch, greedy = report.figures[0], report.figures[1]
+    return {
+        "total_score": batch.total_score / max(greedy.total_score, 1e-9),
+        "places_filled": batch.places_filled / max(greedy.places_filled, 1),
+        "gini": batch.gini / max(greedy.gini, 1e-9),
+        "objective": batch.objective / max(greedy.objective, 1e-9),
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Print the figures for one size (default: the small one)."""
+    """Print the figures for one size and shape (default: the small size, plentiful)."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("places", type=int, nargs="?", default=SIZES[0][0])
     parser.add_argument("members", type=int, nargs="?", default=SIZES[0][1])
+    parser.add_argument("--shape", choices=sorted(SHAPES), default=PLENTIFUL.name)
     parser.add_argument(
         "--time-budget-s", type=float, help="default: the target for the size (2 s, 30 s)"
     )
+    parser.add_argument(
+        "--json", action="store_true", help="one JSON object (the report and ratios) instead"
+    )
     options = parser.parse_args(argv)
     budget = options.time_budget_s or TARGET_S.get((options.places, options.members), 30.0)
-    report = run(options.places, options.members, time_budget_s=budget)
-    print(describe(report))
+    report = run(options.places, options.members, time_budget_s=budget, shape=SHAPES[options.shape])
+    if options.json:
+        print(json.dumps({**asdict(report), "time_budget_s": budget, "ratios": ratios(report)}))
+    else:
+        print(describe(report))
     return 0
 
 
