@@ -23,71 +23,86 @@ def greedy_edges(problem: AssignmentProblem, candidates: IntArray | None = None)
     rank[np.lexsort((np.arange(len(rank)), problem.need_starts_s))] = np.arange(len(rank))
     order = np.lexsort((kept, -problem.edge_score[kept], problem.edge_slot[kept], rank[need]))
     kept, need = kept[order], need[order]
-    stage = problem.member_stage[problem.edge_member[kept]]
-    active = pairing_needs(problem, need, stage)
-    partners: dict[int, list[int]] = {}
-    for a, b in problem.apart_pairs.reshape(-1, 2).tolist():
-        partners.setdefault(a, []).append(b)
-        partners.setdefault(b, []).append(a)
-    state = _State(problem, partners)
-    breaks = np.r_[run_starts(need), len(need)]
-    for first, last in zip(breaks[:-1].tolist(), breaks[1:].tolist(), strict=True):
-        waiting: list[int] = []
-        paired = bool(active[need[first]])
-        for edge, member_stage in zip(
-            kept[first:last].tolist(), stage[first:last].tolist(), strict=True
-        ):
-            if paired and member_stage == NEW_STAGE and not state.mentored:
-                waiting.append(edge)
-            elif state.fits(edge):
-                state.take(edge, member_stage in MENTOR_STAGES)
-        for edge in waiting if state.mentored else []:
-            if state.fits(edge):
-                state.take(edge, False)
-        state.next_need()
-    return np.sort(np.array(state.chosen, dtype=np.int64))
+    slot = problem.edge_slot[kept]
+    member = problem.edge_member[kept]
+    stage = problem.member_stage[member]
+    active = pairing_needs(problem, need, stage).tolist()
+    state = _State(problem, member, need)
+    # A slot's edges are contiguous (a slot has one need): once it is full the rest of its
+    # edges cannot fit, so the loop leaves it (most edges at city scale are never looked at).
+    bounds = np.r_[run_starts(slot), len(slot)]
+    starts = bounds[:-1]
+    stages, places = stage.tolist(), state.places
+    current, paired = -1, False
+    waiting: list[tuple[int, int]] = []  # (position, slot) of new members awaiting a mentor
+    for first, last, run_need, run_slot in zip(
+        starts.tolist(),
+        bounds[1:].tolist(),
+        need[starts].tolist(),
+        slot[starts].tolist(),
+        strict=True,
+    ):
+        if run_need != current:
+            state.next_need(waiting)
+            current, paired, waiting = run_need, active[run_need], []
+        for at in range(first, last):
+            if state.filled.get(run_slot, 0) >= places[run_slot]:
+                break
+            if paired and stages[at] == NEW_STAGE and not state.mentored:
+                waiting.append((at, run_slot))
+            elif state.fits(at):
+                state.take(at, run_slot, stages[at] in MENTOR_STAGES)
+    state.next_need(waiting)
+    return np.sort(kept[np.array(state.chosen, dtype=np.int64)])
 
 
 class _State:
-    """What the greedy pass has taken so far, to test the next edge against."""
+    """What the greedy pass has taken so far, to test the next edge against. Edges are
+    positions in the pass's order; their facts are read once into lists (numpy scalar reads
+    per edge dominated the pass)."""
 
-    def __init__(self, problem: AssignmentProblem, partners: dict[int, list[int]]) -> None:
-        self.problem = problem
-        self.partners = partners
+    def __init__(self, problem: AssignmentProblem, member: IntArray, need: IntArray) -> None:
+        months = problem.member_month_room.shape[1]
+        self.member = member.tolist()
+        self.start = problem.need_starts_s[need].tolist()
+        self.end = problem.need_ends_s[need].tolist()
+        month_key = member * months + problem.need_month[need]
+        self.month_key = month_key.tolist()
+        self.room = problem.member_month_room.ravel()[month_key].tolist()  # per position
+        self.places = problem.slot_open.tolist()
+        self.partners: dict[int, list[int]] = {}
+        for a, b in problem.apart_pairs.reshape(-1, 2).tolist():
+            self.partners.setdefault(a, []).append(b)
+            self.partners.setdefault(b, []).append(a)
         self.filled: dict[int, int] = {}
         self.windows: dict[int, list[tuple[int, int]]] = {}
-        self.month_taken: dict[tuple[int, int], int] = {}
+        self.month_taken: dict[int, int] = {}
         self.chosen: list[int] = []
         self.mentored = False
 
     def _busy(self, member: int, start: int, end: int) -> bool:
         return any(s < end and start < e for s, e in self.windows.get(member, ()))
 
-    def fits(self, edge: int) -> bool:
-        p = self.problem
-        slot, member = int(p.edge_slot[edge]), int(p.edge_member[edge])
-        need = int(p.slot_need[slot])
-        start, end = int(p.need_starts_s[need]), int(p.need_ends_s[need])
-        month = int(p.need_month[need])
+    def fits(self, at: int) -> bool:
+        """The slot's room is checked by the caller."""
+        member, start, end, key = self.member[at], self.start[at], self.end[at], self.month_key[at]
         return (
-            self.filled.get(slot, 0) < p.slot_open[slot]
-            and self.month_taken.get((member, month), 0) < p.member_month_room[member, month]
+            self.month_taken.get(key, 0) < self.room[at]
             and not self._busy(member, start, end)
             and not any(self._busy(other, start, end) for other in self.partners.get(member, ()))
         )
 
-    def take(self, edge: int, mentor: bool) -> None:
-        p = self.problem
-        slot, member = int(p.edge_slot[edge]), int(p.edge_member[edge])
-        need = int(p.slot_need[slot])
-        month = (member, int(p.need_month[need]))
+    def take(self, at: int, slot: int, mentor: bool) -> None:
+        key = self.month_key[at]
         self.filled[slot] = self.filled.get(slot, 0) + 1
-        self.month_taken[month] = self.month_taken.get(month, 0) + 1
-        self.windows.setdefault(member, []).append(
-            (int(p.need_starts_s[need]), int(p.need_ends_s[need]))
-        )
-        self.chosen.append(edge)
+        self.month_taken[key] = self.month_taken.get(key, 0) + 1
+        self.windows.setdefault(self.member[at], []).append((self.start[at], self.end[at]))
+        self.chosen.append(at)
         self.mentored = self.mentored or mentor
 
-    def next_need(self) -> None:
+    def next_need(self, waiting: list[tuple[int, int]]) -> None:
+        """Close a need: new members who waited for a mentor take places if one came."""
+        for at, slot in waiting if self.mentored else []:
+            if self.filled.get(slot, 0) < self.places[slot] and self.fits(at):
+                self.take(at, slot, False)
         self.mentored = False
