@@ -50,6 +50,9 @@ _ROUNDS = 30  # Lagrangian rounds at most (one flow solve each)
 _FIRST_STEP = 1.0  # Polyak step factor; halved after `_PATIENCE` rounds without a better bound
 _PATIENCE = 2
 _BOUNDING_SHARE = 0.5  # of the time left, for the Lagrangian rounds; the rest for repair
+# Repair's first pass (drop, fill, value) per edge, measured at 100k places with a margin:
+# a flow round starts only if it leaves this much.
+_REPAIR_S_PER_EDGE = 4e-6
 _TOLERANCE = 1e-9
 
 
@@ -83,7 +86,8 @@ def relax_and_repair(
     right = model.upper[rows]
     profit = model.value[edges] + _together_credit(problem, weights, model, edges)
     network = _network(problem, weights, model, edges, profit)
-    chosen, bound = _bound(network, profit, priced, right, incumbent.value, deadline)
+    last_round_ends = deadline - _REPAIR_S_PER_EDGE * len(edges)
+    chosen, bound = _bound(network, profit, priced, right, incumbent.value, last_round_ends)
     if chosen is None:
         return PartResult(incumbent.chosen, incumbent.value, bound, False)
     repaired, value = repair(

@@ -38,6 +38,9 @@ from matcher.assignment_problem import (
 _TOLERANCE = 1e-9
 _LOCAL_PRESOLVE_UP_TO = 200_000  # the repair programs are many small pieces: presolve splits them
 _LOCAL_MIN_S = 0.05  # below this, HiGHS's setup alone would use the time
+# HiGHS on repair programs (setup included), with a margin: a larger neighbourhood than the
+# time left affords would overrun the budget (HiGHS's setup ignores the limit) for nothing.
+_LOCAL_VARIABLES_PER_S = 20_000
 _LOCAL_GAP = 1e-4  # the repair need not be exact: the reported gap is measured against the bound
 
 
@@ -190,8 +193,9 @@ def repair(
     candidates = in_part[model.var_component[: model.n_x]]
     picked = np.zeros(model.n_x, dtype=bool)
     picked[chosen] = True
+    dropped = drop(model, hard, picked)
     began = time.perf_counter()
-    best = fill(model, weights, hard, candidates, drop(model, hard, picked))
+    best = fill(model, weights, hard, candidates, dropped)
     best_value = objective(problem, model, best)
     # What finishing after the local program costs: one more fill and valuation.
     finish_s = time.perf_counter() - began
@@ -201,8 +205,11 @@ def repair(
     involved = np.unique(hard.by_row[np.flatnonzero(broken)].indices)
     involved = involved[picked[involved]]
     short = _short_slots(problem, model, best, incumbent)
+    affordable = _LOCAL_VARIABLES_PER_S * (deadline - time.perf_counter() - 2 * finish_s)
     free = _neighbourhood(model, candidates, involved, short)
-    if len(free) == 0:
+    if len(free) > affordable:  # the broken rows' alone, then, if that fits
+        free = _neighbourhood(model, candidates, involved, short[:0])
+    if len(free) == 0 or len(free) > affordable:
         return np.flatnonzero(best), best_value
     fixed = best.copy()
     fixed[free] = False

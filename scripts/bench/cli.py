@@ -6,6 +6,7 @@ import argparse
 import gc
 import os
 import random
+import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -18,7 +19,7 @@ from rich.console import Console
 from api.db.engine import make_engine, make_sessionmaker
 from api.db.types import utcnow
 
-from . import datasets, dense, inprocess, load, machine, mix, report
+from . import batch, datasets, dense, inprocess, load, machine, mix, report
 from .results import BASELINES, DENSITY_PARTS, LAYERS, QUERIES, Profile, Result
 
 REPOSITORY = Path(__file__).resolve().parents[2]
@@ -41,6 +42,7 @@ class Mode:
     density_sample: int  # agency/network needs ranked by density for the densest and median
     dense_repeat: int  # in-process calls per need for the densest and median, before and after
     profile_calls: int
+    batch_sizes: tuple[tuple[int, int], ...]  # (places, members), each shape, own process
     json_path: Path
     markdown_path: Path
 
@@ -68,6 +70,7 @@ QUICK = Mode(
     density_sample=100,
     dense_repeat=3,
     profile_calls=20,
+    batch_sizes=(batch.QUICK_SIZE,),
     json_path=REPOSITORY / "bench/quick/results.json",
     markdown_path=REPOSITORY / "bench/quick/benchmarks.md",
 )
@@ -95,6 +98,7 @@ FULL = Mode(
     density_sample=400,
     dense_repeat=3,
     profile_calls=50,
+    batch_sizes=batch.SIZES,
     json_path=REPOSITORY / "bench/results.json",
     markdown_path=REPOSITORY / "docs/benchmarks.md",
 )
@@ -114,7 +118,9 @@ def arguments(argv: list[str]) -> argparse.Namespace:
         action="store_true",
         help="keep a dataset whose database and keys exist with the right member count",
     )
-    parser.add_argument("--only", nargs="+", metavar="DATASET", help="e.g. sqlite-100k")
+    parser.add_argument(
+        "--only", nargs="+", metavar="DATASET", help="e.g. sqlite-100k; batch: the batch solver"
+    )
     parser.add_argument("--data-dir", type=Path, default=REPOSITORY / "bench/data")
     parser.add_argument("--json", type=Path, help="results file (default by mode)")
     parser.add_argument("--markdown", type=Path, help="report file (default by mode)")
@@ -176,6 +182,7 @@ def main(argv: list[str] | None = None) -> int:
         log(f"[red]stopped early: {error!r}[/red]")
         if not results:
             raise
+    batch_reports = _measure_batch(mode, log, warnings)
     warnings += [
         f"{r.dataset} {r.operation}: {r.note}" for r in results if r.note.startswith("INVALID")
     ]
@@ -191,10 +198,12 @@ def main(argv: list[str] | None = None) -> int:
         elapsed_s=time.perf_counter() - started,
         profiles=profiles,
         warnings=warnings,
+        batch=batch_reports,
     )
     report.print_table(run.results, console)
     report.print_verdicts(run.results, console)
-    report.write_json(run.results, mode.json_path)
+    report.print_batch(batch_reports, console)
+    report.write_json(run.results, mode.json_path, batch=batch_reports)
     report.write_markdown(run, mode.markdown_path)
     log(f"wrote {_relative(mode.markdown_path)} and {_relative(mode.json_path)}")
     return 1 if warnings else 0
@@ -264,6 +273,23 @@ def _measure(
             results.append(result)
 
 
+def _measure_batch(mode: Mode, say: Log, warnings: list[str]) -> list[batch.Report]:
+    """The batch solver against greedy on each size and shape, each in its own process."""
+    reports = []
+    for places, members in mode.batch_sizes:
+        for shape in batch.SHAPES:
+            say(f"[bold]batch[/bold]: {shape} city, {places:,} places / {members:,} members")
+            try:
+                found = batch.measure(places, members, shape)
+            except (subprocess.CalledProcessError, subprocess.TimeoutExpired) as error:
+                warnings.append(f"batch {shape} {places:,} places: {error}")
+                say(f"[red]batch run failed: {error!r}[/red]")
+                continue
+            say(batch.describe(found))
+            reports.append(found)
+    return reports
+
+
 def _wide_needs(dataset: datasets.Dataset, mode: Mode, *, seed: int) -> load.WideNeeds | None:
     """The densest and a median agency/network need (``dense``'s ranking), and a seeded sample
     of the same ranking for the admin's share of the mixed load."""
@@ -298,18 +324,20 @@ def _mode(options: argparse.Namespace) -> Mode:
         duration_s=options.duration or plan.duration_s,
         mixed_duration_s=options.duration or plan.mixed_duration_s,
     )
-    specs = mode.datasets
+    specs, batch_sizes = mode.datasets, mode.batch_sizes
     if options.only:
-        unknown = set(options.only) - {spec.name for spec in specs}
+        unknown = set(options.only) - {spec.name for spec in specs} - {"batch"}
         if unknown:
             names = ", ".join(spec.name for spec in specs)
             raise SystemExit(
-                f"unknown dataset(s) {', '.join(sorted(unknown))}; this mode has {names}"
+                f"unknown dataset(s) {', '.join(sorted(unknown))}; this mode has {names}, batch"
             )
         specs = tuple(spec for spec in specs if spec.name in options.only)
+        batch_sizes = batch_sizes if "batch" in options.only else ()
     return replace(
         mode,
         datasets=specs,
+        batch_sizes=batch_sizes,
         load=plan,
         json_path=options.json or mode.json_path,
         markdown_path=options.markdown or mode.markdown_path,
@@ -330,6 +358,13 @@ def _method(mode: Mode) -> dict[str, str]:
         "densest and median need": (
             f"ranked by members around them among the first {mode.density_sample:,} open"
             " agency/network needs (`scripts/bench/dense.py`)"
+        ),
+        "batch assignment": (
+            ", ".join(f"{p:,} places / {m:,} members" for p, m in mode.batch_sizes)
+            + " (plentiful and scarce cities), each in its own `python -m scripts.bench.batch`"
+            " process at its target's budget"
+            if mode.batch_sizes
+            else "not run"
         ),
         "HTTP run bounds": (
             f"{plan.duration_s} s per operation, {plan.mixed_duration_s} s mixed,"

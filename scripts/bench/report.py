@@ -16,6 +16,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from . import batch as batch_bench
 from .mix import REPORTED_KINDS
 from .results import (
     BASELINES,
@@ -167,6 +168,7 @@ class Run:
     elapsed_s: float
     profiles: list[tuple[str, Profile]] = field(default_factory=list)  # (dataset, profile)
     warnings: list[str] = field(default_factory=list)
+    batch: list[batch_bench.Report] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -241,10 +243,14 @@ def _figure(target: Target, dataset: str, results: Sequence[Result]) -> float | 
 # --- writers --------------------------------------------------------------------------------
 
 
-def write_json(results: Sequence[Result], path: Path) -> None:
-    """``bench/results.json``: a list of flat objects, one per figure."""
+def write_json(
+    results: Sequence[Result], path: Path, *, batch: Sequence[batch_bench.Report] = ()
+) -> None:
+    """``bench/results.json``: a list of flat objects, one per figure (the batch solver's
+    and greedy's rows last, with their own fields beside the common ones)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(as_records(results), indent=2) + "\n")
+    rows = as_records(results) + batch_bench.records(list(batch))
+    path.write_text(json.dumps(rows, indent=2) + "\n")
 
 
 def print_table(results: Sequence[Result], console: Console) -> None:
@@ -285,6 +291,20 @@ def print_verdicts(results: Sequence[Result], console: Console) -> None:
             _value(verdict.target, verdict.value),
             f"[{colours[verdict.status]}]{verdict.status}[/]",
         )
+    console.print(table)
+
+
+def print_batch(reports: Sequence[batch_bench.Report], console: Console) -> None:
+    """The batch solver's targets on the terminal (its figures were shown as measured)."""
+    if not reports:
+        return
+    table = Table(title="Batch assignment targets", title_justify="left")
+    for column in ("instance", "target", "bound", "measured", "status"):
+        table.add_column(column)
+    colours = {"met": "green", "missed": "red", "not measured": "yellow"}
+    for found in reports:
+        for label, bound, value, status in batch_bench.verdicts(found):
+            table.add_row(found.name, label, bound, value, f"[{colours[status]}]{status}[/]")
     console.print(table)
 
 
@@ -375,6 +395,9 @@ def markdown(run: Run) -> str:
 
     for dataset_name, profile in run.profiles:
         lines += _profile_section(profile, dataset_name)
+
+    if run.batch:
+        lines += ["", *batch_bench.markdown(run.batch)]
 
     lines += ["", "## Machine", "", "| | |", "|---|---|"]
     lines += [f"| {label} | {value} |" for label, value in run.machine.items()]
