@@ -6,7 +6,8 @@ interrupted). Most of that program is a transportation problem, so the large com
 
 1. **Bounded** by a Lagrangian relaxation whose subproblem is an exact min-cost flow: source
    -> member (unit arcs of growing cost: the convex fairness term) -> (member, month) capped by
-   the room -> (member, need) capped at one (one role per need) -> slot by one arc per edge ->
+   the room -> (member, start time) capped at one (needs starting together overlap; this also
+   keeps one role per need) -> slot by one arc per edge ->
    sink capped by the open places, plus a source -> sink bypass so places may stay empty.
    Overlap, `apart` and pairing rows are priced into the edge arcs by non-negative
    multipliers; `together` is made optimistic (half its bonus on each partner's edges on a
@@ -135,21 +136,28 @@ def _network(
     edges: IntArray,
     profit: FloatArray,
 ) -> _Network:
-    """Nodes: source, sink, members, (member, month), (member, need), slots. A member with
-    one month needs no month node (their places already stop at its room) and a (member,
-    need) with one edge needs no node (the edge's arc holds one unit): city instances are
-    mostly such, and the flow solver's time grows with the nodes."""
-    needs, months = len(problem.need_starts_s), problem.member_month_room.shape[1]
+    """Nodes: source, sink, members, (member, month), (member, start), slots. Needs that
+    start at the same time all cover that moment, so a member takes at most one of them (an
+    overlap row of the model): one node capped at one holds them, which also keeps one role
+    per need, and tightens the bound for free where needs start together (a weekend's peak
+    hours). A member with one month needs no month node (their places already stop at its
+    room) and a (member, start) with one edge needs no node (the edge's arc holds one unit):
+    city instances are mostly such, and the flow solver's time grows with the nodes."""
+    months = problem.member_month_room.shape[1]
     member, need, slot = model.member[edges], model.need[edges], model.slot[edges]
     members = np.unique(member)
     month_key = np.unique(member * months + problem.need_month[need])
     month_member = np.searchsorted(members, month_key // months)
     room = problem.member_month_room.ravel()[month_key]
+    starts, start_of = np.unique(
+        np.stack([problem.need_month, problem.need_starts_s]), axis=1, return_inverse=True
+    )
+    start_of = start_of.ravel()
     unit_key, unit_of, unit_size = np.unique(
-        member * needs + need, return_inverse=True, return_counts=True
+        member * starts.shape[1] + start_of[need], return_inverse=True, return_counts=True
     )
     unit_month = np.searchsorted(
-        month_key, (unit_key // needs) * months + problem.need_month[unit_key % needs]
+        month_key, (unit_key // starts.shape[1]) * months + starts[0, unit_key % starts.shape[1]]
     )
     slots, slot_of = np.unique(slot, return_inverse=True)
     # A member can take at most one place per need and no more than their total room.
