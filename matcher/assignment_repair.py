@@ -200,22 +200,20 @@ def repair(
     picked[chosen] = True
     dropped = drop(model, hard, picked)
     began = time.perf_counter()
-    best = _catch_up(
-        model, weights, hard, candidates, fill(model, weights, hard, candidates, dropped), incumbent
-    )
+    best = _settle(model, weights, hard, candidates, dropped, incumbent)
     best_value = objective(problem, model, best)
-    # What finishing after the local program costs: one more fill and valuation.
+    # What finishing after the local program costs: settling again and a valuation.
     finish_s = time.perf_counter() - began
     if deadline - time.perf_counter() <= 2 * finish_s + _LOCAL_MIN_S:
         return np.flatnonzero(best), best_value
     broken = hard.by_row @ picked.astype(np.float64) > hard.upper + _TOLERANCE
     involved = np.unique(hard.by_row[np.flatnonzero(broken)].indices)
     involved = involved[picked[involved]]
-    short = _short_slots(problem, model, best, incumbent)
+    short = _short_slots(model, best, incumbent)
     affordable = _LOCAL_VARIABLES_PER_S * (deadline - time.perf_counter() - 2 * finish_s)
     free = _neighbourhood(model, candidates, involved, short)
     if len(free) > affordable:  # the broken rows' alone, then, if that fits
-        free = _neighbourhood(model, candidates, involved, short[:0])
+        free = _neighbourhood(model, candidates, involved, np.zeros_like(short))
     if len(free) == 0 or len(free) > affordable:
         return np.flatnonzero(best), best_value
     fixed = best.copy()
@@ -223,18 +221,25 @@ def repair(
     solved = _local_program(model, fixed, free, deadline - 2 * finish_s)
     if solved is not None:
         fixed[solved] = True
-        local = _catch_up(
-            model,
-            weights,
-            hard,
-            candidates,
-            fill(model, weights, hard, candidates, fixed),
-            incumbent,
-        )
+        local = _settle(model, weights, hard, candidates, fixed, incumbent)
         value = objective(problem, model, local)
-        if value > best_value:
+        # Worth more, and not at the cost of places greedy would fill.
+        if value > best_value and local.sum() >= min(best.sum(), len(incumbent)):
             best, best_value = local, value
     return np.flatnonzero(best), best_value
+
+
+def _settle(
+    model: Model,
+    weights: AssignmentWeights,
+    hard: HardRows,
+    candidates: BoolArray,
+    picked: BoolArray,
+    incumbent: IntArray,
+) -> BoolArray:
+    """Fill, then catch up with the incumbent where it fills slots better."""
+    filled = fill(model, weights, hard, candidates, picked)
+    return _catch_up(model, weights, hard, candidates, filled, incumbent)
 
 
 def _catch_up(
@@ -249,11 +254,8 @@ def _catch_up(
     edges in their way (the member's overlapping or month's places) out, and every open
     place is filled again; kept while that fills more places (a few rounds at most)."""
     for _ in range(_CATCH_UP_ROUNDS):
-        slots = int(model.slot.max(initial=-1)) + 1
-        short = np.bincount(model.slot[picked], minlength=slots) < np.bincount(
-            model.slot[incumbent], minlength=slots
-        )
-        wanted = incumbent[short[model.slot[incumbent]] & ~picked[incumbent]]
+        wanted = incumbent[_short_slots(model, picked, incumbent)[model.slot[incumbent]]]
+        wanted = wanted[~picked[wanted]]
         if len(wanted) == 0:
             return picked
         activity = hard.by_row @ picked.astype(np.float64)
@@ -276,23 +278,20 @@ def _catch_up(
     return picked
 
 
-def _short_slots(
-    problem: AssignmentProblem, model: Model, picked: BoolArray, incumbent: IntArray
-) -> IntArray:
-    """Slots where `picked` fills fewer places than the incumbent does."""
-    slots = len(problem.slot_need)
+def _short_slots(model: Model, picked: BoolArray, incumbent: IntArray) -> BoolArray:
+    """Per slot: `picked` fills fewer of its places than the incumbent does."""
+    slots = int(model.slot.max(initial=-1)) + 1
     have = np.bincount(model.slot[picked], minlength=slots)
-    could = np.bincount(model.slot[incumbent], minlength=slots)
-    return np.flatnonzero(have < could)
+    return np.asarray(have < np.bincount(model.slot[incumbent], minlength=slots))
 
 
 def _neighbourhood(
-    model: Model, candidates: BoolArray, involved: IntArray, slots: IntArray
+    model: Model, candidates: BoolArray, involved: IntArray, slots: BoolArray
 ) -> IntArray:
     """Edges to re-optimise: every edge of the members and needs of the `involved` edges
     and of the members who could take a place in `slots`, closed so that dropping them all
     stays feasible (a freed mentor frees the new members whose pairing row counts on it)."""
-    into = candidates & np.isin(model.slot, slots)
+    into = candidates & slots[model.slot]
     members = np.union1d(model.member[involved], model.member[into])
     needs = np.union1d(model.need[involved], model.need[into])
     free = candidates & (np.isin(model.member, members) | np.isin(model.need, needs))
