@@ -46,7 +46,12 @@ from matcher.assignment_solvers import PartResult, preferred
 
 _SCALE = 1e6
 _INT_HEADROOM = 2.0**60  # keep |cost| * nodes inside int64, as OR-Tools checks
-_SECONDS_PER_ARC = 3e-6  # OR-Tools' flow on the bench machine, about 1-2.5 us per arc
+# OR-Tools' flow time grows faster than its arcs: on the bench machine 0.27 s for 129k arcs
+# and 7.7 s for 1.24M (plentiful city), 0.3 s for 94k and 12.5 s for 0.92M (scarce, a
+# congested network). seconds ~ _FLOW_S_FACTOR * arcs ** 1.5 fits the plentiful runs and
+# underestimates the scarce one 2.4x (a per-arc rate did 4.5x); an overrun is absorbed by
+# the time left for the small components.
+_FLOW_S_FACTOR = 6e-9
 _ROUNDS = 30  # Lagrangian rounds at most (one flow solve each)
 _FIRST_STEP = 1.0  # Polyak step factor; halved after `_PATIENCE` rounds without a better bound
 _PATIENCE = 2
@@ -252,7 +257,7 @@ def _bound(
     # Out of time before the first round: every edge at its best profit, no fairness cost.
     best_bound, best_chosen, fewest = float(np.maximum(profit, 0).sum()), None, np.inf
     # Before the first round, its time is guessed from the arcs (a solve cannot be stopped).
-    factor, stalled, round_s = _FIRST_STEP, 0, _SECONDS_PER_ARC * len(network.tails)
+    factor, stalled, round_s = _FIRST_STEP, 0, _FLOW_S_FACTOR * len(network.tails) ** 1.5
     for round_ in range(_ROUNDS):
         began = time.perf_counter()
         if began + round_s > (stop if round_ else deadline):
