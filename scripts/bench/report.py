@@ -468,6 +468,7 @@ METHOD_NOTES = (
     "make bench-quick                 # ~1 minute: 10k members on PostGIS and on SQLite",
     "make bench                       # 100k members on SQLite, 1M on PostGIS",
     "make bench BENCH_ARGS=--reuse    # keep datasets already loaded (skips the 1M load)",
+    'make bench BENCH_ARGS="--only batch --skip-http"  # the batch solver alone (~3 minutes)',
     ".venv/bin/python scripts/bench.py --help",
     "```",
     "",
