@@ -5,10 +5,11 @@ reads (callers pass `now`), and nothing imported from `api/`, so it can be teste
 benchmarked on its own and reused by any front end.
 """
 
-from matcher.assignment import assign, gini, greedy_assign, objective_value
+from matcher.assignment import assign, greedy_assign, objective_value
 from matcher.assignment_problem import Assignment, AssignmentProblem, AssignmentWeights
 from matcher.constraints import check_member_for_role
 from matcher.explain import CONFLICT_CODES, HARD_CONSTRAINTS, VIOLATION_CODES
+from matcher.fairness import gini
 from matcher.inputs import Commitment, MemberProfile, NeedSpec, RoleSpec, WeeklyWindow
 from matcher.need_table import NeedTable, build_need_table
 from matcher.pool import MemberPool, build_pool

@@ -279,16 +279,3 @@ def mentor_pairs(problem: AssignmentProblem, edges: IntArray) -> IntArray:
             rows.append((n, m, mentors[n][turn.get(n, 0) % len(mentors[n])]))
             turn[n] = turn.get(n, 0) + 1
     return np.array(rows, dtype=np.int64).reshape(-1, 3)
-
-
-def gini(loads: npt.ArrayLike) -> float:
-    """Gini coefficient of per-member place counts: 0 when even, towards 1 when one member
-    holds everything; 0 for no members or no places."""
-    values = np.sort(np.asarray(loads, dtype=np.float64).ravel())
-    total = values.sum()
-    if len(values) == 0 or total <= 0:
-        return 0.0
-    ranks = np.arange(1, len(values) + 1)
-    return float(
-        (2 * (ranks * values).sum()) / (len(values) * total) - (len(values) + 1) / len(values)
-    )

@@ -37,7 +37,7 @@ from api.geocoding.service import required_place
 from api.schemas import Point
 from geo.geocoding import Geocoder
 from geo.timezones import timezone_at
-from matcher.fairness import gini
+from matcher import gini
 from matcher.inputs import STAGES
 
 WINDOW_DAYS = 90
