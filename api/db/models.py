@@ -278,7 +278,9 @@ class NeedRole(Base):
     need: Mapped[Need] = relationship(back_populates="roles", lazy="raise")
 
 
-HOLDS_A_PLACE = "status IN ('confirmed', 'invited')"
+# Written as ORs, not IN: PostgreSQL prints IN back in a form that does not read back the same,
+# and the generator's bulk load rebuilds indexes from their printed definitions.
+HOLDS_A_PLACE = "status = 'confirmed' OR status = 'invited'"
 PENDING = "status = 'invited'"
 
 

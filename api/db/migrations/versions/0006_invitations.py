@@ -24,7 +24,7 @@ depends_on: str | Sequence[str] | None = None
 
 STATUSES_BEFORE = "status IN ('confirmed', 'withdrawn')"
 STATUSES = "status IN ('confirmed', 'withdrawn', 'invited', 'declined', 'expired')"
-HOLDS_A_PLACE = "status IN ('confirmed', 'invited')"
+HOLDS_A_PLACE = "status = 'confirmed' OR status = 'invited'"
 PENDING = "status = 'invited'"
 
 
