@@ -8,7 +8,7 @@ OPENAPI := build/openapi.json
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test lint bench bench-quick soak clean
+.PHONY: install run demo vendor test lint bench bench-quick soak clean
 
 install: $(STAMP)
 
@@ -26,8 +26,19 @@ $(NODE_STAMP): package.json package-lock.json
 run: install
 	$(VENV)/bin/servematch db upgrade
 	$(PY) -m scripts demo --if-empty
-	@echo "ServeMatch on http://$(HOST):$(PORT) — OpenAPI docs at http://$(HOST):$(PORT)/docs"
+	@echo "ServeMatch on http://$(HOST):$(PORT)/ (sign in with a key above) — API docs at http://$(HOST):$(PORT)/docs"
 	$(VENV)/bin/servematch serve --host $(HOST) --port $(PORT)
+
+# Erase the network and load the demo again (new keys in servematch-demo-keys.json), e.g. after
+# the README's walk-through erased its member; the server may keep running.
+demo: install
+	$(VENV)/bin/servematch db upgrade
+	$(VENV)/bin/servematch demo --reset
+
+# Refresh the vendored front-end libraries (versions: package.json "vendored") from the npm
+# registry; the copies are committed, so `make run` never needs npm.
+vendor:
+	python3 scripts/vendor.py
 
 lint: install $(NODE_STAMP)
 	$(VENV)/bin/ruff check .

@@ -81,6 +81,34 @@ def db_upgrade(revision: str = "head") -> None:
     console.print(f"[green]database at {_safe(url)} is at {revision}[/green]")
 
 
+@app.command()
+def demo(
+    reset: Annotated[
+        bool, typer.Option(help="Erase the network (and its keys) first, then load it again.")
+    ] = False,
+    if_empty: Annotated[bool, typer.Option(help="Do nothing if data exists.")] = False,
+) -> None:
+    """Load the Bristol demo (the checkout's tooling, ``python -m scripts demo``, run as is)."""
+    import os
+    import subprocess
+    import sys
+
+    # The demo loader is tooling the service never imports: it runs in its own process, from
+    # the checkout this package is installed from (``pip install -e``).
+    checkout = Path(__file__).resolve().parents[1]
+    if not (checkout / "scripts" / "demo.py").is_file():
+        console.print("[red]no demo here:[/red] it ships with the source checkout, not the package")
+        raise typer.Exit(1)
+    flags = [flag for flag, wanted in (("--reset", reset), ("--if-empty", if_empty)) if wanted]
+    path = os.pathsep.join(filter(None, (str(checkout), os.environ.get("PYTHONPATH"))))
+    loaded = subprocess.run(
+        [sys.executable, "-m", "scripts", "demo", *flags],
+        env={**os.environ, "PYTHONPATH": path},
+        check=False,
+    )
+    raise typer.Exit(loaded.returncode)
+
+
 @privacy.command("recoarsen")
 def privacy_recoarsen() -> None:
     """Show every private place at the current SERVEMATCH_LOCATION_COARSENING_KM cell size."""

@@ -30,6 +30,9 @@ def command(*arguments: str) -> tuple[list[str], dict[str, str]]:
 @app.command()
 def demo(
     if_empty: Annotated[bool, typer.Option(help="Do nothing if data exists.")] = False,
+    reset: Annotated[
+        bool, typer.Option(help="Erase the network (and its keys) first, then load it again.")
+    ] = False,
 ) -> None:
     """Load the demo network (Bristol) and print keys to try it with."""
     from api.db.engine import make_engine, make_sessionmaker
@@ -42,9 +45,13 @@ def demo(
     engine = make_engine(settings.database_url)
     try:
         with make_sessionmaker(engine).begin() as session:
-            if demo_network.is_loaded(session):
+            if reset:
+                demo_network.reset(session)
+            elif demo_network.is_loaded(session):
                 if not if_empty:
-                    raise typer.BadParameter("the database already has data; demo not loaded")
+                    raise typer.BadParameter(
+                        "the database already has data; demo not loaded (--reset loads it anew)"
+                    )
                 console.print(f"demo already loaded; its keys are in {DEMO_KEYS_FILE}")
                 return
             loaded = demo_network.load(

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import Session
 
 from api.agencies import service as agencies
@@ -20,7 +20,7 @@ from api.agencies.schemas import AgencyCreate
 from api.auth.principal import Principal
 from api.communities import service as communities
 from api.communities.schemas import CommunityCreate, CoordinatorCreate
-from api.db.models import Community
+from api.db.models import ApiKey, Base, Community, IdempotencyRecord
 from api.households import service as households
 from api.households.schemas import HouseholdCreate
 from api.keys import service as keys
@@ -31,6 +31,7 @@ from api.needs import service as needs
 from api.needs.schemas import NeedCreate
 from geo.cities import find_city
 from geo.geocoding import Geocoder
+from scripts.generate.guard import NETWORK_TABLES
 
 CITY = ("Bristol", "GB")
 # Neighbourhood offsets from the city centre (km north, km east), roughly Bristol's layout.
@@ -194,6 +195,24 @@ def is_loaded(session: Session) -> bool:
     return session.scalar(select(Community.id).limit(1)) is not None
 
 
+DEMO_ADMIN_KEY = "demo admin"
+
+
+def reset(session: Session) -> None:
+    """Erase the network (every table :data:`NETWORK_TABLES` names), its people's keys, the
+    demo's admin keys and the replayable answers that name them, so the demo loads again.
+
+    Other admin keys (an operator's) and the audit log (ids only) are kept.
+    """
+    for table in reversed(Base.metadata.sorted_tables):  # children before their parents
+        if table.name in NETWORK_TABLES:
+            session.execute(table.delete())
+    session.execute(
+        delete(ApiKey).where(or_(ApiKey.role != "admin", ApiKey.name == DEMO_ADMIN_KEY))
+    )
+    session.execute(delete(IdempotencyRecord))
+
+
 def _offset(lat: float, lon: float, north_km: float, east_km: float) -> tuple[float, float]:
     # Small offsets only: a flat approximation is plenty for placing demo homes.
     return lat + north_km / 111.2, lon + east_km / (111.2 * 0.62)
@@ -207,7 +226,7 @@ def load(
     city = find_city(*CITY)
     admin = Principal(role="admin", id=None)
     admin_key = keys.create(
-        session, principal=None, data=KeyCreate(name="demo admin", role="admin")
+        session, principal=None, data=KeyCreate(name=DEMO_ADMIN_KEY, role="admin")
     ).api_key
     created: list[Community] = []
     for name, north, east in NEIGHBOURHOODS:

@@ -72,3 +72,25 @@ def _the_batch_fills_the_weekend(
     assigned = [place for place in batch.json()["assignments"] if place["need_id"] in weekend]
     assert len(assigned) == places
     assert batch.json()["optimal"] is True
+
+
+def test_demo_reset_loads_it_anew_after_the_walk_through_erased_its_member(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'demo.db'}"
+    _servematch("db", "upgrade", cwd=tmp_path, url=url)
+    assert run_tooling("demo", cwd=tmp_path, url=url).returncode == 0
+    old = json.loads((tmp_path / "servematch-demo-keys.json").read_text())
+    with TestClient(create_app(Settings(database_url=url))) as client:
+        erased = client.delete(f"/v1/members/{old['member_id']}", headers=auth(old["admin"]))
+        assert erased.status_code == 204
+    refused = run_tooling("demo", cwd=tmp_path, url=url)
+    assert refused.returncode != 0 and "--reset" in refused.stderr
+
+    # The service's own command runs the checkout's loader, as `make demo` does.
+    assert _servematch("demo", "--reset", cwd=tmp_path, url=url).returncode == 0
+    new = json.loads((tmp_path / "servematch-demo-keys.json").read_text())
+    with TestClient(create_app(Settings(database_url=url))) as client:
+        for role in ("admin", "coordinator", "agency", "member"):
+            assert client.get("/v1/me", headers=auth(old[role])).status_code == 401
+        assert len(client.get("/v1/communities", headers=auth(new["admin"])).json()) == 3
+        me = client.get(f"/v1/members/{new['member_id']}", headers=auth(new["member"]))
+        assert me.status_code == 200
