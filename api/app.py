@@ -37,6 +37,8 @@ from api.ratelimit import RateLimitMiddleware, RateLimits
 from api.settings import Settings, get_settings
 from api.signups.routes import router as signups
 from api.sweep import sweep_forever
+from api.web import session as web_session
+from api.web.routes import install as install_web
 
 DESCRIPTION = """\
 Matches the members of missional communities to local needs: coordinators post their
@@ -104,6 +106,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # Operation ids are what generated clients name their functions: the route's own
         # short name (create_need), stable across path changes, not FastAPI's path-derived one.
         generate_unique_id_function=lambda route: route.name,
+        # /docs and /redoc are served from the package's own copies (``api.web.api_docs``).
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.engine = engine
@@ -120,7 +125,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_replay_handler(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(RecordLastUse, recorder=app.state.last_use)
-    app.add_middleware(RateLimitMiddleware, limits=app.state.rate_limits)
+    app.add_middleware(
+        RateLimitMiddleware, limits=app.state.rate_limits, session_cookie=web_session.COOKIE
+    )
     # Errors any route may answer (bad input, body too large, rate limit, database down, an
     # unexpected failure) are declared here once, so the OpenAPI contract is true without
     # repeating them per route; the headers that come with them are added in ``api.openapi``.
@@ -142,4 +149,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     for router in routers:
         app.include_router(router, responses=API_ERRORS)
+    install_web(app, settings)
     return app

@@ -47,6 +47,21 @@ def serve(
 
     Several workers each get their own socket on the port (see ``api.workers``).
     """
+    import os
+    import secrets
+
+    from dotenv import dotenv_values
+
+    # Every worker must sign and check the web app's cookies with one secret. (Read as the
+    # settings read it, without importing them: they bring the engine, and this process may
+    # only supervise workers.)
+    name = "SERVEMATCH_SESSION_SECRET"
+    if not (os.environ.get(name) or dotenv_values(".env").get(name)):
+        os.environ[name] = secrets.token_urlsafe(32)
+        console.print(
+            "SERVEMATCH_SESSION_SECRET is not set: made one for this run (sign-ins end when "
+            "the server stops)"
+        )
     if workers > 1:
         from api import workers as supervisor
 

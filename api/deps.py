@@ -98,11 +98,14 @@ async def get_principal(
 CurrentPrincipal = Annotated[Principal, Depends(get_principal)]
 
 
-def require_roles(*allowed: Role) -> Callable[[Principal], Awaitable[Principal]]:
+def require_roles(
+    *allowed: Role, caller: Callable[..., Awaitable[Principal] | Principal] = get_principal
+) -> Callable[[Principal], Awaitable[Principal]]:
     """A dependency passing the caller through if their role is one of ``allowed``; others get
-    403 (the route exists, not for them)."""
+    403 (the route exists, not for them). ``caller`` says who is calling: the bearer key's
+    principal, or a signed-in browser's (``api.web.session``)."""
 
-    async def gate(principal: CurrentPrincipal) -> Principal:
+    async def gate(principal: Annotated[Principal, Depends(caller)]) -> Principal:
         if principal.role not in allowed:
             names = ", ".join(allowed)
             raise Forbidden(f"role '{principal.role}' may not do this; allowed: {names}")

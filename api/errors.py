@@ -250,7 +250,7 @@ WHOLE_BODY_WORDS = {
 """What a person is told when the body as a whole could not be read as a request."""
 
 
-def _in_words(error: dict[str, Any]) -> str:
+def in_words(error: dict[str, Any]) -> str:
     """pydantic's message, except that a pattern is said in words, never as a regex, and a
     body that is not a JSON object says to send one."""
     loc = tuple(error["loc"])
@@ -270,7 +270,7 @@ def _validation_response(
     candidates: list[AddressCandidate] | None = None,
 ) -> JSONResponse:
     detail = [
-        {"loc": list(error["loc"]), "msg": _in_words(error), "type": error["type"]}
+        {"loc": list(error["loc"]), "msg": in_words(error), "type": error["type"]}
         for error in errors[:PROBLEMS_SHOWN]
     ]
     message = "; ".join(f"{_location(error['loc'])}: {error['msg']}" for error in detail)

@@ -7,9 +7,10 @@ lines. Buckets live in this process: with N workers a client may get up to N tim
 (each worker refills its own bucket), which the README states instead of dividing the limit
 by N (a client on one keep-alive connection only ever reaches one worker).
 
-The per-address bucket is spent by requests that carry no bearer key (charged here, in the
-middleware) and by failed authentications (charged in :mod:`api.auth.principal`), so keys
-cannot be guessed quickly. Authenticated requests never spend it.
+The per-address bucket is spent by requests that carry no bearer key nor a browser's session
+cookie (charged here, in the middleware) and by failed authentications, bad session cookies
+included (charged in :mod:`api.auth.principal` and :mod:`api.web.session`), so keys cannot be
+guessed quickly. Authenticated requests never spend it.
 """
 
 import math
@@ -18,6 +19,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from starlette.requests import cookie_parser
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.errors import ErrorBody, RateLimited
@@ -25,6 +27,8 @@ from api.settings import Settings
 
 EXEMPT_PATHS = frozenset({"/healthz"})
 """Load balancers probe these; they never count against anyone."""
+EXEMPT_PREFIX = "/static/"
+"""The pages' stylesheets, scripts and images: files, served to anyone at no cost."""
 
 QUOTA_STATE = "servematch_rate_quota"
 """Where a request's quota waits (``request.state``) for the middleware to add its headers."""
@@ -196,18 +200,23 @@ def bearer_token(header: str) -> str | None:
 class RateLimitMiddleware:
     """Throttle calls without a key per address, and add ``RateLimit-*`` headers to answers."""
 
-    def __init__(self, app: ASGIApp, *, limits: RateLimits) -> None:
+    def __init__(self, app: ASGIApp, *, limits: RateLimits, session_cookie: str) -> None:
         self.app = app
         self.limits = limits
+        # A session cookie stands for a key, checked (and charged to the key) on use.
+        self.session_cookie = session_cookie
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Refuse an address that has spent its anonymous calls; otherwise pass through."""
-        if scope["type"] != "http" or scope["path"] in EXEMPT_PATHS:
+        path = scope.get("path", "")
+        if scope["type"] != "http" or path in EXEMPT_PATHS or path.startswith(EXEMPT_PREFIX):
             await self.app(scope, receive, send)
             return
         state = scope.setdefault("state", {})
-        authorization = dict(scope["headers"]).get(b"authorization", b"").decode("latin-1")
-        if bearer_token(authorization) is None:
+        headers = dict(scope["headers"])
+        authorization = headers.get(b"authorization", b"").decode("latin-1")
+        cookies = cookie_parser(headers.get(b"cookie", b"").decode("latin-1"))
+        if bearer_token(authorization) is None and self.session_cookie not in cookies:
             quota = self.limits.charge_address(client_address(scope))
             if quota is not None and not quota.allowed:
                 await _refuse(send, _address_refused(quota))

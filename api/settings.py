@@ -7,7 +7,7 @@ configuration table.
 from functools import lru_cache
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from matcher import Weights
@@ -125,6 +125,26 @@ class Settings(BaseSettings):
         description="Keep every active member's matching data in each worker's memory, so "
         "candidates for agency and network requests in dense places take milliseconds "
         "(about 0.5 GB per worker per million members); off, they are read from the database.",
+    )
+    session_secret: SecretStr | None = Field(
+        default=None,
+        min_length=32,
+        description="Signs the web app's session cookies and CSRF tokens (32+ characters); "
+        "unset: `servematch serve` makes one at start-up, so sign-ins end when it stops.",
+    )
+    session_hours: float = Field(
+        default=12, gt=0, le=24 * 30, description="Hours a web sign-in lasts."
+    )
+    map_tile_url: str = Field(
+        default="https://tile.openstreetmap.org/{z}/{x}/{y}.png",
+        max_length=300,
+        description="Map tiles for the web app's maps (the only thing pages load from "
+        "another host); {z}/{x}/{y} as Leaflet takes them.",
+    )
+    map_attribution: str = Field(
+        default="&copy; OpenStreetMap contributors",
+        max_length=300,
+        description="The tiles' attribution, shown on every map (HTML).",
     )
     weight: Weights = Field(
         default_factory=Weights,

@@ -1,6 +1,7 @@
 """In-process cache of resolved principals, so most authenticated requests cost no SQL.
 
-Entries are keyed by the key's SHA-256 (the clear key is never kept) and hold the resolved
+Entries are keyed by the key's SHA-256 (the clear key is never kept), or for a signed-in
+browser by ``id:`` and the key's id, and hold the resolved
 :class:`~api.auth.principal.Principal` with the instant the key stops working (expiry, or the
 end of a rotation's grace period), which is checked on every hit: caching never extends a key.
 

@@ -105,3 +105,9 @@ def find_live_key(session: Session, key_hash: str, *, now: datetime) -> ApiKey |
     """The live stored key with digest ``key_hash``, or None if unknown, revoked or expired."""
     stored_key = session.scalar(select(ApiKey).where(ApiKey.key_hash == key_hash))
     return stored_key if stored_key is not None and is_live(stored_key, now=now) else None
+
+
+def find_live_key_by_id(session: Session, key_id: str, *, now: datetime) -> ApiKey | None:
+    """The live stored key with this id (a signed-in browser's), or None if gone or stopped."""
+    stored_key = session.get(ApiKey, key_id)
+    return stored_key if stored_key is not None and is_live(stored_key, now=now) else None

@@ -5,7 +5,9 @@ keys are cached in the process for ``auth_cache_ttl_s`` (see :mod:`api.auth.cach
 request also passes the rate limits here, where the key is known (see :mod:`api.ratelimit`).
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol
 
 from fastapi import Request
@@ -13,9 +15,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.auth import cache as principal_cache
-from api.auth.credentials import ends_at, find_live_key, hash_key
+from api.auth.credentials import ends_at, find_live_key, find_live_key_by_id, hash_key
 from api.auth.last_used import PENDING_STATE, LastUseRecorder
-from api.db.models import Member, coordinator_communities
+from api.db.models import ApiKey, Member, coordinator_communities
 from api.db.types import utcnow
 from api.errors import Unauthorized
 from api.ratelimit import QUOTA_STATE, RateLimits, bearer_token, client_address
@@ -80,25 +82,49 @@ def is_cached(request: Request) -> bool:
 
 def authenticate(request: Request, session: Session) -> Principal:
     """Resolve the request's key to a principal, or refuse with 401 (429 when over a limit)."""
+    key = bearer_token(request.headers.get("authorization", ""))
+    if key is None:
+        # Already charged to the address by the rate-limit middleware.
+        raise Unauthorized("missing bearer key: send 'Authorization: Bearer <api_key>'")
+    return sign_in(request, session, key).principal
+
+
+def sign_in(request: Request, session: Session, key: str) -> principal_cache.CachedKey:
+    """Resolve a key in clear (a bearer header, or the sign-in form) to its id and principal."""
+    key_hash = hash_key(key)
+    return _resolve(
+        request, key_hash, lambda now: find_live_key(session, key_hash, now=now), session
+    )
+
+
+def authenticate_key_id(request: Request, session: Session, key_id: str) -> Principal:
+    """Resolve a signed-in browser's key (its session holds the key's id, never the key) the
+    way :func:`authenticate` resolves a bearer key: revoked or expired, it is refused."""
+    return _resolve(
+        request, f"id:{key_id}", lambda now: find_live_key_by_id(session, key_id, now=now), session
+    ).principal
+
+
+def _resolve(
+    request: Request,
+    cache_key: str,
+    find: Callable[[datetime], ApiKey | None],
+    session: Session,
+) -> principal_cache.CachedKey:
     state = request.app.state
     cache: principal_cache.PrincipalCache = state.principal_cache
     limits: RateLimits = state.rate_limits
     recorder: LastUseRecorder = state.last_use
     address = client_address(request.scope)
-    key = bearer_token(request.headers.get("authorization", ""))
-    if key is None:
-        # Already charged to the address by the rate-limit middleware.
-        raise Unauthorized("missing bearer key: send 'Authorization: Bearer <api_key>'")
-    key_hash = hash_key(key)
     now = utcnow()
     refused = Unauthorized("unknown, revoked or expired API key")
-    entry = cache.get(key_hash)
+    entry = cache.get(cache_key)
     last_used_at = None
     if entry is None:
         # An address that keeps failing is refused before its next guess is even looked up.
         limits.refuse_if_spent(address)
         generation = cache.generation
-        stored_key = find_live_key(session, key_hash, now=now)
+        stored_key = find(now)
         if stored_key is None:
             raise limits.fail(address, refused)
         role: Role = stored_key.role
@@ -110,7 +136,7 @@ def authenticate(request: Request, session: Session) -> Principal:
         entry = principal_cache.CachedKey(
             key_id=stored_key.id, principal=principal, ends_at=ends_at(stored_key)
         )
-        cache.put(key_hash, entry, generation=generation)
+        cache.put(cache_key, entry, generation=generation)
         last_used_at = stored_key.last_used_at
     elif not entry.is_live(now):
         raise limits.fail(address, refused)
@@ -119,4 +145,4 @@ def authenticate(request: Request, session: Session) -> Principal:
         setattr(request.state, QUOTA_STATE, quota)
     if recorder.is_due(entry.key_id, last_used_at=last_used_at, now=now):
         setattr(request.state, PENDING_STATE, (entry.key_id, now))
-    return entry.principal
+    return entry

@@ -28,11 +28,11 @@ from tests.factories import Network, Staffed, auth, soon
 
 
 def _app_routes(app: FastAPI) -> set[tuple[str, str]]:
-    """(method, path) of every API route the app serves."""
+    """(method, path) of every API route the app serves (pages are ``tests/web``'s)."""
     return {
         (method, context.path)
         for context in iter_route_contexts(app.routes)
-        if isinstance(context.original_route, APIRoute)
+        if isinstance(context.original_route, APIRoute) and context.original_route.include_in_schema
         for method in context.methods or ()
     }
 
