@@ -11,6 +11,7 @@ from collections.abc import Callable, Coroutine
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import jinja2
 from fastapi import APIRouter, Depends, Request, Response
@@ -23,6 +24,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from api.auth.principal import Principal
 from api.errors import FieldError, RateLimited, ServeMatchError
 from api.needs.schemas import NeedOut
+from api.settings import Settings
 from api.vocabulary import Role
 from api.web import csrf, session
 from api.web.forms import FormErrors, FormInvalid, errors_of
@@ -38,6 +40,20 @@ MENU: dict[Role, tuple[tuple[str, str], ...]] = {
     "agency": (("Requests", "/agency"),),
 }
 """Each role's menu (label, path); the first entry is the role's home, where sign-in lands."""
+
+
+def content_security_policy(settings: Settings, *, inline_scripts: bool = False) -> str:
+    """What a page may load: its own files, and map tiles from the configured tile server
+    (styles may be inline: Leaflet and htmx set some). ``inline_scripts`` is for the API
+    docs, whose pages FastAPI writes with an inline script."""
+    tiles = urlsplit(settings.map_tile_url)
+    tile_origin = f"{tiles.scheme}://{tiles.netloc}" if tiles.netloc else ""
+    scripts = "'self' 'unsafe-inline'" if inline_scripts else "'self'"
+    return (
+        f"default-src 'self'; script-src {scripts}; style-src 'self' 'unsafe-inline'; "
+        f"img-src 'self' data: {tile_origin}; worker-src 'self' blob:; connect-src 'self'; "
+        "base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+    ).replace("  ", " ")
 
 
 def home_of(role: Role) -> str:
@@ -100,6 +116,8 @@ def render(
     """
     principal: Principal | None = getattr(request.state, session.PRINCIPAL_STATE, None)
     flash = _take_flash(request)
+    settings: Settings = request.app.state.settings
+    headers = {"Content-Security-Policy": content_security_policy(settings), **(headers or {})}
     response = TEMPLATES.TemplateResponse(
         request,
         template,
