@@ -142,7 +142,8 @@ class Settings(BaseSettings):
         "another host); {z}/{x}/{y} as Leaflet takes them.",
     )
     map_attribution: str = Field(
-        default="&copy; OpenStreetMap contributors",
+        default='&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> '
+        "contributors",
         max_length=300,
         description="The tiles' attribution, shown on every map (HTML).",
     )
