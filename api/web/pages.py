@@ -33,9 +33,16 @@ FOLDER = Path(__file__).parent
 FLASH_COOKIE = "servematch_flash"
 FLASH_MAX_AGE_S = 60
 
+COORDINATOR_MENU = (
+    ("Needs", "/coordinator"),
+    ("New need", "/coordinator/needs/new"),
+    ("Week", "/coordinator/week"),
+    ("Load", "/coordinator/load"),
+    ("Health", "/coordinator/health"),
+)
 MENU: dict[Role, tuple[tuple[str, str], ...]] = {
-    "admin": (("Needs", "/coordinator"),),
-    "coordinator": (("Needs", "/coordinator"),),
+    "admin": COORDINATOR_MENU,
+    "coordinator": COORDINATOR_MENU,
     "member": (("Suggestions", "/member"),),
     "agency": (("Requests", "/agency"),),
 }
