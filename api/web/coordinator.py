@@ -208,6 +208,7 @@ def home(
             "needs": shown,
             "map": _map_config(settings, shown),
             "category_options": options(CATEGORIES),
+            "urgencies": URGENCIES,
             "values": filters,
             "errors": FormErrors(fields=problems),
         },
@@ -545,6 +546,10 @@ def load(
         {
             **_communities(managed, chosen),
             "report": report,
+            "asked": [m for m in report.members if m.confirmed or m.invited] if report else [],
+            "unasked": [m for m in report.members if not (m.confirmed or m.invited)]
+            if report
+            else [],
             "values": {"community": chosen.id if chosen else ""},
         },
     )
