@@ -93,3 +93,25 @@ def shown_on(template: str, **context: Any) -> Iterator[None]:
     except (ValidationError, *INPUT_ERRORS) as error:
         status_code = error.status_code if isinstance(error, ServeMatchError) else 422
         raise FormInvalid(template, context, errors_of(error), status_code=status_code) from error
+
+
+def by_form_field(errors: FormErrors, names: dict[str, str], shown: set[str]) -> FormErrors:
+    """``errors`` under the names a form gives its fields, when they differ from the use
+    case's paths: ``names`` maps a path's prefix to the field's (``availability.3`` →
+    ``availability.sat.0``, so ``availability.3.end`` → ``availability.sat.0.end``); an
+    error naming no field in ``shown`` is said above the form, with its path."""
+    fields: dict[str, str] = {}
+    form = list(errors.form)
+    for path, message in errors.fields.items():
+        parts = path.split(".")
+        name = path
+        for cut in range(len(parts), 0, -1):
+            prefix = ".".join(parts[:cut])
+            if prefix in names:
+                name = names[prefix] + path[len(prefix) :]
+                break
+        if name in shown:
+            fields.setdefault(name, message)
+        else:
+            form.append(f"{path}: {message}")
+    return FormErrors(fields=fields, form=form)

@@ -43,8 +43,13 @@ COORDINATOR_MENU = (
 MENU: dict[Role, tuple[tuple[str, str], ...]] = {
     "admin": COORDINATOR_MENU,
     "coordinator": COORDINATOR_MENU,
-    "member": (("Suggestions", "/member"),),
-    "agency": (("Requests", "/agency"),),
+    "member": (
+        ("Suggestions", "/member"),
+        ("Invitations", "/member/invitations"),
+        ("My commitments", "/member/commitments"),
+        ("My profile", "/member/profile"),
+    ),
+    "agency": (("Requests", "/agency"), ("New request", "/agency/requests/new")),
 }
 """Each role's menu (label, path); the first entry is the role's home, where sign-in lands."""
 
