@@ -8,7 +8,7 @@ OPENAPI := build/openapi.json
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run demo vendor test lint bench bench-quick soak clean
+.PHONY: install run demo vendor test lint bench bench-quick soak clean screens
 
 install: $(STAMP)
 
@@ -51,6 +51,10 @@ lint: install $(NODE_STAMP)
 # One test process per core (pytest-xdist): the suite is I/O- and CPU-bound in equal parts.
 test: lint
 	$(VENV)/bin/pytest -n auto
+
+# Rewrite the README's screenshots (docs/screens/) from the browser tests; look at them after.
+screens: install
+	SERVEMATCH_SCREENSHOTS=1 $(VENV)/bin/pytest -n auto tests/web
 
 # The load generator is wrk (C, so it does not take the server's CPU); installed like CI
 # installs PostGIS. Pass options with BENCH_ARGS, e.g. `make bench BENCH_ARGS=--reuse`.
