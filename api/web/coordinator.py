@@ -32,6 +32,7 @@ from api.vocabulary import Category, NeedStatus, Urgency, values
 from api.web.forms import FormErrors, FormInvalid, shown_on
 from api.web.pages import page_router, redirect, render
 from api.web.session import CoordinatorPage
+from api.web.times import zone_of
 
 router = page_router()
 
@@ -143,7 +144,8 @@ def _communities(managed: list[CommunityOut], chosen: CommunityOut | None) -> di
 
 
 def _zone(community: CommunityOut | None) -> ZoneInfo:
-    return ZoneInfo(community.timezone) if community else ZoneInfo("UTC")
+    """The zone a page about ``community`` shows times in (and reads typed dates in)."""
+    return zone_of(community.timezone if community else None)
 
 
 def _day(text: str | None, name: str, errors: dict[str, str]) -> date | None:
@@ -206,6 +208,7 @@ def home(
         "coordinator/home.html",
         {
             "needs": shown,
+            "zone": zone,
             "map": _map_config(settings, shown),
             "category_options": options(CATEGORIES),
             "urgencies": URGENCIES,
@@ -351,6 +354,9 @@ def _need_page(
 ) -> Response:
     stored, exact = needs.get(db, principal=principal, need_id=need_id)
     need = needs.to_out(stored, exact=exact)
+    # The need's community's zone; an agency's request, or another community's need open to
+    # the network, is shown in the coordinator's own community's.
+    zone = _zone(_chosen(_managed(db, principal), need.community_id))
     names = {role.name for role in need.roles}
     if role is not None and role not in names:
         raise FieldError(("query", "role"), f"the need has no role '{role}'")
@@ -373,6 +379,7 @@ def _need_page(
         "coordinator/need.html",
         {
             "need": need,
+            "zone": zone,
             "holders": holders,
             "candidates": ranked.candidates,
             "role": role or "",
@@ -545,6 +552,7 @@ def load(
         "coordinator/load.html",
         {
             **_communities(managed, chosen),
+            "zone": _zone(chosen),
             "report": report,
             "asked": [m for m in report.members if m.confirmed or m.invited] if report else [],
             "unasked": [m for m in report.members if not (m.confirmed or m.invited)]
@@ -575,6 +583,7 @@ def health(
         "coordinator/health.html",
         {
             **_communities(managed, chosen),
+            "zone": _zone(chosen),
             "health": figures,
             "values": {"community": chosen.id if chosen else ""},
         },

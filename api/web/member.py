@@ -38,6 +38,7 @@ from api.web.forms import (
 )
 from api.web.pages import page_router, redirect, render
 from api.web.session import MemberPage
+from api.web.times import zone_of
 
 router = page_router()
 
@@ -69,7 +70,7 @@ def community_zone(db: DbSession, principal: MemberPage) -> ZoneInfo:
     """The member's community's time zone: needs and availability are shown in it."""
     (community_id,) = principal.community_ids
     community = communities.get(db, principal=principal, community_id=community_id)
-    return ZoneInfo(community.timezone)
+    return zone_of(community.timezone)
 
 
 MemberId = Annotated[str, Depends(member_id)]

@@ -8,7 +8,6 @@ request to them must carry the CSRF token (:mod:`api.web.csrf`).
 """
 
 from collections.abc import Callable, Coroutine
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -28,6 +27,7 @@ from api.settings import Settings
 from api.vocabulary import Role
 from api.web import csrf, session
 from api.web.forms import FormErrors, FormInvalid, errors_of
+from api.web.times import hours, span, when
 
 FOLDER = Path(__file__).parent
 FLASH_COOKIE = "servematch_flash"
@@ -73,11 +73,6 @@ def home_of(role: Role) -> str:
     return MENU[role][0][1]
 
 
-def when(moment: datetime) -> str:
-    """A date and time as people read it: ``Sat 14 Jun 2025, 10:00 UTC``."""
-    return f"{moment:%a %-d %b %Y, %H:%M} {moment.tzname() or ''}".rstrip()
-
-
 def places(need: NeedOut) -> str:
     """A need's fill as its places taken over its places: ``2 / 3``."""
     return f"{sum(role.filled for role in need.roles)} / {sum(role.count for role in need.roles)}"
@@ -91,7 +86,7 @@ def _environment() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    environment.filters.update(when=when, places=places)
+    environment.filters.update(when=when, span=span, hours=hours, places=places)
     return environment
 
 
