@@ -7,13 +7,14 @@ session a redirect to sign in. They are left out of the OpenAPI contract, and ev
 request to them must carry the CSRF token (:mod:`api.web.csrf`).
 """
 
-from collections.abc import Callable, Coroutine
+import inspect
+from collections.abc import Awaitable, Callable, Coroutine
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import jinja2
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Depends, FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.routing import APIRoute
@@ -21,7 +22,13 @@ from fastapi.templating import Jinja2Templates
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from api.auth.principal import Principal
-from api.errors import FieldError, RateLimited, ServeMatchError
+from api.errors import (
+    FieldError,
+    InternalError,
+    RateLimited,
+    ServeMatchError,
+    ServiceUnavailable,
+)
 from api.needs.schemas import NeedOut
 from api.settings import Settings
 from api.vocabulary import Role
@@ -201,6 +208,48 @@ class PageRoute(APIRoute):
                 return _error_page(request, FieldError((), message))
 
         return page
+
+
+UNAVAILABLE = "ServeMatch cannot reach its records just now. Try again in a few seconds."
+UNEXPECTED = "Something went wrong on our side (it is logged for us). Please try again."
+
+Handler = Callable[[Request, Exception], Response | Awaitable[Response]]
+
+
+def _or_page(api_handler: Handler) -> Handler:
+    """``api_handler`` for API routes; for a page, its status as an HTML page when it is a
+    failure (5xx): the API's handler still runs, so it logs and picks the status and any
+    Retry-After, but a browser never gets JSON, nor any detail of what broke."""
+
+    async def handle(request: Request, error: Exception) -> Response:
+        answer = api_handler(request, error)
+        if inspect.isawaitable(answer):
+            answer = await answer
+        if answer.status_code < 500 or not isinstance(request.scope.get("route"), PageRoute):
+            return answer
+        failure = (
+            ServiceUnavailable(UNAVAILABLE)
+            if answer.status_code == 503
+            else InternalError(UNEXPECTED)
+        )
+        retry = answer.headers.get("retry-after")
+        return render(
+            request,
+            "error.html",
+            {"error": failure},
+            status_code=answer.status_code,
+            headers={"Retry-After": retry} if retry else None,
+        )
+
+    return handle
+
+
+def install_error_pages(app: FastAPI) -> None:
+    """Answer pages with HTML when they fail past their route's own handling (the database
+    out of reach, an unexpected error, a commit that fails): wraps every handler the app has
+    (``api.errors.install_error_handlers``, so install the pages after it)."""
+    for error_type, api_handler in list(app.exception_handlers.items()):
+        app.add_exception_handler(error_type, _or_page(api_handler))
 
 
 def page_router() -> APIRouter:

@@ -17,7 +17,15 @@ from api.errors import Unauthorized
 from api.settings import Settings
 from api.web import agency, api_docs, coordinator, member, session
 from api.web.forms import FormErrors, FormInvalid
-from api.web.pages import FOLDER, flashes_for, home_of, page_router, redirect, render
+from api.web.pages import (
+    FOLDER,
+    flashes_for,
+    home_of,
+    install_error_pages,
+    page_router,
+    redirect,
+    render,
+)
 
 router = page_router()
 
@@ -63,7 +71,8 @@ def sign_out(request: Request) -> Response:
 
 
 def install(app: FastAPI, settings: Settings) -> None:
-    """Serve the pages, their static files and the API docs from ``app``.
+    """Serve the pages, their static files and the API docs from ``app``, and answer a page's
+    failures (5xx) with pages: call it after the app's error handlers are installed.
 
     Without ``SERVEMATCH_SESSION_SECRET`` a secret is made here, so sessions last as long as
     the process (``servematch serve`` makes one for all its workers).
@@ -77,5 +86,6 @@ def install(app: FastAPI, settings: Settings) -> None:
     app.state.web_sessions = session.sessions_for(secret)
     app.state.web_flashes = flashes_for(app.state.web_secret)
     app.mount("/static", StaticFiles(directory=FOLDER / "static"), name="static")
+    install_error_pages(app)
     for pages in (router, coordinator.router, member.router, agency.router, api_docs.router):
         app.include_router(pages)
