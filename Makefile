@@ -8,7 +8,7 @@ OPENAPI := build/openapi.json
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run demo vendor test lint bench bench-quick soak clean screens
+.PHONY: install run demo vendor test lint bench bench-quick bench-pages soak clean screens
 
 install: $(STAMP)
 
@@ -68,6 +68,11 @@ bench: install
 
 bench-quick: install
 	@$(MAKE) --no-print-directory bench BENCH_ARGS="--quick $(BENCH_ARGS)"
+
+# Server time of every page on the demo (its own SQLite, served in-process), against the
+# issue's 300 ms budget; a Markdown table on stdout (about 30 s).
+bench-pages: install
+	$(PY) -m scripts.bench.pages
 
 # Mixed read/write load against `servematch serve --workers 2` on a throwaway PostGIS database
 # (servematch_soak, regenerated: 20k members, 2k needs), then invariants; ~12 minutes. Writes
