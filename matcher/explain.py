@@ -93,6 +93,12 @@ def from_home(distance_km: float, precision_km: float = 0.0) -> str:
     return f"{distance_km:.1f} km from home"
 
 
+def is_distance_reason(reason: str) -> bool:
+    """Whether ``reason`` is the distance one (:func:`from_home`'s): a page that shows the
+    distance on its own leaves it out of the list rather than say it twice."""
+    return reason.endswith((" from home", " of home"))
+
+
 def _away(distance_km: float, precision_km: float) -> str:
     shown = shown_distance_km(distance_km, precision_km)
     return f"about {shown:g} km away" if precision_km > 0 else f"{shown:.1f} km away"

@@ -35,6 +35,7 @@ from api.vocabulary import Role
 from api.web import csrf, session
 from api.web.forms import FormErrors, FormInvalid, errors_of
 from api.web.times import hours, span, when
+from matcher.explain import is_distance_reason
 
 FOLDER = Path(__file__).parent
 FLASH_COOKIE = "servematch_flash"
@@ -94,6 +95,8 @@ def _environment() -> jinja2.Environment:
         lstrip_blocks=True,
     )
     environment.filters.update(when=when, span=span, hours=hours, places=places)
+    # `reason is not distance`: a card that shows the distance leaves its reason out.
+    environment.tests.update(distance=is_distance_reason)
     return environment
 
 

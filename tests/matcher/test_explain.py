@@ -1,7 +1,16 @@
 from datetime import timedelta
 
+from hypothesis import given
+from hypothesis import strategies as st
+
 from matcher import TextFit, Weights, check_member_for_role, rank_candidates, rank_suggestions
-from matcher.explain import clock_time, from_home, shown_distance_km, weekly_interval
+from matcher.explain import (
+    clock_time,
+    from_home,
+    is_distance_reason,
+    shown_distance_km,
+    weekly_interval,
+)
 from tests.matcher.factories import NOW, km_north, member, need, role, slot
 
 
@@ -26,6 +35,25 @@ def test_a_distance_to_a_coarse_area_is_said_no_finer_than_its_cell():
     assert shown_distance_km(2.34, 0.5) == 2.5
     assert from_home(2.6, 1.0) == "about 3 km from home"
     assert from_home(0.4, 1.0) == "within about 1 km of home"
+
+
+@given(
+    distance_km=st.floats(min_value=0, max_value=500, allow_nan=False),
+    precision_km=st.sampled_from([0.0, 0.5, 1.0, 2.0]),
+)
+def test_every_distance_reason_is_known_as_one(distance_km, precision_km):
+    assert is_distance_reason(from_home(distance_km, precision_km))
+
+
+def test_only_the_distance_is_a_distance_reason():
+    lat, lon = km_north(1.2)
+    said = reasons_for(
+        member(lat=lat, lon=lon, skills={"cooking": 2}), need(roles=(role(skill="cooking"),))
+    )
+    assert [is_distance_reason(reason) for reason in said] == [
+        reason == "1.2 km from home" for reason in said
+    ]
+    assert len(said) > 1
 
 
 def test_reasons_and_distances_to_a_private_place_are_rounded_to_its_cell():
