@@ -70,7 +70,7 @@ bench-quick: install
 	@$(MAKE) --no-print-directory bench BENCH_ARGS="--quick $(BENCH_ARGS)"
 
 # Server time of every page on the demo (its own SQLite, served in-process), against the
-# issue's 300 ms budget; a Markdown table on stdout (about 30 s).
+# issue's 300 ms budget; a Markdown table on stdout (under a minute).
 bench-pages: install
 	$(PY) -m scripts.bench.pages
 
