@@ -180,11 +180,51 @@ class Member(Base):
     checks: Mapped[list[str]] = mapped_column(JSONDocument, default=list)
     max_commitments_per_month: Mapped[int] = mapped_column(Integer, default=4)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # The leader this member is apprenticed to (a leader-to-be), if any.
+    apprentice_of: Mapped[str | None] = mapped_column(
+        ForeignKey("members.id", ondelete="SET NULL", name="fk_members_apprentice_of_members"),
+        index=True,
+    )
     # Set when the member's personal data was erased; their sign-ups stay, anonymous, so the
     # community's service hours still add up.
     erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class StageChange(Base):
+    """A stage a member held from ``changed_at`` on: one row when they join, one whenever a
+    coordinator changes it, so a community's health can be told over time."""
+
+    __tablename__ = "stage_changes"
+    __table_args__ = (
+        Index("ix_stage_changes_member_changed", "member_id", "changed_at"),
+        _one_of("stage", Stage),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    member_id: Mapped[str] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
+    stage: Mapped[Stage] = mapped_column(String(16))
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Who changed it (a coordinator's or admin's id); None when the member joined with it.
+    changed_by: Mapped[str | None] = mapped_column(String(36))
+
+
+class Membership(Base):
+    """A member's time in one community, [``joined_at``, ``left_at``): a multiplication
+    closes one and opens another, so the mother's past figures keep those who moved."""
+
+    __tablename__ = "memberships"
+    __table_args__ = (
+        Index("ix_memberships_community_joined", "community_id", "joined_at"),
+        CheckConstraint("left_at IS NULL OR left_at >= joined_at", name="left_after_joining"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    member_id: Mapped[str] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
+    community_id: Mapped[str] = mapped_column(ForeignKey("communities.id", ondelete="CASCADE"))
+    joined_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    left_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class Need(Base):

@@ -15,7 +15,7 @@ from api.audit.service import record
 from api.auth.credentials import issue_key
 from api.auth.principal import Principal
 from api.communities import service as communities
-from api.db.models import Member
+from api.db.models import Member, Membership, StageChange
 from api.errors import Conflict, Forbidden, NotFound
 from api.geocoding.service import Located, located, required_place
 from api.members import repository
@@ -96,6 +96,12 @@ def create(
     member = Member(community_id=community_id, **_columns(data.model_dump(mode="json"), home))
     session.add(member)
     session.flush()
+    session.add_all(
+        [
+            Membership(member_id=member.id, community_id=community_id, joined_at=member.created_at),
+            StageChange(member_id=member.id, stage=member.stage, changed_at=member.created_at),
+        ]
+    )
     api_key = issue_key(session, role="member", principal_id=member.id, name=member.name)
     record(
         session,
@@ -143,6 +149,10 @@ def update(
     changes = _columns(data.model_dump(mode="json", exclude_unset=True), home)
     if "email" in changes:
         _ensure_email_free(session, member.community_id, changes["email"], member.id)
+    if changes.get("stage", member.stage) != member.stage:
+        session.add(
+            StageChange(member_id=member.id, stage=changes["stage"], changed_by=principal.id)
+        )
     for column, value in changes.items():
         setattr(member, column, value)
     session.flush()
