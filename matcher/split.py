@@ -123,12 +123,12 @@ def _kmeans_groups(problem: SplitProblem, seed: int) -> Groups:
     east = np.radians((lon - centre_lon + 180.0) % 360.0 - 180.0) * np.cos(np.radians(centre_lat))
     north = np.radians(lat - centre_lat)
     points = MEAN_EARTH_RADIUS_KM * np.column_stack([east, north])
-    labels = (
-        KMeans(n_clusters=problem.rules.groups, n_init=_KMEANS_RUNS, random_state=seed)
-        .fit(points)
-        .labels_
-    )
-    return [np.flatnonzero(labels == group).tolist() for group in range(problem.rules.groups)]
+    k = problem.rules.groups
+    if len(np.unique(points, axis=0)) < k:
+        # Fewer distinct homes than groups: k-means would leave a group empty; deal instead.
+        return [part.tolist() for part in np.array_split(np.arange(len(points)), k)]
+    labels = KMeans(n_clusters=k, n_init=_KMEANS_RUNS, random_state=seed).fit(points).labels_
+    return [np.flatnonzero(labels == group).tolist() for group in range(k)]
 
 
 @dataclass(frozen=True)
@@ -340,7 +340,7 @@ def _alternating(problem: SplitProblem, units: _Units, *, seed: int, deadline: f
             best, best_key = groups, key
     if best is None:
         # Out of time before any assignment: the k-means groups, households made whole.
-        best = _whole_households(units, _kmeans_groups(problem, seed))
+        best = _sweep(units, _kmeans_groups(problem, seed))
     return best
 
 
@@ -424,15 +424,15 @@ def _starts(problem: SplitProblem, units: _Units, seed: int) -> list[list[int]]:
     return starts
 
 
-def _whole_households(units: _Units, groups: Groups) -> Groups:
-    """Each household moved to the group holding most of it."""
+def _sweep(units: _Units, groups: Groups) -> Groups:
+    """Households in the order of the groups holding their first member, dealt into
+    ``groups`` runs of near-equal count: whole households and no empty group, at no cost."""
     group_of = np.empty(len(units.problem.members), dtype=np.int64)
     for g, group in enumerate(groups):
         group_of[group] = g
-    unit_groups: list[list[int]] = [[] for _ in groups]
-    for u, members in enumerate(units.members):
-        unit_groups[int(np.bincount(group_of[list(members)]).argmax())].append(u)
-    return units.groups([group for group in unit_groups if group])
+    first = [members[0] for members in units.members]
+    order = np.argsort(group_of[first], kind="stable")
+    return units.groups([run.tolist() for run in np.array_split(order, len(groups))])
 
 
 def _rank(figures: SplitFigures) -> tuple[Any, ...]:
