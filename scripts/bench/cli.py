@@ -19,7 +19,7 @@ from rich.console import Console
 from api.db.engine import make_engine, make_sessionmaker
 from api.db.types import utcnow
 
-from . import batch, datasets, dense, inprocess, load, machine, mix, report
+from . import batch, datasets, dense, inprocess, load, machine, mix, multiplication, report
 from .results import BASELINES, DENSITY_PARTS, LAYERS, QUERIES, Profile, Result
 
 REPOSITORY = Path(__file__).resolve().parents[2]
@@ -43,6 +43,7 @@ class Mode:
     dense_repeat: int  # in-process calls per need for the densest and median, before and after
     profile_calls: int
     batch_sizes: tuple[tuple[int, int], ...]  # (places, members), each shape, own process
+    multiplication: bool  # the multiplication plans against their baselines (seconds)
     json_path: Path
     markdown_path: Path
 
@@ -71,6 +72,7 @@ QUICK = Mode(
     dense_repeat=3,
     profile_calls=20,
     batch_sizes=(batch.QUICK_SIZE,),
+    multiplication=True,
     json_path=REPOSITORY / "bench/quick/results.json",
     markdown_path=REPOSITORY / "bench/quick/benchmarks.md",
 )
@@ -99,6 +101,7 @@ FULL = Mode(
     dense_repeat=3,
     profile_calls=50,
     batch_sizes=batch.SIZES,
+    multiplication=True,
     json_path=REPOSITORY / "bench/results.json",
     markdown_path=REPOSITORY / "docs/benchmarks.md",
 )
@@ -119,7 +122,10 @@ def arguments(argv: list[str]) -> argparse.Namespace:
         help="keep a dataset whose database and keys exist with the right member count",
     )
     parser.add_argument(
-        "--only", nargs="+", metavar="DATASET", help="e.g. sqlite-100k; batch: the batch solver"
+        "--only",
+        nargs="+",
+        metavar="DATASET",
+        help="e.g. sqlite-100k; batch: the batch solver; multiplication: the split plans",
     )
     parser.add_argument("--data-dir", type=Path, default=REPOSITORY / "bench/data")
     parser.add_argument("--json", type=Path, help="results file (default by mode)")
@@ -183,6 +189,7 @@ def main(argv: list[str] | None = None) -> int:
         if not results:
             raise
     batch_reports = _measure_batch(mode, log, warnings)
+    plans = _measure_multiplication(mode, log, warnings)
     warnings += [
         f"{r.dataset} {r.operation}: {r.note}" for r in results if r.note.startswith("INVALID")
     ]
@@ -199,6 +206,7 @@ def main(argv: list[str] | None = None) -> int:
         profiles=profiles,
         warnings=warnings,
         batch=batch_reports,
+        multiplication=plans,
     )
     report.print_table(run.results, console)
     report.print_verdicts(run.results, console)
@@ -290,6 +298,22 @@ def _measure_batch(mode: Mode, say: Log, warnings: list[str]) -> list[batch.Repo
     return reports
 
 
+def _measure_multiplication(mode: Mode, say: Log, warnings: list[str]) -> list[str]:
+    """The multiplication plans against their baselines, in-process (a few seconds), as the
+    report's Markdown lines; shown on the terminal as they are."""
+    if not mode.multiplication:
+        return []
+    say("[bold]multiplication[/bold]: 25 and 200 members, plan against random and k-means")
+    try:
+        lines = multiplication.markdown(multiplication.run())
+    except RuntimeError as error:
+        warnings.append(f"multiplication: {error}")
+        say(f"[red]multiplication run failed: {error!r}[/red]")
+        return []
+    say("\n".join(lines), markup=False)
+    return lines
+
+
 def _wide_needs(dataset: datasets.Dataset, mode: Mode, *, seed: int) -> load.WideNeeds | None:
     """The densest and a median agency/network need (``dense``'s ranking), and a seeded sample
     of the same ranking for the admin's share of the mixed load."""
@@ -324,20 +348,23 @@ def _mode(options: argparse.Namespace) -> Mode:
         duration_s=options.duration or plan.duration_s,
         mixed_duration_s=options.duration or plan.mixed_duration_s,
     )
-    specs, batch_sizes = mode.datasets, mode.batch_sizes
+    specs, batch_sizes, multiplication_too = mode.datasets, mode.batch_sizes, mode.multiplication
     if options.only:
-        unknown = set(options.only) - {spec.name for spec in specs} - {"batch"}
+        parts = {"batch", "multiplication"}
+        unknown = set(options.only) - {spec.name for spec in specs} - parts
         if unknown:
-            names = ", ".join(spec.name for spec in specs)
+            names = ", ".join([*(spec.name for spec in specs), *sorted(parts)])
             raise SystemExit(
-                f"unknown dataset(s) {', '.join(sorted(unknown))}; this mode has {names}, batch"
+                f"unknown dataset(s) {', '.join(sorted(unknown))}; this mode has {names}"
             )
         specs = tuple(spec for spec in specs if spec.name in options.only)
         batch_sizes = batch_sizes if "batch" in options.only else ()
+        multiplication_too = "multiplication" in options.only
     return replace(
         mode,
         datasets=specs,
         batch_sizes=batch_sizes,
+        multiplication=multiplication_too,
         load=plan,
         json_path=options.json or mode.json_path,
         markdown_path=options.markdown or mode.markdown_path,
@@ -364,6 +391,12 @@ def _method(mode: Mode) -> dict[str, str]:
             + " (plentiful and scarce cities), each in its own `python -m scripts.bench.batch`"
             " process at its target's budget"
             if mode.batch_sizes
+            else "not run"
+        ),
+        "multiplication plans": (
+            "seeded 25- and 200-member communities, plan against random and k-means splits,"
+            " median of 5 in-process (`python -m scripts.bench.multiplication`)"
+            if mode.multiplication
             else "not run"
         ),
         "HTTP run bounds": (

@@ -169,6 +169,7 @@ class Run:
     profiles: list[tuple[str, Profile]] = field(default_factory=list)  # (dataset, profile)
     warnings: list[str] = field(default_factory=list)
     batch: list[batch_bench.Report] = field(default_factory=list)
+    multiplication: list[str] = field(default_factory=list)  # its Markdown section
 
 
 @dataclass(frozen=True)
@@ -399,6 +400,9 @@ def markdown(run: Run) -> str:
     if run.batch:
         lines += ["", *batch_bench.markdown(run.batch)]
 
+    if run.multiplication:
+        lines += ["", *run.multiplication]
+
     lines += ["", "## Machine", "", "| | |", "|---|---|"]
     lines += [f"| {label} | {value} |" for label, value in run.machine.items()]
     lines += [
@@ -469,6 +473,7 @@ METHOD_NOTES = (
     "make bench                       # 100k members on SQLite, 1M on PostGIS",
     "make bench BENCH_ARGS=--reuse    # keep datasets already loaded (skips the 1M load)",
     'make bench BENCH_ARGS="--only batch --skip-http"  # the batch solver alone (~3 minutes)',
+    'make bench BENCH_ARGS="--only multiplication --skip-http"  # split plans alone (~15 s)',
     ".venv/bin/python scripts/bench.py --help",
     "```",
     "",
