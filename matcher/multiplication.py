@@ -301,8 +301,10 @@ def evaluate(problem: SplitProblem, groups: Sequence[Sequence[int]]) -> SplitFig
     """The figures and broken rules of `groups` (member indices into ``problem.members``).
 
     Each group meets at the candidate — one of its members' homes or the current meeting
-    point — with the least total travel for its members. Raises ValueError unless `groups`
-    is a partition of the members into non-empty groups."""
+    point — with the least total travel for its members. Rules that depend on the number
+    of groups (mature spread, skills) use this split's, so a coordinator's extra group is
+    judged as such. Raises ValueError unless `groups` is a partition of the members into
+    non-empty groups."""
     parts = [np.asarray(group, dtype=np.int64) for group in groups]
     _require_partition(parts, len(problem.members))
     distances = problem.distances_km
