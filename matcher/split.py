@@ -70,8 +70,15 @@ class SplitPlan:
     solve_ms: float
 
 
-def plan_split(problem: SplitProblem, *, seed: int = 0, time_limit_s: float = 5.0) -> SplitPlan:
-    """The most compact split keeping the rules (see the module docstring for the method).
+def plan_split(
+    problem: SplitProblem,
+    *,
+    seed: int = 0,
+    time_limit_s: float = 5.0,
+    exact_up_to: int = EXACT_UP_TO,
+) -> SplitPlan:
+    """The most compact split keeping the rules (see the module docstring for the method):
+    exact up to `exact_up_to` members, alternating above.
 
     Raises ValueError only when there are fewer households than groups (nothing to split)."""
     started = time.perf_counter()
@@ -80,7 +87,7 @@ def plan_split(problem: SplitProblem, *, seed: int = 0, time_limit_s: float = 5.
     if len(units.members) < problem.rules.groups:
         raise ValueError("fewer households than groups: nothing to split")
     found: tuple[Groups, bool] | None = None
-    if len(problem.members) <= EXACT_UP_TO:
+    if len(problem.members) <= exact_up_to:
         found = _exact(units, seed=seed, deadline=deadline)
     if found is None:
         found = _alternating(problem, units, seed=seed, deadline=deadline), False

@@ -7,7 +7,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import matcher.split
 from matcher.multiplication import SplitMember, SplitProblem, SplitRules, evaluate
 from matcher.split import SplitPlan, kmeans_split, plan_split, random_split
 from tests.matcher.split_factories import (
@@ -166,12 +165,7 @@ def test_rules_are_given_up_least_important_first() -> None:
 @given(communities)
 def test_the_alternating_method_keeps_the_rules_too(problem: SplitProblem) -> None:
     # Larger communities go to the alternating method: try it here where a witness exists.
-    original = matcher.split.EXACT_UP_TO
-    matcher.split.EXACT_UP_TO = 0
-    try:
-        plan = plan_split(problem)
-    finally:
-        matcher.split.EXACT_UP_TO = original
+    plan = plan_split(problem, exact_up_to=0)
     assert plan.figures.violations == ()
     assert not plan.optimal
 
