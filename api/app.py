@@ -30,6 +30,7 @@ from api.matching.need_cache import NeedCache
 from api.matching.routes import router as matching
 from api.matching.text_model import TextModelCache
 from api.members.routes import router as members
+from api.multiplication.routes import router as multiplication
 from api.needs.routes import router as needs
 from api.openapi import complete
 from api.query import reject_unknown_query
@@ -61,6 +62,11 @@ TAGS = [
     {"name": "matching", "description": "Ranked, explained candidates and suggestions."},
     {"name": "signups", "description": "Taking and giving back places in needs."},
     {"name": "assignment", "description": "Teams for a need, and fair batch assignment."},
+    {
+        "name": "multiplication",
+        "description": "When a community is ready to multiply, the plan to split it, and its "
+        "lineage.",
+    },
     {"name": "audit", "description": "Who wrote what (ids and field names, never values)."},
     {"name": "keys", "description": "API keys: issue, list, rotate, revoke."},
 ]
@@ -144,6 +150,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         matching,
         signups,
         assignment,
+        multiplication,
         audit,
         keys,
     )

@@ -89,15 +89,26 @@ class Idempotency:
         """Complete the record with the response, in the same transaction as the creation."""
         if self.record_id is None:
             return
-        stored = body.model_dump(mode="json", by_alias=True)
-        for field in SECRET_FIELDS & stored.keys():
-            stored[field] = None
+        stored = _without_secrets(body.model_dump(mode="json", by_alias=True))
         self.session.execute(
             update(IdempotencyRecord)
             .where(IdempotencyRecord.id == self.record_id)
             .values(status_code=status_code, response_body=stored)
             .execution_options(synchronize_session=False)
         )
+
+
+def _without_secrets(value: Any) -> Any:
+    """``value`` with every secret field nulled, however deep (a multiplication answers with a
+    key per new coordinator): a replay never shows a key twice."""
+    if isinstance(value, dict):
+        return {
+            name: None if name in SECRET_FIELDS else _without_secrets(item)
+            for name, item in value.items()
+        }
+    if isinstance(value, list):
+        return [_without_secrets(item) for item in value]
+    return value
 
 
 def _insert_if_absent(session: Session, values: dict[str, Any]) -> bool:

@@ -111,6 +111,31 @@ class Settings(BaseSettings):
         description="Seconds between a worker's sweeps that give overdue invitations' places "
         "back, so needs read right when nobody writes to them (0: no sweep).",
     )
+    multiply_min_members: int = Field(
+        default=16,
+        ge=2,
+        le=1000,
+        description="Active members a community needs before it is ready to multiply.",
+    )
+    multiply_min_leaders: int = Field(
+        default=2,
+        ge=1,
+        le=100,
+        description="Leaders and apprentices (at least one a leader) a community needs to be "
+        "ready to multiply; never fewer than one per group.",
+    )
+    multiply_min_group_size: int = Field(
+        default=8,
+        ge=1,
+        le=500,
+        description="Members each group of a multiplication must have, at least.",
+    )
+    multiply_plan_seconds: float = Field(
+        default=5,
+        gt=0,
+        le=60,
+        description="Seconds the multiplication plan's solver may take.",
+    )
     suggestion_cache_needs: int = Field(
         default=50_000,
         ge=1,

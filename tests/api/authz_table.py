@@ -44,6 +44,8 @@ never change one. Candidates are for admins and coordinators only: members and a
 403 (even for the agency's own request), as for suggestions, which agencies never ask for.
 Teams follow candidates: any coordinator proposes from their own members for a request open to
 the network. A batch names its community (404 for another's); only an admin may omit it (422).
+Home is too small to multiply: those who may multiply it get 409 (not ready), not 2xx. The
+lineage reads like the community itself (names and sizes of its family, no places).
 """
 
 CALLERS = ("adm", "crd", "ocd", "mem", "nbr", "out", "agy", "oag", "nok", "rev")
@@ -60,6 +62,10 @@ GET    /v1/communities/{community_id}/health       home  200 200 404 403 403 403
 GET    /v1/communities/{community_id}/map.geojson  home  200 200 404 403 403 403 403 403 401 401
 POST   /v1/communities/{community_id}/coordinators home  201 403 403 403 403 403 403 403 401 401
 GET    /v1/communities/{community_id}/load         home  200 200 404 403 403 403 403 403 401 401
+GET    /v1/communities/{community_id}/multiplication home  200 200 404 403 403 403 403 403 401 401
+POST   /v1/communities/{community_id}/multiplication/evaluate home  200 200 404 403 403 403 403 403 401 401
+POST   /v1/communities/{community_id}/multiplication home  409 409 404 403 403 403 403 403 401 401
+GET    /v1/communities/{community_id}/lineage      home  200 200 404 200 200 404 403 403 401 401
 POST   /v1/communities/{community_id}/households   home  201 201 404 403 403 403 403 403 401 401
 GET    /v1/communities/{community_id}/households   home  200 200 404 200 200 404 403 403 401 401
 GET    /v1/households/{household_id}               hous  200 200 404 200 404 404 403 403 401 401

@@ -97,6 +97,23 @@ class Cast:
         body: dict[str, Any] = response.json()
         return body
 
+    def halves(self) -> list[list[str]]:
+        """Every active member of home, in two groups: a split to evaluate."""
+        ids: list[str] = []
+        cursor = None
+        while True:
+            response = self.network.client.get(
+                f"/v1/communities/{self.home.id}/members",
+                params={"limit": 200, **({"cursor": cursor} if cursor else {})},
+                headers=auth(self.network.admin_key),
+            )
+            assert response.status_code == 200, response.text
+            page = response.json()
+            ids += [member["id"] for member in page["items"] if member["active"]]
+            cursor = page["next_cursor"]
+            if cursor is None:
+                return [ids[::2], ids[1::2]]
+
     def spare_key(self, key: str) -> dict[str, Any]:
         """A second key of the key's owner, issued by the owner: revoking it locks no one out."""
         response = self.network.client.post("/v1/keys", json={"name": "spare"}, headers=auth(key))
@@ -237,6 +254,15 @@ def _prepare(cast: Cast, method: str, path: str, target: str) -> Call:
         },
         ("POST", "/v1/needs/{need_id}/signups/{signup_id}/decline"): lambda: {"reason": "busy"},
         ("POST", "/v1/needs/{need_id}/team"): dict,
+        ("POST", "/v1/communities/{community_id}/multiplication/evaluate"): lambda: {
+            "groups": cast.halves()
+        },
+        # Home is far from ready: those who may multiply it are told so (409).
+        ("POST", "/v1/communities/{community_id}/multiplication"): lambda: {
+            "groups": cast.halves(),
+            "names": ["Home", "Daughter"],
+            "meeting_points": [{"lat": 51.45, "lon": -2.59}, {"lat": 51.46, "lon": -2.58}],
+        },
         ("POST", "/v1/match/batch"): lambda: {
             **({"community_id": home.id} if target == "home" else {}),
             "from": soon(days=0, hour=0).isoformat(),

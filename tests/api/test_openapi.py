@@ -175,8 +175,8 @@ def test_creating_posts_declare_the_replay_header_on_success_only() -> None:
             replay = "Idempotent-Replayed" in response.get("headers", {})
             assert replay == (takes_key and status.startswith("2")), (method, path, status)
     # needs, sign-ups, invitations, households, communities, coordinators, members, agencies,
-    # and teams and batches sent as invitations
-    assert creating == 10
+    # teams and batches sent as invitations, and multiplications
+    assert creating == 11
 
 
 def test_the_geojson_list_declares_its_next_link() -> None:
