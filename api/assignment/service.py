@@ -48,7 +48,7 @@ from matcher import (
     gini,
     scored_rows,
 )
-from matcher.inputs import EXPERIENCED_STAGES, STAGES
+from matcher.inputs import STAGES
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
@@ -139,22 +139,25 @@ def _instance(
     window: tuple[datetime, datetime],
     now: datetime,
 ) -> _Instance:
-    """The problem for these needs' open places, their feasible rows as edges."""
+    """The problem for these needs' open places, their feasible rows as edges.
+
+    The needs' columns come from the engine's own table (``build_need_table``): one place
+    turns needs into arrays, so slots, months and mentors are read in bulk."""
+    table = build_need_table(needs, text_model=None)
+    offsets = table.role_offsets
     edge_member, edge_need, edge_score = edges.member, edges.need, edges.score
-    slot_need: list[int] = []
-    slot_open: list[int] = []
-    slot_role: list[str] = []
-    first_slot = np.zeros(len(needs) + 1, dtype=np.int64)
-    for index, need in enumerate(needs):
-        for role in need.roles:
-            slot_need.append(index)
-            slot_open.append(_open_places(role.count, role.filled))
-            slot_role.append(role.name)
-        first_slot[index + 1] = len(slot_need)
-    edge_slot = first_slot[edge_need] + edges.role
-    keep = np.asarray(slot_open, dtype=np.int64)[edge_slot] > 0
-    month_keys = np.array([need.starts_at.year * 12 + need.starts_at.month for need in needs])
+    slot_need = np.repeat(np.arange(len(needs), dtype=np.int64), np.diff(offsets))
+    slot_open = np.clip(table.role_count - table.role_filled, 0, None).astype(np.int64)
+    edge_slot = offsets[edge_need] + edges.role
+    keep = slot_open[edge_slot] > 0
+    # UTC calendar months (see docs/architecture.md: a community's members share a zone).
+    month_keys = table.starts_s.astype("datetime64[s]").astype("datetime64[M]").astype(np.int64)
     months, need_month = np.unique(month_keys, return_inverse=True)
+    has_mentor = (
+        np.logical_or.reduceat(table.role_has_experienced, offsets[:-1])
+        if len(needs)
+        else np.zeros(0, dtype=np.bool_)
+    )
     limit = pool.max_commitments_per_month
     room = np.repeat(limit[:, None], max(months.size, 1), axis=1)
     room[edge_member, need_month[edge_need]] = limit[edge_member] - edges.month_count
@@ -164,22 +167,12 @@ def _instance(
     index_of = {str(member_id): index for index, member_id in enumerate(pool.ids)}
     together, apart = _household_pairs(households.households_of(session, list(index_of)), index_of)
     problem = AssignmentProblem(
-        slot_need=np.asarray(slot_need, dtype=np.int64),
-        slot_open=np.asarray(slot_open, dtype=np.int64),
-        need_starts_s=np.array([int(need.starts_at.timestamp()) for need in needs], np.int64),
-        need_ends_s=np.array([int(need.ends_at.timestamp()) for need in needs], np.int64),
+        slot_need=slot_need,
+        slot_open=slot_open,
+        need_starts_s=table.starts_s,
+        need_ends_s=table.ends_s,
         need_month=need_month.astype(np.int64),
-        need_has_mentor=np.array(
-            [
-                any(
-                    stage in EXPERIENCED_STAGES
-                    for role in need.roles
-                    for stage in role.signed_up_stages
-                )
-                for need in needs
-            ],
-            dtype=np.bool_,
-        ),
+        need_has_mentor=has_mentor,
         member_stage=_stage_codes(pool),
         member_month_room=np.clip(room, 0, None).astype(np.int64),
         member_load=np.bincount(pool.commitment_member[held], minlength=len(pool)).astype(np.int64),
@@ -194,7 +187,7 @@ def _instance(
         problem=problem,
         pool=pool,
         needs=needs,
-        slot_role=slot_role,
+        slot_role=[str(name) for name in table.role_names],
         edge_row=np.flatnonzero(keep),
     )
 
