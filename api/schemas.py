@@ -5,7 +5,7 @@ import binascii
 import json
 import re
 from datetime import UTC, date, datetime
-from typing import Annotated, Any, Generic, TypeVar
+from typing import Annotated, Any, ClassVar, Generic, TypeVar
 
 from fastapi import Path, Query
 from pydantic import (
@@ -17,6 +17,7 @@ from pydantic import (
     Field,
     GetJsonSchemaHandler,
     StringConstraints,
+    ValidationInfo,
     field_validator,
 )
 from pydantic.json_schema import JsonSchemaValue
@@ -193,13 +194,16 @@ def without_null(field_schema: dict[str, Any]) -> None:
 
 
 class Patch(Input):
-    """Base of partial updates: omit a field to keep it; an explicit null is refused."""
+    """Base of partial updates: omit a field to keep it; an explicit null is refused, except
+    on the fields ``CLEARABLE`` names, where null clears the value."""
+
+    CLEARABLE: ClassVar[frozenset[str]] = frozenset()
 
     @field_validator("*", mode="before")
     @classmethod
-    def _no_nulls(cls, value: object) -> object:
+    def _no_nulls(cls, value: object, info: ValidationInfo) -> object:
         # A field validator rather than a model one, so the 422 names the field in ``loc``.
-        if value is None:
+        if value is None and info.field_name not in cls.CLEARABLE:
             raise ValueError("cannot be null; omit the field to keep its value")
         return value
 
@@ -210,8 +214,10 @@ class Patch(Input):
         """Every field optional but not nullable, as the validator above has it: the ``| None``
         in the annotations only marks "omitted", which clients must not read as "send null"."""
         json_schema = handler(core_schema)
-        for field_schema in handler.resolve_ref_schema(json_schema).get("properties", {}).values():
-            without_null(field_schema)
+        properties = handler.resolve_ref_schema(json_schema).get("properties", {})
+        for name, field_schema in properties.items():
+            if name not in cls.CLEARABLE:
+                without_null(field_schema)
         return json_schema
 
 

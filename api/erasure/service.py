@@ -28,7 +28,8 @@ def erase(session: Session, *, principal: Principal, member_id: str, now: dateti
 
     Places in needs not yet over are given back; confirmed sign-ups of past needs stay, tied
     to the anonymous stub, so the community's service hours are unchanged. The home moves to
-    the community's meeting point (public).
+    the community's meeting point (public). The member's apprentices, if they led, are
+    released, and their own apprenticeship ends (``apprentice_of`` only names living leaders).
     """
     member = members.get_erasable(session, principal=principal, member_id=member_id)
     # The sign-up lock: no sign-up can slip in for the member while they are being erased.
@@ -41,6 +42,7 @@ def erase(session: Session, *, principal: Principal, member_id: str, now: dateti
     households.leave(session, member_id=member.id, actor=principal)
     community = communities.get(session, principal=principal, community_id=member.community_id)
     meeting_point = Point(lat=community.meeting_lat, lon=community.meeting_lon)
+    apprentices = members.release_apprentices(session, principal=principal, leader_id=member.id)
     members.erase_personal_data(member, home=meeting_point, now=now)
     # Keys were named after the member: revoke them and drop the name too.
     keys.revoke_member_keys(session, member_id=member.id, name=members.ERASED_NAME, now=now)
@@ -53,5 +55,5 @@ def erase(session: Session, *, principal: Principal, member_id: str, now: dateti
         object_type="member",
         object_id=member.id,
         fields=members.ERASED_FIELDS,
-        counts={"released_signups": released},
+        counts={"released_signups": released, "released_apprentices": apprentices},
     )

@@ -8,7 +8,7 @@ candidate search, suggestion or read reaches them; only a repeated erasure does.
 from collections.abc import Callable, Sequence
 from typing import TypeVar
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, select, update
 from sqlalchemy.orm import Session
 
 from api.auth.principal import Principal
@@ -90,3 +90,25 @@ def active_in_community(
         .order_by(Member.name, Member.id)
         .limit(limit)
     ).all()
+
+
+def get_readable_in_community(
+    session: Session, *, principal: Principal, community_id: str, member_id: str
+) -> Member | None:
+    """The member if the caller may see them and they belong to ``community_id``; else None."""
+    return session.scalar(
+        readable(principal).where(Member.id == member_id, Member.community_id == community_id)
+    )
+
+
+def release_apprentices(session: Session, *, principal: Principal, leader_id: str) -> int:
+    """Clear ``apprentice_of`` of the leader's apprentices the caller may reach (erased stubs
+    included); returns how many there were."""
+    # RETURNING rather than rowcount, which drivers may report as -1.
+    released = session.scalars(
+        update(Member)
+        .where(Member.apprentice_of == leader_id, member_reachable(principal))
+        .values(apprentice_of=None)
+        .returning(Member.id)
+    )
+    return len(released.all())

@@ -1,11 +1,12 @@
 """Request and response bodies for members.
 
-Members may edit their own profile but not what others vouch for (stage, checks): those
-fields exist only on the coordinators' update schema, and a member sending them gets a 403.
+Members may edit their own profile but not what others vouch for (stage, checks, whose
+apprentice they are): those fields exist only on the coordinators' update schema, and a member
+sending them gets a 403.
 """
 
 from datetime import date, datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import BaseModel, Field, StringConstraints, ValidationInfo, field_validator
 
@@ -46,6 +47,13 @@ Skills = Annotated[dict[Slug, SkillLevel], Field(max_length=30, json_schema_extr
 TravelKm = Annotated[float, Field(gt=0, le=500, allow_inf_nan=False)]
 Interests = Annotated[str, Field(max_length=2000)]
 MonthlyLimit = Annotated[int, Field(ge=1, le=62)]
+ApprenticeOf = Annotated[
+    Id | None,
+    Field(
+        description="The leader (a member of the same community at stage `leader`) this member "
+        "is apprenticed to, a leader-to-be; null: none. Promoting the member to leader clears it."
+    ),
+]
 
 
 class Slot(Input):
@@ -85,10 +93,14 @@ class MemberSelfUpdate(Patch):
 
 
 class MemberManagerUpdate(MemberSelfUpdate):
-    """What a coordinator or admin may change: also the stage and the checks held."""
+    """What a coordinator or admin may change: also the stage, the checks held and whose
+    apprentice the member is (``apprentice_of: null`` clears it)."""
+
+    CLEARABLE: ClassVar[frozenset[str]] = frozenset({"apprentice_of"})
 
     stage: Stage | None = None
     checks: UniqueSlugs | None = None
+    apprentice_of: ApprenticeOf = None
 
 
 class MemberCreate(Input):
@@ -107,6 +119,7 @@ class MemberCreate(Input):
     checks: UniqueSlugs = Field(default_factory=list)
     max_commitments_per_month: MonthlyLimit = 4
     active: bool = True
+    apprentice_of: ApprenticeOf = None
 
     @field_validator("blackout_dates")
     @classmethod
@@ -132,6 +145,7 @@ class MemberOut(BaseModel):
     checks: UniqueSlugs
     max_commitments_per_month: MonthlyLimit
     active: bool
+    apprentice_of: ApprenticeOf
     created_at: datetime
     updated_at: datetime
 

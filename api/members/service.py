@@ -4,6 +4,12 @@ Erasure itself (the GDPR right to erasure) is the ``api.erasure`` use case: it g
 member's places back, revokes their keys and then calls :func:`erase_personal_data`, which
 keeps the row as an anonymous stub rather than deleting it: the member's past confirmed
 sign-ups are the community's service hours, and they must still add up after the person is gone.
+
+Apprentices: ``apprentice_of`` always names a current leader of the member's own community,
+not erased. So promoting an apprentice to leader ends their apprenticeship (it is cleared), and
+a leader who leaves the leader stage or is erased releases their apprentices (theirs is cleared
+too): a stale link would tell a coordinator someone is being trained by a person who no longer
+leads. The audit event of the edit counts the apprentices released.
 """
 
 from datetime import datetime
@@ -16,7 +22,7 @@ from api.auth.credentials import issue_key
 from api.auth.principal import Principal
 from api.communities import service as communities
 from api.db.models import Member, Membership, StageChange
-from api.errors import Conflict, Forbidden, NotFound
+from api.errors import Conflict, FieldError, Forbidden, NotFound
 from api.geocoding.service import Located, located, required_place
 from api.members import repository
 from api.members.schemas import (
@@ -43,6 +49,7 @@ ERASED_FIELDS = (
     "stage",
     "checks",
     "active",
+    "apprentice_of",
 )
 """What erasure overwrites (names only: the audit event lists them)."""
 _AS_STORED = tuple(name for name in MemberOut.model_fields if name != "home")
@@ -79,6 +86,50 @@ def _ensure_email_free(session: Session, community_id: str, email: str, member_i
         raise Conflict(f"another member of this community already uses {email}")
 
 
+APPRENTICE_OF = ("body", "apprentice_of")
+
+
+def _check_apprentice_of(
+    session: Session,
+    *,
+    principal: Principal,
+    community_id: str,
+    member_id: str | None,
+    leader_id: str | None,
+    stage: str,
+) -> None:
+    """422 naming ``apprentice_of`` unless ``leader_id`` (None: no apprenticeship) names a
+    leader, not erased, of the member's community, other than the member, who is no leader."""
+    if leader_id is None:
+        return
+    if leader_id == member_id:
+        raise FieldError(APPRENTICE_OF, "apprentice_of: a member cannot be their own apprentice")
+    if stage == "leader":
+        raise FieldError(
+            APPRENTICE_OF,
+            "apprentice_of: a leader cannot be an apprentice (set apprentice_of to null, or "
+            "another stage)",
+        )
+    leader = repository.get_readable_in_community(
+        session, principal=principal, community_id=community_id, member_id=leader_id
+    )
+    if leader is None:
+        raise FieldError(
+            APPRENTICE_OF, f"apprentice_of: {leader_id} is not a member of this community"
+        )
+    if leader.stage != "leader":
+        raise FieldError(
+            APPRENTICE_OF,
+            f"apprentice_of must name a leader: member {leader_id} is at stage {leader.stage}",
+        )
+
+
+def release_apprentices(session: Session, *, principal: Principal, leader_id: str) -> int:
+    """End the apprenticeship of everyone apprenticed to ``leader_id`` (who stops leading or is
+    erased); returns how many were released."""
+    return repository.release_apprentices(session, principal=principal, leader_id=leader_id)
+
+
 def create(
     session: Session,
     *,
@@ -90,6 +141,14 @@ def create(
     """Add a member to a community the caller manages, and issue the member's key."""
     communities.get_managed(session, principal=principal, community_id=community_id)
     _ensure_email_free(session, community_id, data.email, member_id="")
+    _check_apprentice_of(
+        session,
+        principal=principal,
+        community_id=community_id,
+        member_id=None,
+        leader_id=data.apprentice_of,
+        stage=data.stage,
+    )
     home = required_place(
         session, geocoder, point=data.home, address=data.address, point_field="home"
     )
@@ -138,7 +197,11 @@ def update(
     data: MemberManagerUpdate,
     geocoder: Geocoder,
 ) -> Member:
-    """Apply the fields the caller sent; members may not vouch for themselves."""
+    """Apply the fields the caller sent; members may not vouch for themselves.
+
+    Promoting a member to leader clears their ``apprentice_of`` (unless the request sets it,
+    which is a 422: a leader cannot be an apprentice); a leader moved to another stage releases
+    their apprentices."""
     member = repository.get_writable(session, principal=principal, member_id=member_id)
     if member is None:
         raise _not_found(member_id)
@@ -149,13 +212,27 @@ def update(
     changes = _columns(data.model_dump(mode="json", exclude_unset=True), home)
     if "email" in changes:
         _ensure_email_free(session, member.community_id, changes["email"], member.id)
-    if changes.get("stage", member.stage) != member.stage:
-        session.add(
-            StageChange(member_id=member.id, stage=changes["stage"], changed_by=principal.id)
+    stage = changes.get("stage", member.stage)
+    if "apprentice_of" in changes:
+        _check_apprentice_of(
+            session,
+            principal=principal,
+            community_id=member.community_id,
+            member_id=member.id,
+            leader_id=changes["apprentice_of"],
+            stage=stage,
         )
+    elif stage == "leader":
+        changes["apprentice_of"] = None  # promoted: the apprenticeship is over
+    was_leader = member.stage == "leader"
+    if stage != member.stage:
+        session.add(StageChange(member_id=member.id, stage=stage, changed_by=principal.id))
     for column, value in changes.items():
         setattr(member, column, value)
     session.flush()
+    released = 0
+    if was_leader and stage != "leader":
+        released = release_apprentices(session, principal=principal, leader_id=member.id)
     record(
         session,
         actor=principal,
@@ -163,6 +240,7 @@ def update(
         object_type="member",
         object_id=member.id,
         fields=data.model_fields_set,
+        counts={"released_apprentices": released} if released else None,
     )
     return member
 
@@ -180,6 +258,7 @@ def erase_personal_data(member: Member, *, home: Point, now: datetime) -> None:
     member.address = None
     member.skills, member.interests, member.availability = {}, "", []
     member.blackout_dates, member.checks, member.stage = [], [], "new"
+    member.apprentice_of = None
     member.active = False
     member.erased_at = now
 

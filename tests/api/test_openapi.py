@@ -15,6 +15,8 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from api.idempotency import HEADER as IDEMPOTENCY_HEADER
+from api.members.schemas import MemberManagerUpdate
+from api.needs.schemas import NeedUpdate
 from api.openapi import json_objects
 from api.ratelimit import EXEMPT_PATHS
 from api.schemas import Patch
@@ -68,14 +70,18 @@ def test_patch_fields_are_optional_but_never_nullable(model: type[Patch]) -> Non
 
     assert not schema.get("required")
     for name, field in schema["properties"].items():
+        if name in model.CLEARABLE:
+            assert NULL in field["anyOf"], name  # null clears it, and the schema says so
+            continue
         assert NULL not in field.get("anyOf", []) and field.get("type") != "null", name
         assert "default" not in field, name
 
 
 def test_the_published_patch_bodies_are_the_non_nullable_ones() -> None:
-    for name in ("NeedUpdate", "MemberManagerUpdate"):
-        for field in SCHEMAS[name]["properties"].values():
-            assert NULL not in field.get("anyOf", []), name
+    for model in (NeedUpdate, MemberManagerUpdate):
+        for name, field in SCHEMAS[model.__name__]["properties"].items():
+            nullable = NULL in field.get("anyOf", [])
+            assert nullable == (name in model.CLEARABLE), (model.__name__, name)
 
 
 def test_inputs_that_take_null_still_say_so() -> None:
