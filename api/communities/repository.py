@@ -10,11 +10,31 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement, Select, case, false, func, literal, select, true
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    case,
+    exists,
+    false,
+    func,
+    literal,
+    or_,
+    select,
+    true,
+)
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from api.auth.principal import Principal
-from api.db.models import Community, Coordinator, Member, Need, Signup, coordinator_communities
+from api.db.models import (
+    Community,
+    Coordinator,
+    Member,
+    Membership,
+    Need,
+    Signup,
+    StageChange,
+    coordinator_communities,
+)
 from api.vocabulary import Stage
 
 
@@ -301,3 +321,156 @@ def last_served(
         .group_by(Signup.member_id)
     )
     return {row.member_id: row.ended_at for row in rows}
+
+
+class MembershipSpan(NamedTuple):
+    """A member's time in the community, [``joined_at``, ``left_at``), their erasure and their
+    stage now (for a member with no stage recorded)."""
+
+    member_id: str
+    joined_at: datetime
+    left_at: datetime | None
+    erased_at: datetime | None
+    stage: Stage
+
+
+def memberships(
+    session: Session, *, principal: Principal, community_id: str, since: datetime, until: datetime
+) -> list[MembershipSpan]:
+    """The memberships of a community the caller manages that overlap [``since``, ``until``],
+    erased members' included."""
+    rows = session.execute(
+        select(
+            Membership.member_id,
+            Membership.joined_at,
+            Membership.left_at,
+            Member.erased_at,
+            Member.stage,
+        )
+        .join(Member, Member.id == Membership.member_id)
+        .where(
+            Membership.community_id == community_id,
+            _managed_by(principal, Membership.community_id),
+            Membership.joined_at < until,
+            or_(Membership.left_at.is_(None), Membership.left_at >= since),
+        )
+    )
+    return [MembershipSpan(**row._mapping) for row in rows]
+
+
+class StageRecord(NamedTuple):
+    """A stage a member held from ``changed_at`` on."""
+
+    member_id: str
+    stage: Stage
+    changed_at: datetime
+
+
+def _ever_members(principal: Principal, community_id: str) -> Select[Any]:
+    """Ids of everyone who ever belonged to a community the caller manages."""
+    return select(Membership.member_id).where(
+        Membership.community_id == community_id,
+        _managed_by(principal, Membership.community_id),
+    )
+
+
+def stage_records(
+    session: Session, *, principal: Principal, community_id: str, until: datetime
+) -> list[StageRecord]:
+    """Every stage recorded before ``until`` for anyone who ever belonged to a community the
+    caller manages, by member then time (the first is the stage they joined with)."""
+    rows = session.execute(
+        select(StageChange.member_id, StageChange.stage, StageChange.changed_at)
+        .where(
+            StageChange.member_id.in_(_ever_members(principal, community_id)),
+            StageChange.changed_at < until,
+        )
+        .order_by(StageChange.member_id, StageChange.changed_at, StageChange.id)
+    )
+    return [StageRecord(**row._mapping) for row in rows]
+
+
+def _stage_at(moment: InstrumentedAttribute[datetime]) -> ColumnElement[Any]:
+    """The stage the sign-up's member held at ``moment``: their last recorded change at or
+    before it, else (a need before they joined) the stage they joined with."""
+    latest = (
+        select(StageChange.stage)
+        .where(StageChange.member_id == Signup.member_id, StageChange.changed_at <= moment)
+        .order_by(StageChange.changed_at.desc(), StageChange.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    first = (
+        select(StageChange.stage)
+        .where(StageChange.member_id == Signup.member_id)
+        .order_by(StageChange.changed_at, StageChange.id)
+        .limit(1)
+        .scalar_subquery()
+    )
+    return func.coalesce(latest, first)
+
+
+def _covers_need_end() -> ColumnElement[bool]:
+    """The membership covered the need's end: a place counts for the community its member
+    belonged to when the need ended."""
+    return (Membership.joined_at < Need.ends_at) & (
+        Membership.left_at.is_(None) | (Membership.left_at >= Need.ends_at)
+    )
+
+
+class ServedPlace(NamedTuple):
+    """A confirmed place in a need over: whose, its need's end and length, the member's stage
+    when the need started, and whether they belonged to the community when it ended."""
+
+    need_id: str
+    member_id: str
+    ends_at: datetime
+    hours: float
+    stage: Stage
+    ours: bool
+
+
+def served_places(
+    session: Session, *, principal: Principal, community_id: str, since: datetime, until: datetime
+) -> list[ServedPlace]:
+    """Every confirmed place in the needs that ended in [``since``, ``until``) with a place of
+    someone who then belonged to a community the caller manages: theirs, and their fellow
+    servers' (of any community, to tell who served beside whom). Erased members' too."""
+    needs = (
+        select(Signup.need_id)
+        .join(Need, Need.id == Signup.need_id)
+        .join(Membership, Membership.member_id == Signup.member_id)
+        .where(
+            Membership.community_id == community_id,
+            _managed_by(principal, Membership.community_id),
+            Signup.status == "confirmed",
+            Need.ends_at >= since,
+            Need.ends_at < until,
+            _covers_need_end(),
+        )
+    )
+    ours = (
+        exists()
+        .where(
+            Membership.member_id == Signup.member_id,
+            Membership.community_id == community_id,
+            _covers_need_end(),
+        )
+        .correlate(Signup, Need)
+    )
+    rows = session.execute(
+        select(
+            Signup.need_id,
+            Signup.member_id,
+            Need.ends_at,
+            _hours(session.get_bind().dialect.name).label("hours"),
+            _stage_at(Need.starts_at).label("stage"),
+            ours.label("ours"),
+        )
+        .join(Need, Need.id == Signup.need_id)
+        .where(Signup.status == "confirmed", Signup.need_id.in_(needs))
+    )
+    return [
+        ServedPlace(**{**row._mapping, "hours": float(row.hours), "ours": bool(row.ours)})
+        for row in rows
+    ]

@@ -14,6 +14,7 @@ from api.communities.schemas import (
     CommunityOut,
     CoordinatorCreate,
     CoordinatorOut,
+    Interval,
 )
 from api.db.types import utcnow
 from api.deps import Admin, AppGeocoder, CommunityPerson, DbSession, Manager
@@ -73,11 +74,45 @@ def get_community(
     "/{community_id}/health", responses=responses(Unauthorized, Forbidden, NotFound, FieldError)
 )
 def community_health(
-    community_id: ResourceId, session: DbSession, principal: Manager
+    community_id: ResourceId,
+    session: DbSession,
+    principal: Manager,
+    from_: Annotated[
+        InstantParameter | None,
+        Query(
+            alias="from",
+            description="Start of the series, with zone (default: the start of the interval "
+            "eleven before the one `to` falls in: 12 points).",
+        ),
+    ] = None,
+    to: Annotated[
+        InstantParameter | None, Query(description="End of the series, exclusive (default: now).")
+    ] = None,
+    interval: Annotated[
+        Interval,
+        Query(
+            description="One point per local calendar month, or per week from Monday, in the "
+            "community's time zone."
+        ),
+    ] = "month",
 ) -> CommunityHealth:
     """Members by stage, and confirmed sign-ups and service hours of the last 90 days
-    (admins, and the community's coordinators). Erased members' past hours still count."""
-    return service.health(session, principal=principal, community_id=community_id, now=utcnow())
+    (admins, and the community's coordinators). Erased members' past hours still count.
+
+    ``series``: the community over [from, to), one point per month or week: members and their
+    stages at each point's end, who joined and left, who served and how long, places filled,
+    new members serving and serving beside a mature one, stage changes. 422 naming ``to`` when
+    it does not end after it starts, ``from`` past 60 points, ``interval`` unless month or
+    week."""
+    return service.health(
+        session,
+        principal=principal,
+        community_id=community_id,
+        now=utcnow(),
+        start=from_,
+        end=to,
+        interval=interval,
+    )
 
 
 @router.get(

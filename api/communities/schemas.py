@@ -2,7 +2,7 @@
 
 import re
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal
 from zoneinfo import available_timezones
 
 from pydantic import AfterValidator, BaseModel, Field, StringConstraints
@@ -10,6 +10,10 @@ from pydantic import AfterValidator, BaseModel, Field, StringConstraints
 from api.auth.credentials import ApiKeyText
 from api.schemas import Address, AddressText, Count, Email, Id, Input, LatLon, Name, Point
 from api.vocabulary import Stage
+from matcher.inputs import STAGES
+
+STAGE_MOVES = [(before, after) for before in STAGES for after in STAGES if before != after]
+"""Every (from, to) a stage change can make."""
 
 _ZONES = frozenset(available_timezones())  # read once: listing the tz database scans files
 ZONE_MAX_CHARS = 64
@@ -110,8 +114,87 @@ class MemberCounts(BaseModel):
     by_stage: dict[Stage, Count]
 
 
+Interval = Literal["month", "week"]
+"""A health series' step: local calendar months, or ISO weeks (Monday to Monday)."""
+SERIES_DEFAULT_POINTS = 12
+"""Points in a health series when ``from`` is not given: the interval holding ``to`` and the
+eleven before it."""
+SERIES_MAX_POINTS = 60
+"""The most points one health series holds."""
+
+
+class StageMove(BaseModel):
+    """How many stage changes went from one stage to another in an interval."""
+
+    from_stage: Stage
+    to_stage: Stage
+    count: Count
+
+
+class HealthPoint(BaseModel):
+    """One interval [``start``, ``end``) of a community's history.
+
+    Members are counted at the interval's end; events (joining, leaving, serving, stage
+    changes) when they happened within it."""
+
+    start: datetime
+    end: datetime
+    members: Count = Field(
+        description="Members at the interval's end: a membership of the community covered it "
+        "(joined before it, not left before it) and they were not erased by then. Whether they "
+        "were `active` then is not recorded, so this counts all of them."
+    )
+    by_stage: dict[Stage, Count] = Field(
+        description="Those members by the stage they held at the interval's end (their last "
+        "recorded stage change at or before it)."
+    )
+    joined: Count = Field(description="Memberships of the community that began in the interval.")
+    left: Count = Field(
+        description="Memberships of the community that ended in the interval (a member moved "
+        "to another community)."
+    )
+    served_members: Count = Field(
+        description="Distinct members with a confirmed place in a need that ended in the "
+        "interval (and is over). A place counts for the community the member belonged to when "
+        "the need ended, whoever posted the need; erased members' places still count."
+    )
+    service_hours: float = Field(
+        ge=0, description="Those places' need durations summed, in hours (2 decimals)."
+    )
+    places_filled: Count = Field(description="Those places: confirmed sign-ups counted.")
+    new_served: Count = Field(
+        description="Of those places, the ones taken by a member at stage `new` when the need "
+        "started."
+    )
+    new_served_with_mature: Count = Field(
+        description="Of the places of `new` members, the ones in a need where another member "
+        "(of any community) with a confirmed place was at stage `mature` or `leader` when it "
+        "started: new members serving beside a mature one."
+    )
+    stage_changes: list[StageMove] = Field(
+        max_length=len(STAGE_MOVES),
+        description="Stage changes recorded in the interval while the member belonged to the "
+        "community, by (from, to); the stage a member joined with is not a change.",
+    )
+
+
+class HealthSeries(BaseModel):
+    """A community's health over time: one point per interval of [``from``, ``to``)."""
+
+    interval: Interval
+    from_: datetime = Field(serialization_alias="from")
+    to: datetime
+    points: list[HealthPoint] = Field(
+        max_length=SERIES_MAX_POINTS,
+        description="Oldest first. Intervals are local calendar months, or weeks from Monday, "
+        "in the community's time zone; the first starts at `from` and the last ends at `to`, "
+        "so either may be a part of one.",
+    )
+
+
 class CommunityHealth(BaseModel):
-    """Figures for one community over the last ``window_days`` (ending at ``as_of``)."""
+    """Figures for one community over the last ``window_days`` (ending at ``as_of``), and
+    ``series``: the same community over time."""
 
     community_id: Id
     as_of: datetime
@@ -123,6 +206,7 @@ class CommunityHealth(BaseModel):
     """Their summed need durations, in hours."""
     upcoming_signups: Count
     """Confirmed sign-ups on needs not yet over."""
+    series: HealthSeries
 
 
 LOAD_DEFAULT_DAYS = 28

@@ -4,10 +4,11 @@ A community's figures (its "health") count its current members by stage, and the
 sign-ups and service hours of its members on needs that ended in the last ``WINDOW_DAYS``.
 Erased members are no longer counted as members, but their past sign-ups stay confirmed on
 the anonymous stub, so the hours a community served do not shrink when someone exercises
-their right to erasure.
+their right to erasure. The health also tells the community over time (its ``series``): how
+``api.communities.history`` defines each figure is written there.
 """
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
@@ -15,19 +16,23 @@ from sqlalchemy.orm import Session
 from api.audit.service import record
 from api.auth.credentials import issue_key
 from api.auth.principal import Principal
-from api.communities import repository
+from api.communities import history, repository
 from api.communities.schemas import (
     LOAD_DEFAULT_DAYS,
     LOAD_MAX_DAYS,
     MAX_COORDINATED,
     MAX_LISTED,
     MAX_LOAD_MEMBERS,
+    SERIES_DEFAULT_POINTS,
+    SERIES_MAX_POINTS,
     CommunityCreate,
     CommunityHealth,
     CommunityLoad,
     CommunityOut,
     CoordinatorCreate,
     CoordinatorOut,
+    HealthSeries,
+    Interval,
     MemberCounts,
     MemberLoad,
 )
@@ -181,10 +186,18 @@ def add_coordinator(
 
 
 def health(
-    session: Session, *, principal: Principal, community_id: str, now: datetime
+    session: Session,
+    *,
+    principal: Principal,
+    community_id: str,
+    now: datetime,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    interval: Interval = "month",
 ) -> CommunityHealth:
-    """The figures of a community the caller manages, as of ``now``; 404 otherwise."""
-    get_managed(session, principal=principal, community_id=community_id)
+    """The figures of a community the caller manages, as of ``now``, and its series over
+    [``start``, ``end``) (see :func:`series`); 404 otherwise."""
+    community = get_managed(session, principal=principal, community_id=community_id)
     by_stage = dict.fromkeys(STAGES, 0)
     active = 0
     for count in repository.count_members_by_stage(
@@ -207,19 +220,80 @@ def health(
         confirmed_signups=figures.served,
         service_hours=round(figures.served_hours, 2),
         upcoming_signups=figures.upcoming,
+        series=series(
+            session,
+            principal=principal,
+            community=community,
+            start=start,
+            end=end,
+            interval=interval,
+            now=now,
+        ),
     )
 
 
-def _month_starts(start: datetime, end: datetime, zone: ZoneInfo) -> list[datetime]:
-    """The first instants (UTC) of the local calendar months that [``start``, ``end``)
-    touches, and of the month after the last: each month is [bound, next bound)."""
-    local = start.astimezone(zone)
-    year, month = local.year, local.month
-    bounds = [datetime(year, month, 1, tzinfo=zone).astimezone(UTC)]
-    while bounds[-1] < end:
-        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
-        bounds.append(datetime(year, month, 1, tzinfo=zone).astimezone(UTC))
-    return bounds
+def _series_cuts(
+    start: datetime | None, end: datetime | None, zone: ZoneInfo, interval: Interval, now: datetime
+) -> list[datetime]:
+    """The series' window cut into its points. ``end`` defaults to ``now``, ``start`` to the
+    beginning of the interval ``SERIES_DEFAULT_POINTS - 1`` before the one ``end`` falls in;
+    422 naming ``to`` unless it ends after it starts, naming ``from`` past
+    ``SERIES_MAX_POINTS`` points."""
+    end = end or now
+    if start is None:
+        # The interval holding the last instant of the window: an end on a bound closes the
+        # interval before it.
+        last = end - timedelta(microseconds=1)
+        start = history.intervals_back(last, zone, interval, SERIES_DEFAULT_POINTS)
+    if end <= start:
+        raise FieldError(("query", "to"), "to must be after from")
+    cuts = history.edges(start, end, zone, interval)
+    if len(cuts) - 1 > SERIES_MAX_POINTS:
+        raise FieldError(
+            ("query", "from"),
+            f"the series may hold at most {SERIES_MAX_POINTS} points ({interval}s); "
+            f"from..to covers {len(cuts) - 1}",
+        )
+    return cuts
+
+
+def series(
+    session: Session,
+    *,
+    principal: Principal,
+    community: Community,
+    start: datetime | None,
+    end: datetime | None,
+    interval: Interval,
+    now: datetime,
+) -> HealthSeries:
+    """A managed community's health over time, one point per local calendar month (or week)
+    of [``start``, ``end``): three queries for the whole window, counted in Python
+    (``api.communities.history``, where each figure is defined)."""
+    cuts = _series_cuts(start, end, ZoneInfo(community.timezone), interval, now)
+    community_id = community.id
+    memberships = repository.memberships(
+        session, principal=principal, community_id=community_id, since=cuts[0], until=cuts[-1]
+    )
+    stage_records = repository.stage_records(
+        session, principal=principal, community_id=community_id, until=cuts[-1]
+    )
+    # Only needs over are served: a window reaching into the future stops counting at now.
+    served = repository.served_places(
+        session,
+        principal=principal,
+        community_id=community_id,
+        since=cuts[0],
+        until=min(cuts[-1], now),
+    )
+    return HealthSeries(
+        interval=interval,
+        from_=cuts[0],
+        to=cuts[-1],
+        points=history.points(
+            cuts, memberships=memberships, stage_records=stage_records, served=served
+        ),
+    )
 
 
 def _window(
@@ -254,7 +328,7 @@ def load(
     """
     community = get_managed(session, principal=principal, community_id=community_id)
     start, end = _window(start, end, now)
-    bounds = _month_starts(start, end, ZoneInfo(community.timezone))
+    bounds = history.interval_starts(start, end, ZoneInfo(community.timezone), "month")
     members = repository.active_members(session, principal=principal, community_id=community_id)
     confirmed = dict.fromkeys((member.id for member in members), 0)
     invited = confirmed.copy()
