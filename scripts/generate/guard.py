@@ -14,6 +14,8 @@ NETWORK_TABLES = (
     "coordinators",
     "coordinator_communities",
     "members",
+    "memberships",
+    "stage_changes",
     "needs",
     "need_roles",
     "signups",

@@ -165,6 +165,53 @@ def _members(network: Network, timestamps: Timestamps) -> Table:
     return Table("members", columns, len(members), render)
 
 
+def _derived_ids(prefix: str, member_ids: list[str]) -> list[str]:
+    """Ids of a member's one membership and one stage change: the member's, first letter
+    replaced (as migration 0008's backfill makes them), unique without a generator of their own."""
+    return [prefix + member_id[1:] for member_id in member_ids]
+
+
+def _memberships(network: Network, timestamps: Timestamps) -> Table:
+    """One membership per member, of their community, from when they joined (``created_at``)."""
+    members = network.members
+
+    def render(rows: slice) -> list[Row]:
+        member_ids = _text(members.id[rows])
+        return list(
+            zip(
+                _derived_ids("m", member_ids),
+                member_ids,
+                _text(network.communities.id[members.community[rows]]),
+                timestamps(members.created_at[rows]),
+                strict=True,
+            )
+        )
+
+    columns = ("id", "member_id", "community_id", "joined_at")
+    return Table("memberships", columns, len(members), render)
+
+
+def _stage_changes(network: Network, timestamps: Timestamps) -> Table:
+    """One stage change per member: the stage they joined with, when they joined."""
+    members = network.members
+    stages = np.array(STAGES, dtype=object)
+
+    def render(rows: slice) -> list[Row]:
+        member_ids = _text(members.id[rows])
+        return list(
+            zip(
+                _derived_ids("s", member_ids),
+                member_ids,
+                stages[members.stage[rows]].tolist(),
+                timestamps(members.created_at[rows]),
+                strict=True,
+            )
+        )
+
+    columns = ("id", "member_id", "stage", "changed_at")
+    return Table("stage_changes", columns, len(members), render)
+
+
 def _shown_points(
     lat: list[float], lon: list[float], private: list[bool], cell_km: float
 ) -> tuple[list[float], list[float], list[float]]:
@@ -317,6 +364,8 @@ def network_tables(network: Network, *, timestamps: Timestamps, cell_km: float) 
         _people("coordinators", network.coordinators, timestamps),
         _leadership(network),
         _members(network, timestamps),
+        _memberships(network, timestamps),
+        _stage_changes(network, timestamps),
         _needs(network, timestamps, cell_km),
         _roles(network),
     ]

@@ -15,7 +15,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, func, select, text
 
 from api.db.migrate import alembic_config
-from api.db.models import Community, Member, Need, NeedRole
+from api.db.models import Community, Member, Membership, Need, NeedRole, StageChange
 from scripts.generate.guard import NetworkExists
 from scripts.generate.pipeline import generate
 from scripts.generate.synthesis import Network, digest, synthesize
@@ -130,6 +130,21 @@ def test_a_generated_network_loads_with_the_counts_asked_for(
 ) -> None:
     keys = _generate(database_url, tmp_path)
     assert _count(database_url, Member) == 300
+    # Each member's history starts where the API's would: one membership, one stage change.
+    joined = (
+        Membership.member_id == Member.id,
+        Membership.community_id == Member.community_id,
+        Membership.joined_at == Member.created_at,
+        Membership.left_at.is_(None),
+    )
+    assert _count(database_url, Membership) == _count(database_url, Membership, *joined) == 300
+    first_stage = (
+        StageChange.member_id == Member.id,
+        StageChange.stage == Member.stage,
+        StageChange.changed_at == Member.created_at,
+    )
+    assert _count(database_url, StageChange) == _count(database_url, StageChange, *first_stage)
+    assert _count(database_url, StageChange) == 300
     assert _count(database_url, Need, Need.status == "open") == 40
     assert _count(database_url, NeedRole) >= 40
     assert 15 <= _count(database_url, Community) <= 30
@@ -172,6 +187,13 @@ def test_the_api_serves_a_generated_network_to_each_role(
     assert suggested > 0
     agency = keys["agencies"][0]
     assert client.get("/v1/needs", headers=auth(agency["key"])).status_code == 200
+    community_id, coordinator = next(iter(coordinator_of.items()))
+    health = client.get(
+        f"/v1/communities/{community_id}/health", headers=auth(coordinator["key"])
+    ).json()
+    # Members joined before today, each with a membership and a stage: today's point has them.
+    assert health["series"]["points"][-1]["members"] == health["members"]["total"] > 0
+    assert health["series"]["points"][-1]["by_stage"] == health["members"]["by_stage"]
 
 
 def test_loading_leaves_the_schema_exactly_as_migrated(
