@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, or_, select
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from api.agencies import service as agencies
@@ -20,7 +20,15 @@ from api.agencies.schemas import AgencyCreate
 from api.auth.principal import Principal
 from api.communities import service as communities
 from api.communities.schemas import CommunityCreate, CoordinatorCreate
-from api.db.models import ApiKey, Base, Community, IdempotencyRecord
+from api.db.models import (
+    ApiKey,
+    Base,
+    Community,
+    IdempotencyRecord,
+    Member,
+    Membership,
+    StageChange,
+)
 from api.households import service as households
 from api.households.schemas import HouseholdCreate
 from api.keys import service as keys
@@ -218,6 +226,29 @@ def _offset(lat: float, lon: float, north_km: float, east_km: float) -> tuple[fl
     return lat + north_km / 111.2, lon + east_km / (111.2 * 0.62)
 
 
+def _history(session: Session, joined: list[MemberOut], *, now: datetime, seed: int) -> None:
+    """A year of history for the health series: members joined over the last eleven months
+    (inside the series' default window), and those past ``new`` who joined over two months ago
+    came in as ``new`` and were moved on halfway since. Written to the rows directly (no
+    service writes the past), from its own random stream so the rest of the demo is unchanged."""
+    rng = random.Random(seed + 1)
+    for member in joined:
+        joined_at = now - timedelta(days=rng.randint(0, 330))
+        moved_on = member.stage != "new" and now - joined_at > timedelta(days=60)
+        session.execute(update(Member).where(Member.id == member.id).values(created_at=joined_at))
+        session.execute(
+            update(Membership).where(Membership.member_id == member.id).values(joined_at=joined_at)
+        )
+        session.execute(
+            update(StageChange)
+            .where(StageChange.member_id == member.id)
+            .values(stage="new" if moved_on else member.stage, changed_at=joined_at)
+        )
+        if moved_on:
+            halfway = joined_at + (now - joined_at) / 2
+            session.add(StageChange(member_id=member.id, stage=member.stage, changed_at=halfway))
+
+
 def load(
     session: Session, *, now: datetime, cell_km: float, geocoder: Geocoder, seed: int = 7
 ) -> DemoKeys:
@@ -259,6 +290,7 @@ def load(
         data=AgencyCreate(name="Bristol North Food Bank", email="hello@foodbank.example"),
     )
     first_member = None
+    everyone: list[MemberOut] = []
     easton: list[MemberOut] = []
     for index, first_name in enumerate(FIRST_NAMES):
         community = created[index % len(created)]
@@ -299,8 +331,10 @@ def load(
             ),
         )
         first_member = first_member or member
+        everyone.append(member)
         if community is created[0]:
             easton.append(member)
+    _history(session, everyone, now=now, seed=seed)
     coordinator_principal = Principal(
         role="coordinator", id=coordinator.id, community_ids=frozenset(coordinator.community_ids)
     )

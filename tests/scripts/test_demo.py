@@ -46,7 +46,19 @@ def test_demo_loads_once_and_its_keys_see_the_bristol_network(tmp_path: Path) ->
         assert client.get("/v1/needs", headers=auth(keys["agency"])).json()["items"]
         me = client.get(f"/v1/members/{keys['member_id']}", headers=auth(keys["member"]))
         assert me.status_code == 200
+        _the_health_series_tells_a_year(client, keys)
         _the_batch_fills_the_weekend(client, keys, needs)
+
+
+def _the_health_series_tells_a_year(client: TestClient, keys: dict[str, str]) -> None:
+    health = client.get(
+        f"/v1/communities/{keys['community_id']}/health", headers=auth(keys["coordinator"])
+    ).json()
+    points = health["series"]["points"]
+    assert points[-1]["members"] == health["members"]["total"]
+    assert sum(point["joined"] for point in points) == health["members"]["total"]
+    assert sum(bool(point["joined"]) for point in points) >= 6  # joined over the year
+    assert any(point["stage_changes"] for point in points)
 
 
 def _the_batch_fills_the_weekend(
