@@ -275,3 +275,67 @@ def test_only_the_communitys_coordinators_and_admins_read_its_series(
     assert client.get(path, params=params, headers=auth(admin_key)).status_code == 200
     assert client.get(path, params=params, headers=auth(other.coordinator_key)).status_code == 404
     assert client.get(path, params=params, headers=auth(home.member_key)).status_code == 403
+
+
+def test_an_erasure_today_leaves_the_past_points_as_they_were(
+    client: TestClient, story: Staffed
+) -> None:
+    window = {"from": _london(1, 1).isoformat(), "to": _london(4, 1).isoformat()}
+    before = _series(client, story, **window)
+    ana = next(
+        member
+        for member in client.get(
+            f"/v1/communities/{story.id}/members", headers=auth(story.coordinator_key)
+        ).json()["items"]
+        if member["name"] == "Ana"
+    )
+
+    client.delete(
+        f"/v1/members/{ana['id']}", headers=auth(story.coordinator_key)
+    ).raise_for_status()
+
+    assert _series(client, story, **window) == before
+    today = _series(client, story)["points"][-1]
+    assert today["members"] == 4 and today["by_stage"]["mature"] == 0
+
+
+def test_a_place_counts_for_the_community_its_member_belonged_to_when_the_need_ended(
+    app: FastAPI, client: TestClient, network: Network
+) -> None:
+    home = network.staffed_community(timezone="Europe/London")
+    away = network.staffed_community(timezone="Europe/London")
+    newcomer = network.member(home.id, stage="new")
+    seasoned = network.member(away.id, stage="leader")
+    for member in (newcomer, seasoned):
+        _joined(app, member, _london(1, 2))
+    # One need of home's, served by its new member beside a leader of another community.
+    day = soon(days=next(_days), hour=15)
+    need = network.need(
+        home.coordinator_key,
+        community_id=home.id,
+        open_to_network=True,
+        starts_at=day.isoformat(),
+        ends_at=(day + timedelta(hours=3)).isoformat(),
+    )
+    for member, key in ((newcomer, home.coordinator_key), (seasoned, away.coordinator_key)):
+        response = client.post(
+            f"/v1/needs/{need['id']}/signups",
+            json={"member_id": member["id"], "role": "cook"},
+            headers=auth(key),
+        )
+        assert response.status_code == 201, response.text
+    start = _london(1, 20, 10)
+    with app.state.sessionmaker.begin() as session:
+        session.execute(
+            update(Need)
+            .where(Need.id == need["id"])
+            .values(starts_at=start, ends_at=start + timedelta(hours=3))
+        )
+    window = {"from": _london(1, 1).isoformat(), "to": _london(2, 1).isoformat()}
+
+    (at_home,) = _series(client, home, **window)["points"]
+    (abroad,) = _series(client, away, **window)["points"]
+
+    assert (at_home["places_filled"], at_home["service_hours"]) == (1, 3.0)
+    assert (at_home["new_served"], at_home["new_served_with_mature"]) == (1, 1)
+    assert (abroad["places_filled"], abroad["service_hours"], abroad["new_served"]) == (1, 3.0, 0)
