@@ -344,3 +344,37 @@ def test_a_community_not_ready_cannot_multiply(client: TestClient, network: Netw
     )
     assert response.status_code == 409
     assert "not ready to multiply" in response.json()["detail"]
+
+
+def test_an_apprentice_leads_the_daughter_and_leaves_their_leader_behind(
+    client: TestClient, network: Network
+) -> None:
+    ready = _ready(client, network)
+    headers = auth(ready.home.coordinator_key)
+    lena, liam = ready.members["Lena Leader"]["id"], ready.members["Liam Leader"]["id"]
+    # Liam steps back to mature and becomes Lena's apprentice: a leader and a leader-to-be.
+    stepped = client.patch(
+        f"/v1/members/{liam}", json={"stage": "mature", "apprentice_of": lena}, headers=headers
+    )
+    assert stepped.status_code == 200, stepped.text
+    answer = _plan(client, ready)
+    assert answer["ready"] is True
+    leaders = next(r for r in answer["reasons"] if r["rule"] == "leaders")
+    assert "1 leader and 1 apprentice" in leaders["message"]
+    east = next(g for g in answer["plan"]["groups"] if liam in {m["id"] for m in g["members"]})
+    assert east["leader_id"] == liam
+    body = {
+        "groups": [ready.side(WEST), ready.side(EAST)],
+        "names": ["West", "East"],
+        "meeting_points": [{"lat": 51.456, "lon": -2.63}, {"lat": 51.456, "lon": -2.54}],
+    }
+
+    done = client.post(
+        f"/v1/communities/{ready.home.id}/multiplication", json=body, headers=headers
+    )
+
+    assert done.status_code == 201, done.text
+    coordinator = done.json()["daughters"][0]["coordinator"]
+    assert coordinator["name"] == "Liam Leader"
+    liam_now = client.get(f"/v1/members/{liam}", headers=auth(coordinator["api_key"])).json()
+    assert liam_now["apprentice_of"] is None
