@@ -4,7 +4,9 @@ uses (so the demo obeys every rule the API enforces).
 Three communities in Bristol (one multiplied from another), two coordinators, a food bank,
 about fifty members with real-looking weeks and gifts, twenty needs over the coming fortnight,
 a household that serves together, and a weekend of needs in Easton for a coordinator to fill
-in one batch.
+in one batch. Easton is ready to multiply: its seventeen members live in two parts of the
+neighbourhood (west and east of the meeting point), each part with its own leader, so the
+plan (``GET /v1/communities/{id}/multiplication``) is two compact groups that keep every rule.
 """
 
 import random
@@ -170,6 +172,13 @@ NEED_TEMPLATES = (
     ),
     ("Prayer walk around Easton", "prayer", [("walker", None, 1, 5)], 2, False),
 )
+# Easton's two parts (km east of its meeting point, west then east) and how far homes spread
+# around each; the first EASTON_WEST members live in the west part (the household with them).
+EASTON_PARTS_KM = (-1.2, 1.2)
+EASTON_SPREAD_KM = 0.45
+EASTON_WEST = 9
+# Easton's two leaders, one per part (by the order members join it); nobody else leads there.
+EASTON_LEADERS = (3, 12)
 # The first community's weekend, for a coordinator to fill in one batch: (day of the weekend,
 # local hour, title, category, roles as in NEED_TEMPLATES, hours).
 WEEKEND = (
@@ -294,16 +303,22 @@ def load(
     easton: list[MemberOut] = []
     for index, first_name in enumerate(FIRST_NAMES):
         community = created[index % len(created)]
-        lat, lon = _offset(
-            community.meeting_lat,
-            community.meeting_lon,
-            rng.gauss(0, 1.2),
-            rng.gauss(0, 1.2),
-        )
+        north_km, east_km = rng.gauss(0, 1.2), rng.gauss(0, 1.2)
         skills = {
             skill: rng.choice((1, 1, 2, 3)) for skill in rng.sample(SKILLS, rng.randint(1, 4))
         }
         stage = rng.choices(("new", "growing", "mature", "leader"), weights=(4, 4, 3, 1))[0]
+        if community is created[0]:
+            # The same draws as elsewhere (the other communities stay as they were), placed
+            # and led so that Easton is ready to multiply into its two parts.
+            part = EASTON_PARTS_KM[len(easton) >= EASTON_WEST]
+            scale = EASTON_SPREAD_KM / 1.2
+            north_km, east_km = north_km * scale, part + east_km * scale
+            if len(easton) in EASTON_LEADERS:
+                stage = "leader"
+            elif stage == "leader":
+                stage = "mature"
+        lat, lon = _offset(community.meeting_lat, community.meeting_lon, north_km, east_km)
         # The first member is the one whose key the demo hands out: give them a full week.
         pattern = (
             WEEKLY_PATTERNS[0] + WEEKLY_PATTERNS[1] if index == 0 else rng.choice(WEEKLY_PATTERNS)

@@ -3,6 +3,7 @@ does, against a real SQLite file."""
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
@@ -12,7 +13,10 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from api.app import create_app
+from api.db.types import utcnow
+from api.geocoding.service import configured_geocoder
 from api.settings import Settings
+from scripts import demo
 from scripts.demo import WEEKEND
 from tests.factories import auth
 from tests.scripts.tooling import run_tooling
@@ -106,3 +110,43 @@ def test_demo_reset_loads_it_anew_after_the_walk_through_erased_its_member(tmp_p
         assert len(client.get("/v1/communities", headers=auth(new["admin"])).json()) == 3
         me = client.get(f"/v1/members/{new['member_id']}", headers=auth(new["member"]))
         assert me.status_code == 200
+
+
+def test_demo_easton_is_ready_to_multiply_and_its_plan_keeps_every_rule(
+    sqlite_template: Path, tmp_path: Path
+) -> None:
+    path = tmp_path / "demo.db"
+    shutil.copy(sqlite_template, path)
+    settings = Settings(database_url=f"sqlite:///{path}", rate_limit_per_minute=0)
+    app = create_app(settings)
+    with app.state.sessionmaker.begin() as session:
+        keys = demo.load(
+            session,
+            now=utcnow(),
+            cell_km=settings.location_coarsening_km,
+            geocoder=configured_geocoder(settings),
+        )
+    with TestClient(app) as client:
+        answer = client.get(
+            f"/v1/communities/{keys.community_id}/multiplication",
+            headers=auth(keys.coordinator),
+        )
+        assert answer.status_code == 200, answer.text
+        readiness = answer.json()
+        assert readiness["ready"] is True, readiness["reasons"]
+        plan = readiness["plan"]
+        assert plan["violations"] == []
+        assert sorted(group["size"] for group in plan["groups"]) == [8, 9]
+        assert all(group["leaders"] == 1 for group in plan["groups"])
+        # The two parts of Easton: each group meets in its own, and travels less than all
+        # to the one meeting point.
+        assert plan["travel_after"]["sum_km"] < plan["travel_before"]["sum_km"] / 1.5
+        households = [
+            {member["household_id"] for member in group["members"]} - {None}
+            for group in plan["groups"]
+        ]
+        assert sum(len(found) for found in households) == 1  # the household stays together
+        lineage = client.get(
+            f"/v1/communities/{keys.community_id}/lineage", headers=auth(keys.coordinator)
+        ).json()
+        assert [node["name"] for node in lineage["descendants"]] == ["Southville Community"]
