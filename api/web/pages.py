@@ -47,6 +47,8 @@ COORDINATOR_MENU = (
     ("Week", "/coordinator/week"),
     ("Load", "/coordinator/load"),
     ("Health", "/coordinator/health"),
+    ("Grow", "/coordinator/grow"),
+    ("Lineage", "/coordinator/lineage"),
 )
 MENU: dict[Role, tuple[tuple[str, str], ...]] = {
     "admin": COORDINATOR_MENU,
@@ -56,6 +58,7 @@ MENU: dict[Role, tuple[tuple[str, str], ...]] = {
         ("Invitations", "/member/invitations"),
         ("My commitments", "/member/commitments"),
         ("My profile", "/member/profile"),
+        ("My community", "/member/community"),
     ),
     "agency": (("Requests", "/agency"), ("New request", "/agency/requests/new")),
 }

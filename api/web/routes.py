@@ -15,7 +15,7 @@ from api.auth.principal import sign_in as resolve_key
 from api.deps import DbSession
 from api.errors import Unauthorized
 from api.settings import Settings
-from api.web import agency, api_docs, coordinator, member, session
+from api.web import agency, api_docs, coordinator, grow, member, session
 from api.web.forms import FormErrors, FormInvalid
 from api.web.pages import (
     FOLDER,
@@ -87,5 +87,12 @@ def install(app: FastAPI, settings: Settings) -> None:
     app.state.web_flashes = flashes_for(app.state.web_secret)
     app.mount("/static", StaticFiles(directory=FOLDER / "static"), name="static")
     install_error_pages(app)
-    for pages in (router, coordinator.router, member.router, agency.router, api_docs.router):
+    for pages in (
+        router,
+        coordinator.router,
+        grow.router,
+        member.router,
+        agency.router,
+        api_docs.router,
+    ):
         app.include_router(pages)

@@ -3,6 +3,7 @@
 
 import shutil
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict
 from pathlib import Path
 
@@ -18,10 +19,10 @@ from tests.conftest import serving
 from tests.web.browser import CHROMIUM, DESKTOP, Site
 
 
-@pytest.fixture(scope="session")
-def site(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
-    path = tmp_path_factory.mktemp("web") / "demo.db"
-    shutil.copy(sqlite_template, path)
+@contextmanager
+def demo_site(path: Path) -> Iterator[Site]:
+    """The demo loaded into the SQLite file ``path`` (a copy of the migrated template), served
+    on loopback until the block ends."""
     # Many sign-ins from one address in a minute: the limits have tests of their own.
     settings = Settings(
         database_url=f"sqlite:///{path}",
@@ -41,6 +42,16 @@ def site(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Ite
     with serving(app, lifespan="on") as url:
         yield Site(url=url, keys={name: str(value) for name, value in asdict(keys).items()})
     app.state.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def site(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    """The demo every browser test shares: tests that change it for good (a multiplication)
+    take a :func:`demo_site` of their own."""
+    path = tmp_path_factory.mktemp("web") / "demo.db"
+    shutil.copy(sqlite_template, path)
+    with demo_site(path) as served:
+        yield served
 
 
 @pytest.fixture(scope="session")

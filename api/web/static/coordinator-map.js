@@ -1,5 +1,6 @@
-// The coordinator's maps (Leaflet): needs coloured by urgency with their fill, or, on the
-// new-need form, a point picked by clicking that fills the Latitude and Longitude fields.
+// The coordinator's maps (Leaflet): needs coloured by urgency with their fill; on the
+// new-need form, a point picked by clicking that fills the Latitude and Longitude fields; on
+// the Grow page, a split: members' homes coloured by group and where each group meets.
 // Data comes from <script type="application/json" id="need-map-data"> (no inline script).
 // Needs are drawn as vector circles, so they show on a plain background if no tile loads.
 document.addEventListener("DOMContentLoaded", () => {
@@ -61,5 +62,25 @@ document.addEventListener("DOMContentLoaded", () => {
     });
     lat.addEventListener("change", typed);
     lon.addEventListener("change", typed);
+  }
+
+  if (config.split) {
+    const group = (number) => style.getPropertyValue(`--group-${number}`).trim() || "#0072b2";
+    const layers = config.split.homes.map((home) =>
+      L.circleMarker([home.lat, home.lon], {
+        radius: 8, weight: 2, color: "#1b1f24", fillColor: group(home.group), fillOpacity: 0.9,
+      }).bindTooltip(`${home.name}: group ${home.group}`));
+    const pin = (point, className, text, title) => L.marker([point.lat, point.lon], {
+      title, icon: L.divIcon({ className, html: text, iconSize: [30, 30] }),
+    });
+    const current = config.split.current;
+    if (current) {
+      layers.push(pin(current, "current-meeting", "★", "The current meeting point"));
+    }
+    for (const place of config.split.places) {
+      layers.push(pin(place, `meeting-marker group-${place.group}`, String(place.group), place.label));
+    }
+    const drawn = L.featureGroup(layers).addTo(map);
+    map.fitBounds(drawn.getBounds(), { padding: [32, 32], maxZoom: 15 });
   }
 });
