@@ -387,7 +387,14 @@ async def multiply(
         # The service names `leader_ids` as a whole: about the first new community's (the
         # usual two groups), shown by its Coordinator field.
         raise again(invalid.errors, invalid.status_code) from None
-    return render(request, "coordinator/multiplied.html", {"done": done}, status_code=201)
+    # The new coordinators' keys are on this answer only: no cache keeps a copy.
+    return render(
+        request,
+        "coordinator/multiplied.html",
+        {"done": done},
+        status_code=201,
+        headers={"Cache-Control": "no-store"},
+    )
 
 
 def _tree(lineage: Lineage) -> list[dict[str, Any]]:
