@@ -37,7 +37,8 @@ NEED_LINK = re.compile(r'href="/coordinator/needs/([0-9a-f-]{36})"')
 
 @dataclass(frozen=True)
 class Page:
-    """A page as a browser asks for it; ``{need}`` stands for a demo need's id."""
+    """A page as a browser asks for it; ``{need}`` stands for a demo need's id,
+    ``{community}`` for the demo's first community (Easton, ready to multiply)."""
 
     role: str
     path: str
@@ -53,10 +54,14 @@ PAGES = (
     Page("coordinator", "/coordinator/week"),
     Page("coordinator", "/coordinator/load"),
     Page("coordinator", "/coordinator/health"),
+    Page("coordinator", "/coordinator/grow?community={community}"),  # the plan: a solve
+    Page("coordinator", "/coordinator/grow"),  # Bedminster: not ready, the checklist only
+    Page("coordinator", "/coordinator/lineage"),
     Page("member", "/member"),
     Page("member", "/member/invitations"),
     Page("member", "/member/commitments"),
     Page("member", "/member/profile"),
+    Page("member", "/member/community"),
     Page("agency", "/agency"),
     Page("agency", "/agency/requests/new"),
 )
@@ -110,12 +115,17 @@ def _time(client: TestClient, page: Page, path: str, token: str, runs: tuple[int
 
 
 def _slowest(
-    client: TestClient, page: Page, needs: list[str], token: str, runs: tuple[int, int]
+    client: TestClient,
+    page: Page,
+    needs: list[str],
+    token: str,
+    runs: tuple[int, int],
+    community: str,
 ) -> Timing:
     """A page's timing; one about a need is timed for every need on the map, and the
     slowest kept (needs differ: one with no candidate in reach is quick)."""
     if "{need}" not in page.path:
-        return _time(client, page, page.path, token, runs)
+        return _time(client, page, page.path.format(community=community), token, runs)
     if not needs:
         raise RuntimeError("the coordinator's map shows no need")
     timed = [_time(client, page, page.path.format(need=need), token, runs) for need in needs]
@@ -155,7 +165,9 @@ def measure(*, repeat: int, warm_up: int = WARM_UP) -> list[Timing]:
                     shown = client.get("/coordinator").text if role == "coordinator" else ""
                     needs = list(dict.fromkeys(NEED_LINK.findall(shown)))
                     for page in (page for page in PAGES if page.role == role):
-                        timings.append(_slowest(client, page, needs, token, (warm_up, repeat)))
+                        runs = (warm_up, repeat)
+                        community = keys["community_id"]
+                        timings.append(_slowest(client, page, needs, token, runs, community))
         app.state.engine.dispose()
     return timings
 
