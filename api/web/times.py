@@ -1,8 +1,8 @@
 """Times as every page shows them: in the zone of the community the thing happens in, with
 the zone named ("Sat 5 Dec 2026, 10:00–12:00 GMT"), so nobody converts from UTC in their head.
 
-The formatters are the templates' filters (``when``, ``span``, ``hours``); which zone a page
-uses is the page's choice (the member's community; the need's community, or the
+The formatters are the templates' filters (``when``, ``span``, ``hours``, ``month``); which
+zone a page uses is the page's choice (the member's community; the need's community, or the
 coordinator's for an agency's or another community's need).
 """
 
@@ -30,6 +30,11 @@ def when(moment: datetime, zone: ZoneInfo | None = None) -> str:
     """A moment in ``zone`` (its own when None): ``Sat 14 Jun 2025, 10:00 BST``."""
     local = _zoned(moment, zone)
     return _named(f"{local:{DAY}, {CLOCK}}", local)
+
+
+def month(moment: datetime, zone: ZoneInfo) -> str:
+    """The local calendar month a moment falls in: ``Jun 2025``."""
+    return f"{moment.astimezone(zone):%b %Y}"
 
 
 def hours(starts_at: datetime, ends_at: datetime, zone: ZoneInfo) -> str:

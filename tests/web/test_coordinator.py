@@ -126,3 +126,18 @@ def test_every_coordinator_page_is_accessible_and_draws_needs_without_tiles(
             ).to_be_visible()
         axe(page)
         screenshots(page, name)
+
+
+def test_the_health_page_tells_the_community_month_by_month(page: Page, site: Site) -> None:
+    sign_in(page, site.keys["coordinator"])
+    page.goto("/coordinator/health")
+
+    table = page.get_by_role("table", name=re.compile("^The last 12 months"))
+    rows = table.locator("tbody tr")
+    expect(rows).to_have_count(12)
+    # The demo's members joined over the last eleven months: each joining is in some month,
+    # and the last month's members are all of them.
+    joined = sum(int(text) for text in rows.locator("td:nth-child(4)").all_inner_texts())
+    members = int(rows.last.locator("td").first.inner_text())
+    assert joined == members > 0
+    expect(table.get_by_role("cell", name=re.compile("→"))).not_to_have_count(0)
