@@ -8,7 +8,7 @@ OPENAPI := build/openapi.json
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run demo vendor test lint bench bench-quick bench-pages soak clean screens
+.PHONY: install run demo vendor test lint bench bench-quick bench-pages soak simulate clean screens
 
 install: $(STAMP)
 
@@ -79,6 +79,12 @@ bench-pages: install
 # bench/soak.json and docs/soak.md. Pass options with SOAK_ARGS, e.g. SOAK_ARGS="--minutes 1".
 soak: install
 	$(PY) scripts/soak.py $(SOAK_ARGS)
+
+# The 12-week simulated city (issue 17): every policy on 5 seeds, compared; prints the table and
+# rewrites the figures and plots in docs/quality.md (a few minutes on two cores). Options
+# with SIM_ARGS, e.g. `make simulate SIM_ARGS="--quick --seeds 2"` (prints only).
+simulate: install
+	$(PY) scripts/simulate.py $(SIM_ARGS)
 
 clean:
 	rm -rf $(VENV) node_modules $(OPENAPI) servematch.db .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,326 @@
+"""The ways of finding volunteers compared, one class each behind one small protocol.
+
+Each round (once a simulated day, at 09:00) a policy sees the open needs and the state and
+proposes places: invitations, or on a sign-up sheet the sign-ups members make themselves.
+Every proposal keeps the engine's hard constraints: eligibility always comes from
+``matcher.scored_rows`` or ``matcher.rank_candidates`` on the state's view, which counts
+pending invitations and the round's earlier proposals as commitments.
+
+Policy (e), batch with a learned re-ranker, plugs into `Batch` as a `Rescorer`: it is given
+the feasible rows and the state (every past offer and its answer) and returns the scores
+the solver should use.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol
+
+import numpy as np
+import numpy.typing as npt
+
+from matcher import (
+    AssignmentProblem,
+    ScoredRows,
+    Weights,
+    assign,
+    rank_candidates,
+    scored_rows,
+)
+from scripts.simulate.city import HOURS_PER_DAY
+from scripts.simulate.people import LOAD_WINDOW_H, accept_probability
+from scripts.simulate.state import (
+    Proposal,
+    State,
+    View,
+    member_index,
+    need_role,
+)
+
+IntArray = npt.NDArray[np.int64]
+FloatArray = npt.NDArray[np.float64]
+
+HAND_WEIGHTS = Weights()
+SECONDS_PER_DAY = 86_400
+
+
+class Policy(Protocol):
+    """A way of filling places: what it offers, to whom, in one round."""
+
+    name: str
+
+    def propose(self, now_h: float, open_needs: Sequence[int], state: State) -> list[Proposal]:
+        """This round's proposals for the open needs (posting order)."""
+        ...
+
+
+class Rescorer(Protocol):
+    """What a learned re-ranker (policy (e)) provides: new scores for feasible rows."""
+
+    def rescore(self, rows: ScoredRows, view: View, state: State) -> FloatArray:
+        """One score in [0, 1] per row of `rows`, for the batch to maximise."""
+        ...
+
+
+def _uncovered(state: State, need: int) -> bool:
+    needs = state.city.needs
+    first, last = int(needs.role_offsets[need]), int(needs.role_offsets[need + 1])
+    return any(state.open_places(role) > 0 for role in range(first, last))
+
+
+def _fresh(rows: ScoredRows, view: View, state: State) -> npt.NDArray[np.bool_]:
+    """Rows whose member was never offered that need before (no asking twice)."""
+    needs = view.needs[rows.need]
+    return np.array(
+        [(int(n), int(m)) not in state.invited for n, m in zip(needs, rows.member, strict=True)],
+        dtype=np.bool_,
+    )
+
+
+class SignUpSheet:
+    """(a) A sheet everyone can see: whoever looks first takes the place they like best.
+
+    No invitations. The members act here, so this policy reads their hidden traits (how
+    often they look, what they like, how full they feel); no other policy does. A member
+    signs up for at most one place a day, so the morning's eligibility still holds.
+    """
+
+    name = "sign-up sheet"
+
+    def __init__(self, seed: int) -> None:
+        self.rng = np.random.default_rng(seed)
+
+    def propose(self, now_h: float, open_needs: Sequence[int], state: State) -> list[Proposal]:
+        """Today's lookers in random order, each signing up for one eligible place or none."""
+        looking = np.flatnonzero(
+            state.active & (self.rng.random(len(state.active)) < state.hidden.browse_rate)
+        )
+        if not len(open_needs) or not looking.size:
+            return []
+        view = state.view(now_h, open_needs)
+        rows = scored_rows(
+            view.pool, view.table, weights=HAND_WEIGHTS, text_model=None, now=view.now
+        )
+        taken: dict[int, int] = {}
+        proposals = []
+        needs = state.city.needs
+        for member in self.rng.permutation(looking).tolist():
+            mine = np.flatnonzero(rows.member == member)
+            choices = [
+                (int(view.needs[rows.need[row]]), _city_role(state, view, rows, int(row)))
+                for row in mine
+            ]
+            choices = [
+                (need, role)
+                for need, role in choices
+                if state.open_places(role) - taken.get(role, 0) > 0
+            ]
+            if not choices:
+                continue
+            liked = state.hidden.preference[member, needs.category[[n for n, _ in choices]]]
+            need, role = choices[int(np.argmax(liked))]
+            chance = accept_probability(
+                float(liked.max()),
+                held_nearby=state.held_near(member, float(needs.starts_h[need]), LOAD_WINDOW_H),
+                capacity=int(state.hidden.capacity[member]),
+            )
+            if self.rng.random() < chance:
+                taken[role] = taken.get(role, 0) + 1
+                at = now_h + float(self.rng.uniform(0.0, 12.0))  # some time that day
+                proposals.append(Proposal(member, need, role, at, "sheet"))
+        return proposals
+
+
+def _city_role(state: State, view: View, rows: ScoredRows, row: int) -> int:
+    """The city's role index of a scored row (the table numbers roles across its needs)."""
+    need = int(rows.need[row])
+    first = int(state.city.needs.role_offsets[int(view.needs[need])])
+    return first + int(rows.role[row] - view.table.role_offsets[need])
+
+
+class LongestIdle:
+    """(b) Planning Center's rule: each open place to the eligible member who served
+    longest ago (never served first; ties by member id), needs in posting order."""
+
+    name = "longest since served"
+
+    def propose(self, now_h: float, open_needs: Sequence[int], state: State) -> list[Proposal]:
+        """Per need with open places, the longest-idle eligible members, one place each."""
+        proposals: list[Proposal] = []
+        for need in open_needs:
+            if not _uncovered(state, need):
+                continue
+            view = state.view(now_h, [need], proposals)
+            rows = scored_rows(
+                view.pool, view.table, weights=HAND_WEIGHTS, text_model=None, now=view.now
+            )
+            keep = np.flatnonzero(_fresh(rows, view, state))
+            idle = view.pool.last_served_s[rows.member[keep]]
+            order = keep[np.lexsort((rows.member[keep], np.nan_to_num(idle, nan=-np.inf)))]
+            proposals += _fill(state, view, rows, order, now_h)
+        return proposals
+
+
+class Greedy:
+    """(c) Per-need ranking: each need's open places to its top candidates by
+    ``matcher.rank_candidates`` with the hand weights, needs in posting order."""
+
+    name = "greedy ranking"
+
+    def propose(self, now_h: float, open_needs: Sequence[int], state: State) -> list[Proposal]:
+        """Per need with open places, its best-ranked members not yet asked."""
+        proposals: list[Proposal] = []
+        for need in open_needs:
+            if not _uncovered(state, need):
+                continue
+            view = state.view(now_h, [need], proposals)
+            asked = np.array(
+                [(need, m) in state.invited for m in range(len(view.pool))], dtype=np.bool_
+            )
+            pool = view.pool.take(np.flatnonzero(~asked & view.pool.active))
+            places = sum(state.open_places(r) for r in _roles(state, need))
+            candidates = rank_candidates(
+                view.specs[0],
+                pool,
+                weights=HAND_WEIGHTS,
+                text_model=None,
+                now=view.now,
+                limit=3 * places,
+            )
+            taken: dict[int, int] = {}
+            for candidate in candidates:
+                role = need_role(state.city, need, candidate.role)
+                if state.open_places(role) - taken.get(role, 0) <= 0:
+                    continue
+                taken[role] = taken.get(role, 0) + 1
+                proposals.append(Proposal(member_index(candidate.member_id), need, role, now_h))
+        return proposals
+
+
+def _roles(state: State, need: int) -> range:
+    offsets = state.city.needs.role_offsets
+    return range(int(offsets[need]), int(offsets[need + 1]))
+
+
+def _fill(
+    state: State, view: View, rows: ScoredRows, order: IntArray, now_h: float
+) -> list[Proposal]:
+    """Walk feasible rows of one need in `order`; a member takes the first role with room."""
+    taken: dict[int, int] = {}
+    chosen: set[int] = set()
+    proposals = []
+    for row in order.tolist():
+        member = int(rows.member[row])
+        role = _city_role(state, view, rows, row)
+        if member in chosen or state.open_places(role) - taken.get(role, 0) <= 0:
+            continue
+        taken[role] = taken.get(role, 0) + 1
+        chosen.add(member)
+        proposals.append(Proposal(member, int(view.needs[rows.need[row]]), role, now_h))
+    return proposals
+
+
+class Batch:
+    """(d) Every round, ``matcher.assign`` over the open places of every need starting in
+    the next `horizon_days`, among each place's `candidates_per_place` best members (as the
+    service's network batch does), then invitations for what it chose."""
+
+    name = "batch"
+
+    def __init__(
+        self,
+        *,
+        horizon_days: int = 21,
+        candidates_per_place: int = 8,
+        time_budget_s: float = 5.0,
+        rescorer: Rescorer | None = None,
+    ) -> None:
+        self.horizon_h = horizon_days * HOURS_PER_DAY
+        self.candidates_per_place = candidates_per_place
+        self.time_budget_s = time_budget_s
+        self.rescorer = rescorer
+        self.cut_short = 0  # rounds whose solve was not proven optimal
+
+    def propose(self, now_h: float, open_needs: Sequence[int], state: State) -> list[Proposal]:
+        """One assignment over the horizon's open places; an invitation per chosen edge."""
+        starts = state.city.needs.starts_h
+        wanted = [n for n in open_needs if starts[n] < now_h + self.horizon_h]
+        wanted = [n for n in wanted if _uncovered(state, n)]
+        if not wanted:
+            return []
+        view = state.view(now_h, wanted)
+        rows = scored_rows(
+            view.pool, view.table, weights=HAND_WEIGHTS, text_model=None, now=view.now
+        )
+        score = rows.score if self.rescorer is None else self.rescorer.rescore(rows, view, state)
+        keep = np.flatnonzero(_fresh(rows, view, state))
+        problem, edge_row = self._problem(state, view, rows, score, keep)
+        if not edge_row.size:
+            return []
+        result = assign(problem, time_budget_s=self.time_budget_s)
+        self.cut_short += not result.optimal
+        proposals = []
+        for edge in result.edges.tolist():
+            row = int(edge_row[edge])
+            need = int(view.needs[rows.need[row]])
+            role = _city_role(state, view, rows, row)
+            proposals.append(Proposal(int(rows.member[row]), need, role, now_h))
+        return proposals
+
+    def _problem(
+        self,
+        state: State,
+        view: View,
+        rows: ScoredRows,
+        score: FloatArray,
+        keep: IntArray,
+    ) -> tuple[AssignmentProblem, IntArray]:
+        """The places and their best candidates as the solver's problem; edge -> row."""
+        table, pool = view.table, view.pool
+        slot_open = np.maximum(table.role_count - table.role_filled, 0).astype(np.int64)
+        slot_need = np.repeat(np.arange(len(table)), np.diff(table.role_offsets)).astype(np.int64)
+        slot = rows.role[keep]
+        # Each place's k best members (by score, then member order), as the service keeps.
+        order = keep[np.lexsort((rows.member[keep], -score[keep], slot))]
+        slot = rows.role[order]
+        first = np.searchsorted(slot, slot, side="left")
+        rank = np.arange(order.size) - first
+        order = order[rank < self.candidates_per_place * slot_open[slot]]
+        # The engine's monthly limit counts calendar months (the city keeps UTC).
+        months = np.array([spec.starts_at.year * 12 + spec.starts_at.month for spec in view.specs])
+        month_values, need_month = np.unique(months, return_inverse=True)
+        limit = pool.max_commitments_per_month
+        room = np.repeat(limit[:, None], max(month_values.size, 1), axis=1)
+        room[rows.member[order], need_month[rows.need[order]]] = (
+            limit[rows.member[order]] - rows.month_count[order]
+        )
+        held = (pool.commitment_starts_s >= table.starts_s.min() - 14 * SECONDS_PER_DAY) & (
+            pool.commitment_starts_s < table.starts_s.max() + 14 * SECONDS_PER_DAY
+        )
+        now_s = int(view.now.timestamp())
+        idle = (now_s - pool.last_served_s) / SECONDS_PER_DAY
+        stages = state.city.members.stage
+        has_mentor = np.zeros(len(table), dtype=np.bool_)
+        for need in range(len(table)):
+            first_role, last_role = table.role_offsets[need], table.role_offsets[need + 1]
+            has_mentor[need] = bool(table.role_has_experienced[first_role:last_role].any())
+        problem = AssignmentProblem(
+            slot_need=slot_need,
+            slot_open=slot_open,
+            need_starts_s=table.starts_s.astype(np.int64),
+            need_ends_s=table.ends_s.astype(np.int64),
+            need_month=need_month.astype(np.int64),
+            need_has_mentor=has_mentor,
+            member_stage=stages.astype(np.int64),
+            member_month_room=np.clip(room, 0, None).astype(np.int64),
+            member_load=np.bincount(pool.commitment_member[held], minlength=len(pool)).astype(
+                np.int64
+            ),
+            member_idle_days=np.where(np.isnan(idle), np.inf, np.clip(idle, 0, None)),
+            edge_member=rows.member[order].astype(np.int64),
+            edge_slot=rows.role[order].astype(np.int64),
+            edge_score=np.clip(score[order], 0.0, 1.0).astype(np.float64),
+            together_pairs=np.zeros((0, 2), dtype=np.int64),
+            apart_pairs=np.zeros((0, 2), dtype=np.int64),
+        )
+        return problem, order

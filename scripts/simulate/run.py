@@ -1,0 +1,304 @@
+"""The day loop of one run, and the measures taken from its record.
+
+Each simulated day: the day's needs are posted (08:00), the policy makes its round (09:00),
+then invitations are answered, ignored or expire in time order, and on the week's last day
+members who were overloaded or neglected may leave. Two warm-up weeks come before the
+twelve measured ones, so the first measured week does not start with an empty calendar;
+only needs starting within the measured weeks, and losses within them, are counted.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, fields
+
+import numpy as np
+import numpy.typing as npt
+
+from matcher import gini, scored_rows
+from scripts.simulate import people
+from scripts.simulate.city import (
+    FULL,
+    HOURS_PER_DAY,
+    HOURS_PER_WEEK,
+    City,
+    Size,
+    generate_members,
+    generate_needs,
+    meeting_places,
+)
+from scripts.simulate.people import Hidden, generate_hidden
+from scripts.simulate.policies import HAND_WEIGHTS, Batch, Greedy, LongestIdle, Policy, SignUpSheet
+from scripts.simulate.state import BURNOUT, NEGLECT, Offer, Proposal, State
+
+FloatArray = npt.NDArray[np.float64]
+
+WARMUP_DAYS = 14
+ROUND_HOUR = 9.0
+EXPERIENCED = (2, 3)  # mature, leader (matcher.inputs.STAGES order)
+NEW = 0
+
+POLICIES: dict[str, Callable[[int], Policy]] = {
+    "sheet": lambda seed: SignUpSheet(seed),
+    "longest": lambda seed: LongestIdle(),
+    "greedy": lambda seed: Greedy(),
+    "batch": lambda seed: Batch(),
+}
+"""Policies by their command-line key, each made fresh per run from the run's seed."""
+
+
+def make_city(seed: int, *, weeks: int = 12, size: Size = FULL) -> tuple[City, Hidden]:
+    """The seed's city and its members' hidden traits: the same for every policy."""
+    city_seed, hidden_seed = np.random.SeedSequence(seed).spawn(2)
+    rng = np.random.default_rng(city_seed)
+    first_day, last_day = -WARMUP_DAYS, 7 * weeks
+    centres = meeting_places(rng, size)
+    members = generate_members(rng, size, centres, first_day)
+    needs = generate_needs(rng, size, centres, first_day, last_day)
+    city = City(members=members, needs=needs, warmup_days=WARMUP_DAYS, weeks=weeks)
+    return city, generate_hidden(np.random.default_rng(hidden_seed), members)
+
+
+@dataclass(frozen=True, slots=True)
+class Measures:
+    """One run's figures. Shares are in [0, 1]; NaN where a measure does not apply (a sheet
+    sends no invitations, so has no acceptance rate)."""
+
+    fill_rate: float
+    median_days_to_fill: float
+    weekly_coverage: float  # mean over weeks of the share of needs with >= 1 volunteer
+    weekly_signups: float  # mean over weeks of places filled
+    load_gini: float
+    members_served: float
+    new_members_served: float
+    new_with_mature: float  # of teams with a new member and a mature one in reach
+    acceptance_rate: float
+    messages_per_member_week: float
+    ignored_per_member_week: float
+    lost_to_burnout: float
+    lost_to_neglect: float
+
+
+SHARES = (
+    "fill_rate",
+    "weekly_coverage",
+    "load_gini",
+    "members_served",
+    "new_members_served",
+    "new_with_mature",
+    "acceptance_rate",
+)
+MEASURES = tuple(item.name for item in fields(Measures))
+
+
+@dataclass(frozen=True, slots=True)
+class Result:
+    """One policy on one seed: its measures, the per-week series and per-member loads
+    (for the plots), and the full record (for the tests)."""
+
+    policy: str
+    seed: int
+    measures: Measures
+    coverage_by_week: FloatArray
+    signups_by_week: FloatArray
+    load: FloatArray  # places served in the measured weeks, per member active at day 0
+    state: State
+
+
+def simulate(policy_key: str, seed: int, *, weeks: int = 12, size: Size = FULL) -> Result:
+    """Run one policy on the seed's city; the same seed always gives the same result."""
+    city, hidden = make_city(seed, weeks=weeks, size=size)
+    policy = POLICIES[policy_key](seed)
+    state = State.start(city, hidden)
+    behaviour = np.random.default_rng(np.random.SeedSequence([seed, 17]))
+    active_at_start = state.active.copy()
+    posted = 0
+    pending: list[int] = []  # offer indices awaiting an answer
+    needs = city.needs
+    for day in range(city.first_day, city.last_day):
+        if day == 0:
+            active_at_start = state.active.copy()
+        day_h = float(day * HOURS_PER_DAY)
+        first_new = posted
+        while posted < len(needs) and needs.posted_h[posted] < day_h + HOURS_PER_DAY:
+            posted += 1
+        now_h = day_h + ROUND_HOUR
+        _mark_mentors_in_reach(state, list(range(first_new, posted)), now_h)
+        open_needs = [
+            n
+            for n in range(posted)
+            if needs.starts_h[n] >= day_h + HOURS_PER_DAY and needs.posted_h[n] <= now_h
+        ]
+        for proposal in policy.propose(now_h, open_needs, state):
+            pending += _make(state, proposal, behaviour)
+        pending = _answer(state, pending, day_h + HOURS_PER_DAY, behaviour)
+        if day % 7 == 6:
+            _weekly_leaving(state, day_h + HOURS_PER_DAY, behaviour)
+    measures, coverage, signups, load = _measure(state, active_at_start)
+    return Result(policy_key, seed, measures, coverage, signups, load, state)
+
+
+def _mark_mentors_in_reach(state: State, new_needs: list[int], now_h: float) -> None:
+    """At posting: could a mature member or leader take some role? (The mentoring target
+    counts only teams where one could.)"""
+    if not new_needs:
+        return
+    view = state.view(now_h, new_needs)
+    rows = scored_rows(view.pool, view.table, weights=HAND_WEIGHTS, text_model=None, now=view.now)
+    experienced = np.isin(state.city.members.stage[rows.member], EXPERIENCED)
+    state.mentor_in_reach[view.needs[np.unique(rows.need[experienced])]] = True
+
+
+def _make(state: State, proposal: Proposal, rng: np.random.Generator) -> list[int]:
+    """Record a proposal as an offer; a sheet sign-up holds its place at once. Returns the
+    offer's index when an answer is awaited."""
+    member, need, role = proposal.member, proposal.need, proposal.role
+    if not state.active[member] or (need, member) in state.invited:
+        raise ValueError(f"{proposal}: the member left or was offered this need before")
+    if state.open_places(role) <= 0:
+        raise ValueError(f"{proposal}: no open place left on the role")
+    state.invited.add((need, member))
+    state.last_engaged_h[member] = proposal.at_h
+    if proposal.kind == "sheet":
+        offer = Offer(member, need, role, proposal.at_h, "sheet", False, proposal.at_h)
+        state.offers.append(offer)
+        _accept(state, offer, proposal.at_h)
+        return []
+    state.inbox_h[member].append(proposal.at_h)
+    week = state.messages_since(member, proposal.at_h - people.MESSAGE_MEMORY_H)
+    chance = people.ignore_probability(float(state.hidden.ignore_base[member]), week)
+    ignored = bool(rng.random() < chance)
+    delay = people.EXPIRY_H if ignored else people.answer_delay_h(rng)
+    # An answer after the need has started is no answer: the invitation lapses then.
+    due = min(proposal.at_h + delay, float(state.city.needs.starts_h[need]))
+    state.offers.append(Offer(member, need, role, proposal.at_h, "invitation", ignored, due))
+    state.role_pending[role] += 1
+    return [len(state.offers) - 1]
+
+
+def _accept(state: State, offer: Offer, at_h: float) -> None:
+    offer.outcome, offer.resolved_h = "accepted", at_h
+    state.role_accepted[offer.role] += 1
+    needs = state.city.needs
+    first, last = needs.role_offsets[offer.need], needs.role_offsets[offer.need + 1]
+    if (state.role_accepted[first:last] >= needs.role_count[first:last]).all():
+        state.need_filled_h[offer.need] = at_h
+
+
+def _answer(
+    state: State, pending: list[int], until_h: float, rng: np.random.Generator
+) -> list[int]:
+    """Answer (or let lapse) the invitations due before `until_h`, earliest first."""
+    due = sorted((i for i in pending if state.offers[i].due_h < until_h), key=_due_of(state))
+    for index in due:
+        offer = state.offers[index]
+        if offer.outcome != "pending":  # withdrawn when its member left
+            continue
+        state.role_pending[offer.role] -= 1
+        starts = float(state.city.needs.starts_h[offer.need])
+        if offer.ignored or offer.due_h >= starts:
+            offer.outcome, offer.resolved_h = "ignored", offer.due_h
+            continue
+        category = int(state.city.needs.category[offer.need])
+        chance = people.accept_probability(
+            float(state.hidden.preference[offer.member, category]),
+            held_nearby=state.held_near(offer.member, starts, people.LOAD_WINDOW_H),
+            capacity=int(state.hidden.capacity[offer.member]),
+        )
+        if rng.random() < chance:
+            _accept(state, offer, offer.due_h)
+        else:
+            offer.outcome, offer.resolved_h = "declined", offer.due_h
+    done = set(due)
+    return [i for i in pending if i not in done]
+
+
+def _due_of(state: State) -> Callable[[int], tuple[float, int]]:
+    return lambda index: (state.offers[index].due_h, index)
+
+
+def _weekly_leaving(state: State, now_h: float, rng: np.random.Generator) -> None:
+    """Overloaded for three checks running, or unasked for six weeks: some members leave.
+    A leaver's future places and pending invitations are given back."""
+    members = len(state.active)
+    starts = state.city.needs.starts_h
+    served = np.zeros(members, dtype=np.int64)
+    for offer in state.offers:
+        if (
+            offer.outcome == "accepted"
+            and now_h - people.BURNOUT_WINDOW_H <= starts[offer.need] < now_h
+        ):
+            served[offer.member] += 1
+    over = served > state.hidden.capacity
+    state.overloaded_checks = np.where(over, state.overloaded_checks + 1, 0)
+    draws = rng.random((2, members))
+    burnt = (state.overloaded_checks >= people.BURNOUT_WEEKS) & (draws[0] < people.BURNOUT_LEAVE)
+    neglected = (now_h - state.last_engaged_h >= people.NEGLECT_H) & (
+        draws[1] < people.NEGLECT_LEAVE
+    )
+    for member in np.flatnonzero(state.active & (burnt | neglected)).tolist():
+        state.active[member] = False
+        state.left_h[member] = now_h
+        state.left_reason[member] = BURNOUT if burnt[member] else NEGLECT
+        for offer in state.offers:
+            if offer.member != member or starts[offer.need] < now_h:
+                continue
+            if offer.outcome == "pending":
+                state.role_pending[offer.role] -= 1
+            elif offer.outcome == "accepted":
+                state.role_accepted[offer.role] -= 1
+                state.need_filled_h[offer.need] = np.inf
+            else:
+                continue
+            offer.outcome, offer.resolved_h = "withdrawn", now_h
+
+
+def _measure(
+    state: State, active_at_start: npt.NDArray[np.bool_]
+) -> tuple[Measures, FloatArray, FloatArray, FloatArray]:
+    city = state.city
+    needs, stage = city.needs, city.members.stage
+    end_h = float(city.last_day * HOURS_PER_DAY)
+    measured = (needs.starts_h >= 0) & (needs.starts_h < end_h)
+    role_need = needs.role_need
+    places = np.bincount(role_need, weights=needs.role_count, minlength=len(needs))
+    filled = np.bincount(role_need, weights=state.role_accepted, minlength=len(needs))
+    week = (needs.starts_h // HOURS_PER_WEEK).astype(np.int64)
+    coverage = np.array(
+        [(filled[measured & (week == w)] > 0).mean() for w in range(city.weeks)], dtype=float
+    )
+    signups = np.array([filled[measured & (week == w)].sum() for w in range(city.weeks)])
+    full = measured & np.isfinite(state.need_filled_h)
+    days_to_fill = (state.need_filled_h[full] - needs.posted_h[full]) / HOURS_PER_DAY
+
+    kept = [o for o in state.offers if o.outcome == "accepted" and measured[o.need]]
+    load = np.bincount([o.member for o in kept], minlength=len(stage)).astype(float)
+    team: dict[int, set[int]] = {}
+    for offer in kept:
+        team.setdefault(offer.need, set()).add(int(stage[offer.member]))
+    with_new = [n for n, stages in team.items() if NEW in stages and state.mentor_in_reach[n]]
+    mentored = [n for n in with_new if team[n] & set(EXPERIENCED)]
+    invitations = [o for o in state.offers if o.kind == "invitation" and 0 <= o.sent_h < end_h]
+    people_weeks = float(active_at_start.sum()) * city.weeks
+    left_in_span = (state.left_h >= 0) & (state.left_h <= end_h)
+    measures = Measures(
+        fill_rate=float(filled[measured].sum() / places[measured].sum()),
+        median_days_to_fill=float(np.median(days_to_fill)) if days_to_fill.size else math.nan,
+        weekly_coverage=float(coverage.mean()),
+        weekly_signups=float(signups.mean()),
+        load_gini=gini(load[active_at_start]),
+        members_served=float((load[active_at_start] > 0).mean()),
+        new_members_served=_share(load[active_at_start & (stage == NEW)] > 0),
+        new_with_mature=len(mentored) / len(with_new) if with_new else math.nan,
+        acceptance_rate=_share(np.array([o.outcome == "accepted" for o in invitations])),
+        messages_per_member_week=len(invitations) / people_weeks,
+        ignored_per_member_week=sum(o.outcome == "ignored" for o in invitations) / people_weeks,
+        lost_to_burnout=float((left_in_span & (state.left_reason == BURNOUT)).sum()),
+        lost_to_neglect=float((left_in_span & (state.left_reason == NEGLECT)).sum()),
+    )
+    return measures, coverage, signups.astype(float), load[active_at_start]
+
+
+def _share(flags: npt.NDArray[np.bool_]) -> float:
+    return float(flags.mean()) if flags.size else math.nan
