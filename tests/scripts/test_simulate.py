@@ -1,0 +1,140 @@
+"""The simulation (issue 17): repeatable, every offer within the engine's hard constraints
+(checked here from the city's own facts, not through the engine), and sane measures."""
+
+import dataclasses
+import math
+from datetime import date
+
+import numpy as np
+import pytest
+
+from geo.distance import geodesic_km
+from scripts.simulate.city import EPOCH, QUICK
+from scripts.simulate.report import Run, run_all, table, targets
+from scripts.simulate.run import POLICIES, SHARES, Result, simulate
+from scripts.simulate.state import Offer, State
+
+WEEKS = 3
+
+
+@pytest.fixture(scope="module")
+def results() -> dict[str, Result]:
+    return {key: simulate(key, 7, weeks=WEEKS, size=QUICK) for key in POLICIES}
+
+
+def test_the_same_seed_gives_the_same_figures() -> None:
+    for key in ("sheet", "batch"):
+        first = simulate(key, 3, weeks=2, size=QUICK)
+        again = simulate(key, 3, weeks=2, size=QUICK)
+        assert dataclasses.astuple(first.measures) == pytest.approx(
+            dataclasses.astuple(again.measures), nan_ok=True
+        )
+        assert [dataclasses.astuple(o) for o in first.state.offers] == [
+            dataclasses.astuple(o) for o in again.state.offers
+        ]
+
+
+def test_every_policy_meets_the_same_city() -> None:
+    a = simulate("sheet", 5, weeks=1, size=QUICK).state.city
+    b = simulate("greedy", 5, weeks=1, size=QUICK).state.city
+    assert np.array_equal(a.needs.starts_h, b.needs.starts_h)
+    assert np.array_equal(a.members.lat, b.members.lat)
+
+
+@pytest.mark.parametrize("key", list(POLICIES))
+def test_every_offer_keeps_the_hard_constraints(results: dict[str, Result], key: str) -> None:
+    state = results[key].state
+    assert state.offers, "a run that offers nothing tests nothing"
+    for index, offer in enumerate(state.offers):
+        assert _static_violations(state, offer) == [], (key, offer)
+        assert _dynamic_violations(state, index) == [], (key, offer)
+
+
+@pytest.mark.parametrize("key", list(POLICIES))
+def test_a_quick_run_completes_with_shares_between_0_and_1(
+    results: dict[str, Result], key: str
+) -> None:
+    measures = results[key].measures
+    for name in SHARES:
+        value = getattr(measures, name)
+        assert math.isnan(value) or 0.0 <= value <= 1.0, name
+    assert measures.fill_rate > 0
+    assert (key == "sheet") == (measures.messages_per_member_week == 0)
+
+
+def test_places_are_never_held_beyond_their_count(results: dict[str, Result]) -> None:
+    for result in results.values():
+        state = result.state
+        assert (state.role_accepted <= state.city.needs.role_count).all()
+        assert (state.role_accepted >= 0).all() and (state.role_pending >= 0).all()
+
+
+def test_the_table_and_targets_read_every_policy() -> None:
+    runs = run_all(list(POLICIES), [1, 2], weeks=1, size=QUICK, processes=1)
+    assert all(isinstance(run, Run) for run in runs)
+    lines = table(runs)
+    assert len(lines) == 2 + 13 and "batch" in lines[0]
+    assert {label for label, _, _ in targets(runs)} >= {"sign-ups a week no lower than greedy"}
+
+
+def _static_violations(state: State, offer: Offer) -> list[str]:
+    members, needs = state.city.members, state.city.needs
+    m, n = offer.member, offer.need
+    found = []
+    if state.left_h[m] <= offer.sent_h:
+        found.append("inactive")
+    community = needs.community[n]
+    if community >= 0 and members.community[m] != community and not needs.open_to_network[n]:
+        found.append("not_in_network")
+    distance = float(geodesic_km(members.lat[m], members.lon[m], needs.lat[n], needs.lon[n]))
+    if distance > members.max_travel_km[m]:
+        found.append("outside_radius")
+    skill = needs.role_skill[offer.role]
+    if skill >= 0 and members.skill_levels[m, skill] < needs.role_min_level[offer.role]:
+        found.append("skill_level")
+    if needs.needs_check[n] and not members.has_check[m, 0]:
+        found.append("missing_check")
+    start, end = float(needs.starts_h[n]), float(needs.ends_h[n])
+    day, weekday = int(start // 24), int(start // 24) % 7
+    windows = members.slot_member == m
+    covered = (
+        (members.slot_day[windows] == weekday)
+        & (members.slot_start_minute[windows] <= (start - 24 * day) * 60)
+        & (members.slot_end_minute[windows] >= (end - 24 * day) * 60)
+    )
+    if not covered.any():
+        found.append("unavailable")
+    ordinal = EPOCH.date().toordinal() + day
+    if ordinal in members.blackout_ordinal[members.blackout_member == m]:
+        found.append("blackout")
+    if offer.sent_h >= start:
+        found.append("too_late")
+    return found
+
+
+def _dynamic_violations(state: State, index: int) -> list[str]:
+    """Against what the member held or awaited when the offer was made."""
+    offer, needs = state.offers[index], state.city.needs
+    alive = [
+        other
+        for other in state.offers[:index]
+        if other.member == offer.member
+        and not (
+            other.outcome in ("declined", "ignored", "withdrawn")
+            and other.resolved_h <= offer.sent_h
+        )
+    ]
+    found = []
+    start, end = needs.starts_h[offer.need], needs.ends_h[offer.need]
+    if any(needs.starts_h[o.need] < end and start < needs.ends_h[o.need] for o in alive):
+        found.append("overlap")
+    month = _month(float(start))
+    same_month = sum(_month(float(needs.starts_h[o.need])) == month for o in alive)
+    if same_month >= state.city.members.stated_limit[offer.member]:
+        found.append("monthly_limit")
+    return found
+
+
+def _month(hours: float) -> tuple[int, int]:
+    day = date.fromordinal(EPOCH.date().toordinal() + int(hours // 24))
+    return day.year, day.month
