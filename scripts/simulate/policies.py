@@ -104,7 +104,9 @@ class SignUpSheet:
         taken: dict[int, int] = {}
         proposals = []
         needs = state.city.needs
-        for member in self.rng.permutation(looking).tolist():
+        # First come, first served: the order they look in is the order of their times.
+        times = now_h + np.sort(self.rng.uniform(0.0, 12.0, size=looking.size))
+        for member, at in zip(self.rng.permutation(looking).tolist(), times.tolist(), strict=True):
             mine = np.flatnonzero(rows.member == member)
             choices = [
                 (int(view.needs[rows.need[row]]), _city_role(state, view, rows, int(row)))
@@ -126,7 +128,6 @@ class SignUpSheet:
             )
             if self.rng.random() < chance:
                 taken[role] = taken.get(role, 0) + 1
-                at = now_h + float(self.rng.uniform(0.0, 12.0))  # some time that day
                 proposals.append(Proposal(member, need, role, at, "sheet"))
         return proposals
 

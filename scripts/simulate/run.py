@@ -68,11 +68,13 @@ class Measures:
     fill_rate: float
     median_days_to_fill: float
     weekly_coverage: float  # mean over weeks of the share of needs with >= 1 volunteer
+    needs_in_reach: float  # share of needs someone was eligible for when posted: coverage's ceiling
     weekly_signups: float  # mean over weeks of places filled
     load_gini: float
     members_served: float
     new_members_served: float
     new_with_mature: float  # of teams with a new member and a mature one in reach
+    new_with_mature_offered: float  # of those teams, the share where a mature one was offered
     acceptance_rate: float
     messages_per_member_week: float
     ignored_per_member_week: float
@@ -83,10 +85,12 @@ class Measures:
 SHARES = (
     "fill_rate",
     "weekly_coverage",
+    "needs_in_reach",
     "load_gini",
     "members_served",
     "new_members_served",
     "new_with_mature",
+    "new_with_mature_offered",
     "acceptance_rate",
 )
 MEASURES = tuple(item.name for item in fields(Measures))
@@ -124,7 +128,7 @@ def simulate(policy_key: str, seed: int, *, weeks: int = 12, size: Size = FULL) 
         while posted < len(needs) and needs.posted_h[posted] < day_h + HOURS_PER_DAY:
             posted += 1
         now_h = day_h + ROUND_HOUR
-        _mark_mentors_in_reach(state, list(range(first_new, posted)), now_h)
+        _mark_reach(state, list(range(first_new, posted)), now_h)
         open_needs = [
             n
             for n in range(posted)
@@ -139,13 +143,14 @@ def simulate(policy_key: str, seed: int, *, weeks: int = 12, size: Size = FULL) 
     return Result(policy_key, seed, measures, coverage, signups, load, state)
 
 
-def _mark_mentors_in_reach(state: State, new_needs: list[int], now_h: float) -> None:
-    """At posting: could a mature member or leader take some role? (The mentoring target
-    counts only teams where one could.)"""
+def _mark_reach(state: State, new_needs: list[int], now_h: float) -> None:
+    """At posting: could anyone take some role (coverage's ceiling), and could a mature
+    member or leader (the mentoring target counts only teams where one could)?"""
     if not new_needs:
         return
     view = state.view(now_h, new_needs)
     rows = scored_rows(view.pool, view.table, weights=HAND_WEIGHTS, text_model=None, now=view.now)
+    state.need_in_reach[view.needs[np.unique(rows.need)]] = True
     experienced = np.isin(state.city.members.stage[rows.member], EXPERIENCED)
     state.mentor_in_reach[view.needs[np.unique(rows.need[experienced])]] = True
 
@@ -279,6 +284,9 @@ def _measure(
         team.setdefault(offer.need, set()).add(int(stage[offer.member]))
     with_new = [n for n, stages in team.items() if NEW in stages and state.mentor_in_reach[n]]
     mentored = [n for n in with_new if team[n] & set(EXPERIENCED)]
+    offered_mentor = {
+        o.need for o in state.offers if stage[o.member] in EXPERIENCED and o.need in team
+    }
     invitations = [o for o in state.offers if o.kind == "invitation" and 0 <= o.sent_h < end_h]
     people_weeks = float(active_at_start.sum()) * city.weeks
     left_in_span = (state.left_h >= 0) & (state.left_h <= end_h)
@@ -286,11 +294,15 @@ def _measure(
         fill_rate=float(filled[measured].sum() / places[measured].sum()),
         median_days_to_fill=float(np.median(days_to_fill)) if days_to_fill.size else math.nan,
         weekly_coverage=float(coverage.mean()),
+        needs_in_reach=float(state.need_in_reach[measured].mean()),
         weekly_signups=float(signups.mean()),
         load_gini=gini(load[active_at_start]),
         members_served=float((load[active_at_start] > 0).mean()),
         new_members_served=_share(load[active_at_start & (stage == NEW)] > 0),
         new_with_mature=len(mentored) / len(with_new) if with_new else math.nan,
+        new_with_mature_offered=(
+            sum(n in offered_mentor for n in with_new) / len(with_new) if with_new else math.nan
+        ),
         acceptance_rate=_share(np.array([o.outcome == "accepted" for o in invitations])),
         messages_per_member_week=len(invitations) / people_weeks,
         ignored_per_member_week=sum(o.outcome == "ignored" for o in invitations) / people_weeks,

@@ -106,6 +106,7 @@ class State:
     role_pending: IntArray
     need_filled_h: FloatArray
     mentor_in_reach: BoolArray
+    need_in_reach: BoolArray
     offers: list[Offer] = field(default_factory=list)
     invited: set[tuple[int, int]] = field(default_factory=set)  # (need, member), ever offered
     inbox_h: list[list[float]] = field(default_factory=list)  # per member: invitation times
@@ -127,6 +128,7 @@ class State:
             role_pending=np.zeros(roles, dtype=np.int64),
             need_filled_h=np.full(needs, np.inf),
             mentor_in_reach=np.zeros(needs, dtype=np.bool_),
+            need_in_reach=np.zeros(needs, dtype=np.bool_),
             inbox_h=[[] for _ in range(members)],
         )
 

@@ -73,7 +73,7 @@ def test_the_table_and_targets_read_every_policy() -> None:
     runs = run_all(list(POLICIES), [1, 2], weeks=1, size=QUICK, processes=1)
     assert all(isinstance(run, Run) for run in runs)
     lines = table(runs)
-    assert len(lines) == 2 + 13 and "batch" in lines[0]
+    assert len(lines) == 2 + 15 and "batch" in lines[0]
     assert {label for label, _, _ in targets(runs)} >= {"sign-ups a week no lower than greedy"}
 
 
