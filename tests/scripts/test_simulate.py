@@ -50,6 +50,21 @@ def test_every_offer_keeps_the_hard_constraints(results: dict[str, Result], key:
         assert _dynamic_violations(state, index) == [], (key, offer)
 
 
+def test_the_checker_catches_an_offer_that_breaks_a_constraint(results: dict[str, Result]) -> None:
+    state = results["greedy"].state
+    held = next(o for o in state.offers if o.outcome == "accepted")
+    twice = dataclasses.replace(held, sent_h=held.sent_h + 1, outcome="pending")
+    state.offers.append(twice)
+    try:
+        assert "overlap" in _dynamic_violations(state, len(state.offers) - 1)
+    finally:
+        state.offers.pop()
+    members, needs = state.city.members, state.city.needs
+    distance = geodesic_km(members.lat, members.lon, needs.lat[held.need], needs.lon[held.need])
+    far = int(np.flatnonzero(np.asarray(distance) > members.max_travel_km)[0])
+    assert "outside_radius" in _static_violations(state, dataclasses.replace(held, member=far))
+
+
 @pytest.mark.parametrize("key", list(POLICIES))
 def test_a_quick_run_completes_with_shares_between_0_and_1(
     results: dict[str, Result], key: str
