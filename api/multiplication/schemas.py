@@ -84,7 +84,7 @@ class PlanGroup(BaseModel):
     travel: Travel
 
 
-class Violation(BaseModel):
+class SplitViolation(BaseModel):
     """A rule a split breaks; ``group`` is the group's index (from 0), null for the whole."""
 
     rule: SplitRule
@@ -99,7 +99,7 @@ class SplitOut(BaseModel):
     groups: Annotated[list[PlanGroup], Field(min_length=2, max_length=MAX_GROUPS)]
     travel_before: Travel
     travel_after: Travel
-    violations: Annotated[list[Violation], Field(max_length=MAX_GROUP_MEMBERS)]
+    violations: Annotated[list[SplitViolation], Field(max_length=MAX_GROUP_MEMBERS)]
 
 
 class Comparison(BaseModel):
@@ -189,7 +189,7 @@ class MultiplyOut(BaseModel):
     community: CommunityOut
     daughters: Annotated[list[Daughter], Field(min_length=1, max_length=MAX_GROUPS - 1)]
     moved_members: Count
-    warnings: Annotated[list[Violation], Field(max_length=MAX_GROUP_MEMBERS)] = Field(
+    warnings: Annotated[list[SplitViolation], Field(max_length=MAX_GROUP_MEMBERS)] = Field(
         description="The plan's rules this split breaks (households aside, which must stay "
         "whole): the coordinator chose so."
     )

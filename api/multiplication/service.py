@@ -38,8 +38,8 @@ from api.multiplication.schemas import (
     PlanOut,
     RuleCheck,
     SplitOut,
+    SplitViolation,
     Travel,
-    Violation,
 )
 from api.schemas import LatLon
 from geo.geocoding import Geocoder
@@ -182,7 +182,7 @@ def _split_out(loaded: _Community, figures: SplitFigures) -> SplitOut:
         travel_before=_travel(figures.travel_before_sum_km, figures.travel_before_median_km),
         travel_after=_travel(figures.travel_after_sum_km, figures.travel_after_median_km),
         violations=[
-            Violation.model_validate(
+            SplitViolation.model_validate(
                 {
                     "rule": violation.rule,
                     "group": violation.group,
