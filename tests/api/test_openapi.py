@@ -222,3 +222,10 @@ def test_a_null_where_the_schema_allows_one_means_not_given(
     assert community["timezone"] == "Europe/London"  # found at the meeting point
     assert posted.status_code == 201, posted.text
     assert issued.status_code == 201, issued.text
+
+
+def test_schema_names_are_plain_so_client_generators_keep_them() -> None:
+    """Two models of one name make FastAPI publish module-qualified names
+    (``api__errors__Violation``), and openapi-python-client drops what refers to them."""
+    qualified = [name for name in SCHEMAS if "__" in name]
+    assert qualified == []
