@@ -18,6 +18,8 @@ from api.communities.routes import router as communities
 from api.db.engine import make_engine, make_sessionmaker
 from api.erasure.routes import router as erasure
 from api.errors import API_ERRORS, SERVICE_ERRORS, install_error_handlers
+from api.feedback.ranking_cache import RankingModelCache
+from api.feedback.routes import router as feedback
 from api.geocoding.service import configured_geocoder
 from api.households.routes import router as households
 from api.idempotency import install_replay_handler
@@ -94,7 +96,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         sweeping = None
         if settings.invitation_sweep_s > 0:
             sweeping = asyncio.create_task(
-                sweep_forever(app.state.sessionmaker, every_s=settings.invitation_sweep_s)
+                sweep_forever(
+                    app.state.sessionmaker,
+                    every_s=settings.invitation_sweep_s,
+                    retention_days=settings.feedback_retention_days,
+                )
             )
         yield
         if sweeping is not None:
@@ -122,6 +128,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.text_models = TextModelCache(max_age_s=settings.text_model_max_age_s)
     app.state.member_snapshots = MemberSnapshots(enabled=settings.member_snapshot)
     app.state.need_cache = NeedCache(max_needs=settings.suggestion_cache_needs)
+    app.state.ranking_models = RankingModelCache(max_age_s=settings.ranking_model_max_age_s)
     # One geocoder per process, so its rate limit (Nominatim: 1 request/s) and cache hold.
     app.state.geocoder = configured_geocoder(settings)
     install_principal_cache(app.state, app.state.sessionmaker, ttl_s=settings.auth_cache_ttl_s)
@@ -148,6 +155,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         needs,
         maps,
         matching,
+        feedback,
         signups,
         assignment,
         multiplication,

@@ -1,5 +1,6 @@
 """The ``servematch`` command: serve, migrate, issue and revoke admin keys, re-coarsen places,
-write the OpenAPI contract. (The demo loader and the generator are tooling: ``python -m scripts``.)
+train the re-ranker, write the OpenAPI contract. (The demo loader and the generator are
+tooling: ``python -m scripts``.)
 
 Commands import the service lazily: ``serve --workers N`` runs a supervisor process that
 only forks workers, and importing the whole stack (numpy, scikit-learn) there would cost
@@ -137,6 +138,42 @@ def privacy_recoarsen() -> None:
     with _sessions().begin() as session:
         moved = recoarsen(session, cell_km=cell_km)
     console.print(f"{moved} private places now shown as {cell_km:g} km cells")
+
+
+@app.command()
+def train() -> None:
+    """Fit the re-ranker on members' answers, compare it with the hand weights on the later
+    quarter (ROC AUC, NDCG@5) and store it; it ranks only if it beats them on both.
+
+    Exits 0 when there is too little to learn from (nothing is stored, the ranking is left as
+    it is): a scheduled run on a young network is not a failure.
+    """
+    from rich.table import Table
+
+    from api.db.types import utcnow
+    from api.feedback import service as feedback
+    from api.settings import get_settings
+
+    settings = get_settings()
+    with _sessions().begin() as session:
+        done = feedback.train(
+            session,
+            now=utcnow(),
+            min_events=settings.rerank_min_events,
+            min_gain=settings.rerank_min_gain,
+        )
+    if done.model is None or done.evaluation is None:
+        console.print(f"[yellow]nothing trained:[/yellow] {done.message}")
+        return
+    evaluation = done.evaluation
+    table = Table(title=f"re-ranker on {done.events} answers (held out: the latest quarter)")
+    for column in ("ordering", "ROC AUC", "NDCG@5"):
+        table.add_column(column)
+    for name, figures in (("learned", evaluation.model), ("hand weights", evaluation.hand_weights)):
+        table.add_row(name, f"{figures.auc:.3f}", f"{figures.ndcg_at_5:.3f}")
+    Console().print(table)
+    colour = "green" if done.model.active else "yellow"
+    console.print(f"[{colour}]model {done.model.id} {done.message}[/{colour}]")
 
 
 @app.command()

@@ -145,6 +145,39 @@ class Settings(BaseSettings):
     text_model_max_age_s: float = Field(
         default=600, gt=0, description="Seconds before the TF-IDF text model is refitted."
     )
+    feedback_snooze_days: float = Field(
+        default=3,
+        gt=0,
+        le=90,
+        description="Days a member's `maybe_later` keeps a need out of their suggestions (at "
+        "most until 24 h before it starts).",
+    )
+    feedback_retention_days: float = Field(
+        default=365,
+        ge=1,
+        le=3650,
+        description="Days what members were shown and how they answered is kept; the sweep "
+        "deletes older records.",
+    )
+    ranking_model_max_age_s: float = Field(
+        default=60,
+        gt=0,
+        le=3600,
+        description="Seconds a worker trusts its cached re-ranker before checking for a newly "
+        "trained one.",
+    )
+    rerank_min_events: int = Field(
+        default=200,
+        ge=20,
+        description="Answered suggestions `servematch train` needs before it fits a re-ranker.",
+    )
+    rerank_min_gain: float = Field(
+        default=0.01,
+        ge=0,
+        le=1,
+        description="How much better than the hand weights (ROC AUC and NDCG@5 alike) a "
+        "learned re-ranker must be before it ranks.",
+    )
     member_snapshot: bool = Field(
         default=True,
         description="Keep every active member's matching data in each worker's memory, so "

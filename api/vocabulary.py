@@ -11,10 +11,14 @@ from matcher.inputs import Stage, Urgency
 
 __all__ = [
     "HELD_STATUSES",
+    "TAKEN_OUTCOMES",
     "ActorRole",
     "Category",
     "DeclineReason",
+    "FeedbackVerdict",
     "HouseholdServe",
+    "MatchEventKind",
+    "MatchOutcome",
     "NeedStatus",
     "ObjectType",
     "Role",
@@ -39,6 +43,15 @@ ActorRole = Literal[Role, "system"]
 ObjectType = Literal[
     "community", "coordinator", "agency", "member", "need", "signup", "api_key", "household"
 ]
+MatchEventKind = Literal["suggestion", "invitation"]
+"""What a member was shown: a need suggested to them, or an invitation from a coordinator."""
+FeedbackVerdict = Literal["not_for_me", "maybe_later"]
+"""A member's word on a suggestion: hide it for good, or snooze it for a few days."""
+MatchOutcome = Literal[
+    "signed_up", "accepted", "declined", "not_for_me", "maybe_later", "ignored", "expired"
+]
+"""What became of a shown match (``signed_up`` and ``accepted`` count as taken)."""
+TAKEN_OUTCOMES: tuple[MatchOutcome, ...] = ("signed_up", "accepted")
 HouseholdServe = Literal["together", "apart", "either"]
 """How a household serves: on the same need where they can (``together``, a preference),
 never on overlapping windows (``apart``, hard: one stays with the children), or as it comes."""

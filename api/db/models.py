@@ -34,6 +34,8 @@ from api.vocabulary import (
     Category,
     DeclineReason,
     HouseholdServe,
+    MatchEventKind,
+    MatchOutcome,
     NeedStatus,
     ObjectType,
     Role,
@@ -366,6 +368,78 @@ class Signup(Base):
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     decline_reason: Mapped[DeclineReason | None] = mapped_column(String(16))
     decline_note: Mapped[str | None] = mapped_column(String(500))
+
+
+UNANSWERED = "outcome IS NULL"
+
+
+class MatchEvent(Base):
+    """A need shown to a member (suggested, or an invitation sent) and what became of it: the
+    answers a learned re-ranker is trained on (``api.feedback``).
+
+    One row per (member, need, kind): showing it again counts (``shown_count``) rather than
+    adding rows, so storage grows with what members see, not with how often they look. Only
+    words from fixed lists are kept (a decline's reason, never its note), and rows older than
+    ``SERVEMATCH_FEEDBACK_RETENTION_DAYS`` are swept.
+    """
+
+    __tablename__ = "match_events"
+    __table_args__ = (
+        UniqueConstraint("member_id", "need_id", "kind", name="uq_match_events_member_need_kind"),
+        Index("ix_match_events_need_id", "need_id"),
+        # The retention sweep deletes by age; training reads the recent ones.
+        Index("ix_match_events_shown_at", "shown_at"),
+        # Unanswered ones by start, for the sweep that marks them ignored once it has passed.
+        Index(
+            "ix_match_events_unanswered_starts_at",
+            "starts_at",
+            sqlite_where=text(UNANSWERED),
+            postgresql_where=text(UNANSWERED),
+        ),
+        _one_of("kind", MatchEventKind),
+        _one_of("outcome", MatchOutcome),
+        _one_of("decline_reason", DeclineReason),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    member_id: Mapped[str] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
+    need_id: Mapped[str] = mapped_column(ForeignKey("needs.id", ondelete="CASCADE"))
+    role: Mapped[str] = mapped_column(String(60))
+    kind: Mapped[MatchEventKind] = mapped_column(String(16))
+    # Position in the list the member saw (1 = first; the best one seen); None for an
+    # invitation sent without an engine ranking.
+    rank: Mapped[int | None] = mapped_column(Integer)
+    score: Mapped[float | None] = mapped_column(Float)
+    components: Mapped[dict[str, float] | None] = mapped_column(JSONDocument, nullable=True)
+    category: Mapped[Category] = mapped_column(String(16))
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # The need's start on the member's community clock (0 = Monday), for the re-ranker.
+    local_weekday: Mapped[int] = mapped_column(Integer)
+    local_hour: Mapped[float] = mapped_column(Float)
+    shown_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_shown_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    shown_count: Mapped[int] = mapped_column(Integer, default=1)
+    outcome: Mapped[MatchOutcome | None] = mapped_column(String(16))
+    decline_reason: Mapped[DeclineReason | None] = mapped_column(String(16))
+    outcome_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Until when a "maybe later" keeps the need out of the member's suggestions.
+    snoozed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class RankingModel(Base):
+    """A re-ranker fitted by ``servematch train``, with the figures that decided whether it
+    ranks (``active``; at most one is). Its learned state is plain JSON numbers."""
+
+    __tablename__ = "ranking_models"
+    __table_args__ = (Index("ix_ranking_models_trained_at", "trained_at"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    trained_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    events: Mapped[int] = mapped_column(Integer)
+    figures: Mapped[dict[str, Any]] = mapped_column(JSONDocument)
+    parameters: Mapped[dict[str, Any]] = mapped_column(JSONDocument)
+    active: Mapped[bool] = mapped_column(Boolean, default=False)
+    reason: Mapped[str] = mapped_column(String(300))
 
 
 class Household(Base):

@@ -4,8 +4,9 @@ and revoke their keys.
 The member's row stays, as an anonymous stub, rather than being deleted: their past confirmed
 sign-ups are the community's service hours, and they must still add up after the person is
 gone. Erasing spans domains, which is why it is a use case of its own: members (the stub),
-sign-ups (the places and their lock), households (the member leaves theirs), communities (the
-meeting point the home moves to), keys and the principal cache, and the audit log.
+sign-ups (the places and their lock), feedback (what they were shown and how they answered:
+deleted), households (the member leaves theirs), communities (the meeting point the home
+moves to), keys and the principal cache, and the audit log.
 """
 
 from datetime import datetime
@@ -16,6 +17,7 @@ from api.audit.service import record
 from api.auth.cache import forget_after_commit
 from api.auth.principal import Principal
 from api.communities import service as communities
+from api.feedback import service as feedback
 from api.households import service as households
 from api.keys import service as keys
 from api.members import service as members
@@ -46,6 +48,8 @@ def erase(session: Session, *, principal: Principal, member_id: str, now: dateti
     members.erase_personal_data(member, home=meeting_point, now=now)
     # Keys were named after the member: revoke them and drop the name too.
     keys.revoke_member_keys(session, member_id=member.id, name=members.ERASED_NAME, now=now)
+    # What they were shown and how they answered is behaviour data about them: it goes.
+    forgotten = feedback.erase_member(session, member_id=member.id)
     session.flush()
     forget_after_commit(session, principal_id=member.id)
     record(
@@ -55,5 +59,9 @@ def erase(session: Session, *, principal: Principal, member_id: str, now: dateti
         object_type="member",
         object_id=member.id,
         fields=members.ERASED_FIELDS,
-        counts={"released_signups": released, "released_apprentices": apprentices},
+        counts={
+            "released_signups": released,
+            "released_apprentices": apprentices,
+            "forgotten_match_events": forgotten,
+        },
     )

@@ -38,7 +38,7 @@ from sqlalchemy.orm import Session, aliased
 
 from api.auth.principal import Principal
 from api.db.ids import id_in, id_in_parameter
-from api.db.models import Community, Member, Need, NeedRole, Signup
+from api.db.models import Community, MatchEvent, Member, Need, NeedRole, Signup
 from api.db.spatial import nearest_within, postgis_point, within_km
 
 # Two scopes are joined into matching's own queries, where loading them first would cost a
@@ -562,7 +562,8 @@ def _roles_statement(dialect: str) -> AnySelect:
 def suggestable_need_versions(
     session: Session, *, member: EngineRow, now: datetime
 ) -> Sequence[EngineRow]:
-    """Open, future needs the member may see, within their radius, not yet signed up for.
+    """Open, future needs the member may see, within their radius, not yet signed up for, nor
+    hidden by the member (``not_for_me``) or snoozed (``maybe_later``) as of ``now``.
 
     Rows of ``id`` and ``updated_at`` only, nearest first, measured to each need's shown point
     (a private place's cell, see ``api.privacy``): the rest of each need comes from the
@@ -599,11 +600,21 @@ def _suggestable_statement(
     signed_up = select(Signup.need_id).where(
         Signup.member_id == bindparam("member_id"), Signup.status == "confirmed"
     )
+    # A member has answered few suggestions: the unique (member, need, kind) index finds them.
+    set_aside = select(MatchEvent.need_id).where(
+        MatchEvent.member_id == bindparam("member_id"),
+        MatchEvent.kind == "suggestion",
+        or_(
+            MatchEvent.outcome == "not_for_me",
+            and_(MatchEvent.outcome == "maybe_later", MatchEvent.snoozed_until > bindparam("now")),
+        ),
+    )
     open_needs: AnySelect = select(Need.id, Need.updated_at).where(
         need_visible_to(role_template("member")),
         Need.status == "open",
         Need.starts_at > bindparam("now"),
         Need.id.not_in(signed_up),
+        Need.id.not_in(set_aside),
     )
     return nearest_within(
         dialect,

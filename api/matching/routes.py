@@ -7,6 +7,7 @@ from fastapi import APIRouter, Query
 from api.db.types import utcnow
 from api.deps import AppSettings, CommunityPerson, DbSession, Manager
 from api.errors import FieldError, Forbidden, NotFound, Unauthorized, responses
+from api.feedback.dependencies import RankingModels
 from api.matching import service
 from api.matching.dependencies import NeedCaches, Snapshots, TextModels
 from api.matching.schemas import MAX_CANDIDATES, MAX_SUGGESTIONS, Candidates, Suggestions
@@ -55,9 +56,12 @@ def member_suggestions(
     settings: AppSettings,
     text_models: TextModels,
     need_cache: NeedCaches,
+    ranking_models: RankingModels,
     limit: Annotated[int, Query(ge=1, le=MAX_SUGGESTIONS)] = 10,
 ) -> Suggestions:
-    """Open needs that fit the member's week, gifts and street, best first."""
+    """Open needs that fit the member's week, gifts and street, best first (by the learned
+    re-ranker when one is switched on: see `ranked_by`); needs the member marked `not_for_me`
+    or `maybe_later` are left out. What is shown is recorded as feedback."""
     return service.suggestions(
         session,
         principal=principal,
@@ -67,4 +71,5 @@ def member_suggestions(
         weights=settings.weight,
         text_models=text_models,
         need_cache=need_cache,
+        ranking_models=ranking_models,
     )

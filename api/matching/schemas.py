@@ -5,6 +5,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, Field
 
+from api.feedback.schemas import RankedBy
 from api.needs.schemas import Title
 from api.schemas import Id, Name, Point, Slug
 from api.text import Message
@@ -65,4 +66,10 @@ class Suggestions(BaseModel):
     """Ranked suggestions for a member, best first."""
 
     member_id: Id
+    ranked_by: RankedBy = Field(
+        default="hand_weights",
+        description="`learned`: ordered by the re-ranker's chance the member takes each need "
+        "(`GET /v1/ranking/model` says why); `hand_weights`: by `score`. Scores, components "
+        "and reasons are the engine's either way.",
+    )
     suggestions: Annotated[list[SuggestionOut], Field(max_length=MAX_SUGGESTIONS)]

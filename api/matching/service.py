@@ -11,6 +11,8 @@ from sqlalchemy.orm import Session
 from api.auth.principal import Principal
 from api.db.models import Need
 from api.errors import FieldError, NotFound
+from api.feedback import service as feedback
+from api.feedback.service import RankingModelCache, Shown
 from api.matching import inputs, repository
 
 # Re-exported: callers of this service pass the worker's caches through it.
@@ -41,8 +43,13 @@ from matcher import (
     resident_ceilings,
     settled,
 )
+from matcher.rerank import rerank_suggestions
 
 IntArray = npt.NDArray[np.int64]
+
+RERANK_POOL_MIN, RERANK_POOL_PER_SHOWN = 50, 5
+"""A learned model re-orders the engine's best ``max(50, 5 × limit)`` feasible needs: a
+shortlist wide enough to change what is shown, without explaining all 200 nearest needs."""
 
 SCORE_DECIMALS = 4
 """Enough to order and compare; more digits only add noise for people reading them."""
@@ -362,11 +369,15 @@ def suggestions(
     weights: Weights,
     text_models: TextModelCache,
     need_cache: NeedCache,
+    ranking_models: RankingModelCache | None = None,
 ) -> Suggestions:
     """Ranked open needs for a member; private places are shown as a coarse area.
 
     The needs come from ``need_cache`` where it holds them at their current version (the
-    worker's, from ``api.app``); the others are read and kept in it.
+    worker's, from ``api.app``); the others are read and kept in it. Needs the member hid or
+    snoozed are left out. When a learned re-ranker is active (``ranking_models``), the
+    engine's feasible needs are ordered by it; otherwise by the hand weights' score. What is
+    shown is recorded (``api.feedback``), in one statement.
     """
     member = repository.readable_member_row(
         session, principal=principal, member_id=member_id, now=now
@@ -382,12 +393,34 @@ def suggestions(
         session, [member], commitments_since=_month_start_before(now), now=now
     )
     table = build_need_table(specs, text_model=text_model)
+    learned = ranking_models.get(session) if ranking_models is not None else None
+    shortlist = limit if learned is None else max(RERANK_POOL_MIN, RERANK_POOL_PER_SHOWN * limit)
     ranked = rank_suggestions(
-        profile, table, weights=weights, text_model=text_model, now=now, limit=limit
+        profile, table, weights=weights, text_model=text_model, now=now, limit=shortlist
     )
     by_id = {spec.id: spec for spec in specs}
+    if learned is not None:
+        ranked = rerank_suggestions(
+            ranked, by_id, ranking=learned, zone=profile.timezone, now=now, limit=limit
+        )
+    shown = [
+        Shown(
+            need_id=each.need_id,
+            role=each.role,
+            rank=rank,
+            score=each.score,
+            components=each.components,
+            category=by_id[each.need_id].category,
+            starts_at=by_id[each.need_id].starts_at,
+        )
+        for rank, each in enumerate(ranked, start=1)
+    ]
+    feedback.record_suggestions(
+        session, member_id=member.id, zone=profile.timezone, shown=shown, now=now
+    )
     return Suggestions(
         member_id=member.id,
+        ranked_by="hand_weights" if learned is None else "learned",
         suggestions=[_suggestion(by_id[suggestion.need_id], suggestion) for suggestion in ranked],
     )
 

@@ -34,6 +34,7 @@ from api.audit.service import record
 from api.auth.principal import Principal
 from api.db.models import Member, Need, NeedRole, Signup
 from api.errors import Conflict, NotEligible, NotFound, Violation
+from api.feedback import service as feedback
 from api.matching import service as matching
 from api.members import service as members
 from api.needs import service as needs
@@ -99,6 +100,7 @@ def _expire_due(session: Session, need: Need, now: datetime) -> None:
         invitation.status = "expired"
         invitation.answered_at = invitation.expires_at
         repository.free_held(session, invitation.role_id)
+        feedback.expired(session, member_id=invitation.member_id, need_id=need.id, now=now)
         record(
             session,
             actor=None,
@@ -200,6 +202,7 @@ def sign_up(
     signup = Signup(need_id=need.id, role_id=role.id, member_id=member.id, status="confirmed")
     _insert(session, signup)
     _settle(session, need)
+    feedback.signed_up(session, member_id=member.id, need_id=need.id, now=now)
     record(
         session, actor=principal, action="signup.create", object_type="signup", object_id=signup.id
     )
@@ -238,6 +241,7 @@ def invite(
     )
     _insert(session, signup)
     _settle(session, need)
+    feedback.record_invitation(session, member_id=member.id, need=need, role=role.name, now=now)
     record(
         session, actor=principal, action="signup.invite", object_type="signup", object_id=signup.id
     )
@@ -282,6 +286,7 @@ def accept(
     repository.confirm_held(session, role.id)
     signup.status, signup.answered_at = "confirmed", now
     _settle(session, need)
+    feedback.accepted(session, member_id=member.id, need_id=need.id, now=now)
     record(
         session,
         actor=principal,
@@ -310,6 +315,7 @@ def decline(
     signup.status, signup.answered_at = "declined", now
     signup.decline_reason, signup.decline_note = data.reason, data.note
     _settle(session, need)
+    feedback.declined(session, member_id=member.id, need_id=need.id, reason=data.reason, now=now)
     record(
         session,
         actor=principal,

@@ -1,0 +1,1 @@
+"""Feedback on suggestions and invitations, and the re-ranker learned from it."""
