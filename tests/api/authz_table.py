@@ -46,6 +46,9 @@ Teams follow candidates: any coordinator proposes from their own members for a r
 the network. A batch names its community (404 for another's); only an admin may omit it (422).
 Home is too small to multiply: those who may multiply it get 409 (not ready), not 2xx. The
 lineage reads like the community itself (names and sizes of its family, no places).
+Feedback on a suggestion follows the suggestions (the member, their coordinators, admins) and
+then the need as the member sees it: an agency request open to the network is theirs to hide.
+The ranking model's figures hold no one's data: any coordinator may read them.
 """
 
 CALLERS = ("adm", "crd", "ocd", "mem", "nbr", "out", "agy", "oag", "nok", "rev")
@@ -79,6 +82,9 @@ GET    /v1/members/{member_id}                     self  200 200 404 200 404 404
 PATCH  /v1/members/{member_id}                     self  200 200 404 200 404 404 403 403 401 401
 DELETE /v1/members/{member_id}                     self  204 204 404 204 404 404 403 403 401 401
 GET    /v1/members/{member_id}/suggestions         self  200 200 404 200 404 404 403 403 401 401
+POST   /v1/members/{member_id}/suggestions/{need_id}/feedback need  200 200 404 200 404 404 403 403 401 401
+POST   /v1/members/{member_id}/suggestions/{need_id}/feedback areq  200 200 404 200 404 404 403 403 401 401
+GET    /v1/ranking/model                           -     200 200 200 403 403 403 403 403 401 401
 POST   /v1/needs                                   home  201 201 404 403 403 403 422 422 401 401
 POST   /v1/needs                                   -     422 422 422 403 403 403 201 201 401 401
 GET    /v1/needs                                   -     200 200 200 200 200 200 200 200 401 401

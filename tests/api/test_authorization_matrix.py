@@ -253,6 +253,9 @@ def _prepare(cast: Cast, method: str, path: str, target: str) -> Call:
             "role": "cook",
         },
         ("POST", "/v1/needs/{need_id}/signups/{signup_id}/decline"): lambda: {"reason": "busy"},
+        ("POST", "/v1/members/{member_id}/suggestions/{need_id}/feedback"): lambda: {
+            "verdict": "not_for_me"
+        },
         ("POST", "/v1/needs/{need_id}/team"): dict,
         ("POST", "/v1/communities/{community_id}/multiplication/evaluate"): lambda: {
             "groups": cast.halves()
