@@ -1,14 +1,17 @@
 """Request and response bodies of feedback and of the ranking model's status."""
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from api.feedback.repository import TRAINING_ROWS_MAX
 from api.schemas import Id
 from api.text import Message
 from api.vocabulary import FeedbackVerdict
 
+Answers = Annotated[int, Field(ge=0, le=TRAINING_ROWS_MAX)]
+"""A count of answered shown matches (a training reads at most ``TRAINING_ROWS_MAX``)."""
 RankedBy = Literal["hand_weights", "learned"]
 """Which ordering a list of suggestions is in."""
 
@@ -48,10 +51,10 @@ class TrainedModel(BaseModel):
 
     id: Id
     trained_at: datetime
-    events: int = Field(description="Answered shown matches it was trained and tested on.")
-    train_events: int
-    test_events: int
-    members_evaluated: int
+    events: Answers = Field(description="Answered shown matches it was trained and tested on.")
+    train_events: Answers
+    test_events: Answers
+    members_evaluated: Answers
     learned: Figures
     hand_weights: Figures
     active: bool
