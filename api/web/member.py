@@ -8,6 +8,7 @@ service's words, and nothing is written.
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
@@ -20,6 +21,8 @@ from api.communities import service as communities
 from api.db.types import utcnow
 from api.deps import AppGeocoder, AppSettings, DbSession
 from api.errors import FieldError, NotFound
+from api.feedback import service as feedback
+from api.feedback.dependencies import RankingModels
 from api.matching import service as matching
 from api.matching.dependencies import NeedCaches, TextModels
 from api.members import service as members
@@ -27,7 +30,7 @@ from api.members.schemas import Day, MemberManagerUpdate, MemberOut
 from api.schemas import ResourceId
 from api.signups import service as signups
 from api.signups.schemas import Decline, MemberSignupOut, SignupCreate
-from api.vocabulary import SignupStatus
+from api.vocabulary import FeedbackVerdict, SignupStatus
 from api.web.forms import (
     INPUT_ERRORS,
     FormErrors,
@@ -112,6 +115,37 @@ def _signups(
     return sorted((s for s in page.items if s.ends_at > now), key=lambda s: s.starts_at)
 
 
+@dataclass(frozen=True)
+class Suggester:
+    """What ranks a member's suggestions on a page, as the API ranks them (the worker's
+    caches, the weights and the learned re-ranker when one is switched on)."""
+
+    settings: AppSettings
+    text_models: TextModels
+    need_cache: NeedCaches
+    ranking_models: RankingModels
+
+    def page(
+        self, db: DbSession, principal: Principal, member: str, zone: ZoneInfo
+    ) -> dict[str, Any]:
+        """The suggestions page's context."""
+        suggested = matching.suggestions(
+            db,
+            principal=principal,
+            member_id=member,
+            limit=SUGGESTIONS_SHOWN,
+            now=utcnow(),
+            weights=self.settings.weight,
+            text_models=self.text_models,
+            need_cache=self.need_cache,
+            ranking_models=self.ranking_models,
+        )
+        return {"suggestions": suggested.suggestions, "zone": zone}
+
+
+Suggestions = Annotated[Suggester, Depends()]
+
+
 @router.get("/member")
 def home(
     request: Request,
@@ -119,38 +153,10 @@ def home(
     principal: MemberPage,
     member: MemberId,
     zone: Zone,
-    settings: AppSettings,
-    text_models: TextModels,
-    need_cache: NeedCaches,
+    suggester: Suggestions,
 ) -> Response:
     """The member's suggestions, best first, with their reasons."""
-    return render(
-        request,
-        "member/home.html",
-        _suggestions(db, principal, member, zone, settings, text_models, need_cache),
-    )
-
-
-def _suggestions(
-    db: DbSession,
-    principal: Principal,
-    member: str,
-    zone: ZoneInfo,
-    settings: AppSettings,
-    text_models: TextModels,
-    need_cache: NeedCaches,
-) -> dict[str, Any]:
-    suggested = matching.suggestions(
-        db,
-        principal=principal,
-        member_id=member,
-        limit=SUGGESTIONS_SHOWN,
-        now=utcnow(),
-        weights=settings.weight,
-        text_models=text_models,
-        need_cache=need_cache,
-    )
-    return {"suggestions": suggested.suggestions, "zone": zone}
+    return render(request, "member/home.html", suggester.page(db, principal, member, zone))
 
 
 @router.post("/member/suggestions/{need_id}/sign-up")
@@ -162,15 +168,11 @@ def sign_up(
     principal: MemberPage,
     member: MemberId,
     zone: Zone,
-    settings: AppSettings,
-    text_models: TextModels,
-    need_cache: NeedCaches,
+    suggester: Suggestions,
 ) -> Response:
     """One tap: take the suggested role's place, or say next to the suggestion why not."""
     with shown_next_to(
-        need_id,
-        "member/home.html",
-        lambda: _suggestions(db, principal, member, zone, settings, text_models, need_cache),
+        need_id, "member/home.html", lambda: suggester.page(db, principal, member, zone)
     ):
         signups.sign_up(
             db,
@@ -180,6 +182,41 @@ def sign_up(
             now=utcnow(),
         )
     return redirect(request, "/member/commitments", flash="You are signed up. Thank you!")
+
+
+VERDICT_WORDS: dict[FeedbackVerdict, str] = {
+    "not_for_me": "Hidden: you will not see that need again.",
+    "maybe_later": "Snoozed: it comes back in a few days if it still fits.",
+}
+
+
+@router.post("/member/suggestions/{need_id}/feedback")
+def give_feedback(
+    request: Request,
+    need_id: ResourceId,
+    verdict: Annotated[FeedbackVerdict, Form()],
+    db: DbSession,
+    principal: MemberPage,
+    member: MemberId,
+    zone: Zone,
+    settings: AppSettings,
+    suggester: Suggestions,
+) -> Response:
+    """ "Not for me" hides a suggestion for good, "Maybe later" snoozes it: the member's word
+    also teaches the ranking (the same use case as the API's feedback)."""
+    with shown_next_to(
+        need_id, "member/home.html", lambda: suggester.page(db, principal, member, zone)
+    ):
+        feedback.give_verdict(
+            db,
+            principal=principal,
+            member_id=member,
+            need_id=need_id,
+            verdict=verdict,
+            now=utcnow(),
+            snooze_days=settings.feedback_snooze_days,
+        )
+    return redirect(request, "/member", flash=VERDICT_WORDS[verdict])
 
 
 @router.get("/member/invitations")

@@ -141,3 +141,24 @@ def test_the_profile_names_an_error_by_its_field_and_saves(page: Page, site: Sit
     expect(page.get_by_role("status")).to_have_text("Your profile is saved.")
     expect(page.get_by_label("Tuesday, until", exact=True)).to_have_value("12:00")
     expect(page.locator("input[value='gardening']")).to_have_count(1)
+
+
+def test_the_member_hides_one_suggestion_and_snoozes_another(page: Page, site: Site) -> None:
+    sign_in(page, site.keys["member"])
+    cards = (
+        page.get_by_role("main")
+        .get_by_role("listitem")
+        .filter(has=page.get_by_role("heading", level=2))
+    )
+    first, second = (cards.nth(i).get_by_role("heading").inner_text() for i in range(2))
+
+    card(page, first).get_by_role("button", name="Not for me").click()
+    expect(page.get_by_role("status")).to_have_text("Hidden: you will not see that need again.")
+    expect(card(page, first)).to_have_count(0)
+    card(page, second).get_by_role("button", name="Maybe later").click()
+    expect(page.get_by_role("status")).to_have_text(re.compile("^Snoozed"))
+    expect(card(page, second)).to_have_count(0)
+    axe(page)
+    page.reload()
+    expect(card(page, first)).to_have_count(0)
+    expect(card(page, second)).to_have_count(0)
