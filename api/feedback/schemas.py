@@ -3,10 +3,10 @@
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from api.feedback.repository import TRAINING_ROWS_MAX
-from api.schemas import Id
+from api.schemas import Id, Input
 from api.text import Message
 from api.vocabulary import FeedbackVerdict
 
@@ -16,10 +16,8 @@ RankedBy = Literal["hand_weights", "learned"]
 """Which ordering a list of suggestions is in."""
 
 
-class FeedbackIn(BaseModel):
+class FeedbackIn(Input):
     """A member's word on a suggested need."""
-
-    model_config = ConfigDict(extra="forbid")
 
     verdict: FeedbackVerdict = Field(
         description="`not_for_me` hides the need from the member's suggestions for good; "
