@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import time
 
+from scripts.simulate import learned
 from scripts.simulate.city import FULL, QUICK
 from scripts.simulate.report import plots, run_all, section, table, targets, write_doc
 from scripts.simulate.run import POLICIES
@@ -42,5 +43,7 @@ def main(argv: list[str] | None = None) -> int:
     if not (options.quick or options.no_write):
         paths = plots(runs)
         write_doc(section(runs, seeds=seeds, weeks=options.weeks, elapsed_s=elapsed))
+        if "learned" in options.policies:
+            write_doc(learned.section(runs), markers=(learned.START, learned.END))
         print("wrote docs/quality.md and " + ", ".join(str(p.name) for p in paths))
     return 0

@@ -19,6 +19,7 @@ import numpy as np
 import numpy.typing as npt
 
 from scripts.simulate.city import FULL, Size
+from scripts.simulate.learned import Training
 from scripts.simulate.run import MEASURES, POLICIES, Measures, simulate
 
 FloatArray = npt.NDArray[np.float64]
@@ -56,6 +57,7 @@ class Run:
     coverage_by_week: FloatArray
     signups_by_week: FloatArray
     load: FloatArray
+    trainings: tuple[Training, ...] = ()
 
 
 def one_run(policy: str, seed: int, weeks: int, size: Size) -> Run:
@@ -68,6 +70,7 @@ def one_run(policy: str, seed: int, weeks: int, size: Size) -> Run:
         result.coverage_by_week,
         result.signups_by_week,
         result.load,
+        result.trainings,
     )
 
 
@@ -273,11 +276,12 @@ def section(runs: Sequence[Run], *, seeds: Sequence[int], weeks: int, elapsed_s:
     return "\n".join(lines)
 
 
-def write_doc(text: str, doc: Path = DOC) -> None:
+def write_doc(text: str, doc: Path = DOC, *, markers: tuple[str, str] = (START, END)) -> None:
     """Replace the generated part of the doc (between the markers), keeping the prose."""
+    start, end = markers
     current = doc.read_text(encoding="utf-8")
-    before, _, rest = current.partition(START)
-    _, _, after = rest.partition(END)
+    before, _, rest = current.partition(start)
+    _, _, after = rest.partition(end)
     doc.write_text(before + text + after, encoding="utf-8")
 
 

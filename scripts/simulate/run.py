@@ -28,6 +28,7 @@ from scripts.simulate.city import (
     generate_needs,
     meeting_places,
 )
+from scripts.simulate.learned import LearnedBatch, Training, trainings_of
 from scripts.simulate.people import Hidden, generate_hidden
 from scripts.simulate.policies import HAND_WEIGHTS, Batch, Greedy, LongestIdle, Policy, SignUpSheet
 from scripts.simulate.state import BURNOUT, NEGLECT, Offer, Proposal, State
@@ -44,6 +45,7 @@ POLICIES: dict[str, Callable[[int], Policy]] = {
     "longest": lambda seed: LongestIdle(),
     "greedy": lambda seed: Greedy(),
     "batch": lambda seed: Batch(),
+    "learned": lambda seed: LearnedBatch(),
 }
 """Policies by their command-line key, each made fresh per run from the run's seed."""
 
@@ -108,6 +110,7 @@ class Result:
     signups_by_week: FloatArray
     load: FloatArray  # places served in the measured weeks, per member active at day 0
     state: State
+    trainings: tuple[Training, ...] = ()  # policy (e)'s re-ranker: when, on what, switched
 
 
 def simulate(policy_key: str, seed: int, *, weeks: int = 12, size: Size = FULL) -> Result:
@@ -140,7 +143,7 @@ def simulate(policy_key: str, seed: int, *, weeks: int = 12, size: Size = FULL) 
         if day % 7 == 6:
             _weekly_leaving(state, day_h + HOURS_PER_DAY, behaviour)
     measures, coverage, signups, load = _measure(state, active_at_start)
-    return Result(policy_key, seed, measures, coverage, signups, load, state)
+    return Result(policy_key, seed, measures, coverage, signups, load, state, trainings_of(policy))
 
 
 def _mark_reach(state: State, new_needs: list[int], now_h: float) -> None:
