@@ -161,6 +161,7 @@ def train() -> None:
             now=utcnow(),
             min_events=settings.rerank_min_events,
             min_gain=settings.rerank_min_gain,
+            min_auc=settings.rerank_min_auc,
         )
     if done.model is None or done.evaluation is None:
         console.print(f"[yellow]nothing trained:[/yellow] {done.message}")

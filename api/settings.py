@@ -178,6 +178,13 @@ class Settings(BaseSettings):
         description="How much better than the hand weights (ROC AUC and NDCG@5 alike) a "
         "learned re-ranker must be before it ranks.",
     )
+    rerank_min_auc: float = Field(
+        default=0.6,
+        ge=0.5,
+        le=1,
+        description="The held-out ROC AUC a learned re-ranker must reach itself before it "
+        "ranks, however weak the hand weights are on the same answers.",
+    )
     member_snapshot: bool = Field(
         default=True,
         description="Keep every active member's matching data in each worker's memory, so "

@@ -196,13 +196,17 @@ class Evaluation:
     test_events: int
     members_evaluated: int
     min_gain: float
+    min_auc: float
 
     @property
     def beats_hand_weights(self) -> bool:
-        """Better on both figures by at least ``min_gain``: a model that only matches the
-        hand weights, or wins one figure by noise, is not worth switching to."""
+        """Better on both figures by at least ``min_gain``, and itself telling taken from
+        not taken (ROC AUC at least ``min_auc``): a model that only matches the hand weights,
+        wins one figure by noise, or beats a hand score that guesses no better than chance
+        while guessing little better itself, is not worth switching to."""
         return (
-            self.model.auc >= self.hand_weights.auc + self.min_gain
+            self.model.auc >= self.min_auc
+            and self.model.auc >= self.hand_weights.auc + self.min_gain
             and self.model.ndcg_at_5 >= self.hand_weights.ndcg_at_5 + self.min_gain
         )
 
@@ -215,6 +219,8 @@ class Evaluation:
         )
         if self.beats_hand_weights:
             return f"beats the hand weights on both figures ({figures})"
+        if model.auc < self.min_auc:
+            return f"tells taken from not taken too weakly: AUC under {self.min_auc:g} ({figures})"
         return f"does not beat the hand weights by {self.min_gain:g} on both figures ({figures})"
 
 
@@ -232,6 +238,7 @@ def evaluate(
     estimator: AcceptanceModel,
     train_share: float = 0.75,
     min_gain: float = 0.01,
+    min_auc: float = 0.6,
 ) -> tuple[Evaluation, AcceptanceModel]:
     """Fit ``estimator`` (a clone is not made: it is fitted in place) on the earliest
     ``train_share`` of the answers by ``shown_at_s`` and compare it with ``hand_score`` on the
@@ -267,6 +274,7 @@ def evaluate(
             test_events=int(test.size),
             members_evaluated=_members_with_a_ranking(y[test], members[test]),
             min_gain=min_gain,
+            min_auc=min_auc,
         ),
         estimator,
     )

@@ -257,7 +257,9 @@ class Training:
     message: str
 
 
-def train(session: Session, *, now: datetime, min_events: int, min_gain: float) -> Training:
+def train(
+    session: Session, *, now: datetime, min_events: int, min_gain: float, min_auc: float
+) -> Training:
     """Fit the re-ranker on the answered shown matches, compare it with the hand weights on
     the later quarter, and store it; it ranks only if it beats them on both figures.
 
@@ -290,6 +292,7 @@ def train(session: Session, *, now: datetime, min_events: int, min_gain: float) 
             shown_at_s=np.array([epoch_seconds(row.shown_at) for row in rows], dtype=np.int64),
             estimator=AcceptanceModel(),
             min_gain=min_gain,
+            min_auc=min_auc,
         )
     except NotEnoughFeedback as error:
         return Training(None, None, len(rows), f"{len(rows)} answers, but {error}")

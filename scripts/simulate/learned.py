@@ -5,8 +5,9 @@ features are ``matcher.rerank.features`` of the engine's score components, the n
 category, its local weekday and hour and the lead time, recorded when the invitation went
 out (as ``match_events`` records a showing); the comparison is ``matcher.rerank.evaluate``
 (a time split, ROC AUC and NDCG@5 against the hand score); the model ranks only if it beats
-the hand weights on both by the service's own ``rerank_min_gain`` (``api.feedback.service
-.train``'s rule); and what ranks is refitted on every answer, as there.
+the hand weights on both by the service's own ``rerank_min_gain`` and reaches its
+``rerank_min_auc`` (``api.feedback.service.train``'s rule); and what ranks is refitted on
+every answer, as there.
 
 For the first weeks the hand scores rank. At the training point (by default after 4 of the
 measured weeks, so on 6 weeks of answers with the warm-up) and then every week the model is
@@ -52,6 +53,7 @@ IntArray = npt.NDArray[np.int64]
 
 MIN_EVENTS: int = Settings.model_fields["rerank_min_events"].default
 MIN_GAIN: float = Settings.model_fields["rerank_min_gain"].default
+MIN_AUC: float = Settings.model_fields["rerank_min_auc"].default
 TRAIN_AFTER_DAY = 28  # 4 measured weeks (day 0 is the first measured day)
 RETRAIN_EVERY_DAYS = 7
 TAKEN = "accepted"
@@ -98,6 +100,7 @@ class LearnedRescorer:
     retrain_every_days: int = RETRAIN_EVERY_DAYS
     min_events: int = MIN_EVENTS
     min_gain: float = MIN_GAIN
+    min_auc: float = MIN_AUC
     trainings: list[Training] = field(default_factory=list)
     model: AcceptanceModel | None = None  # the model that ranks; None: the hand weights
     # Per offer index: its components and hand score when sent (offers of other rounds: none).
@@ -170,6 +173,7 @@ class LearnedRescorer:
                 shown_at_s=epoch_s(np.array([o.sent_h for o in offers])),
                 estimator=AcceptanceModel(),
                 min_gain=self.min_gain,
+                min_auc=self.min_auc,
             )
         except NotEnoughFeedback as error:
             message = f"{len(answered)} answers, but {error}"
