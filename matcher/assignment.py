@@ -2,11 +2,12 @@
 
 Per-need ranking suggests the best cook for every meal of a weekend and the newcomer for none.
 `assign` instead maximises, over all places together, the total score plus a bonus per place
-filled, minus a fairness cost that grows with each further place of the same member (and with
-how recently they served), plus a bonus for households that like to serve together, under
-the hard constraints (open places, no overlapping windows, monthly limits, `apart`
-households, discipleship pairing). The model is in `assignment_model`; the solvers (exact
-min-cost flow where the structure allows, HiGHS elsewhere) in `assignment_solvers`.
+filled and one per need given its first volunteer, minus a fairness cost that grows with each
+further place of the same member (and with how recently they served), plus a bonus for
+households that like to serve together, under the hard constraints (open places, no
+overlapping windows, monthly limits, `apart` households, discipleship pairing). The model is
+in `assignment_model`; the solvers (exact min-cost flow where the structure allows, HiGHS
+elsewhere) in `assignment_solvers`.
 
 Deterministic: the same problem gives the same answer. Among equally good solutions the
 solvers' own deterministic order decides; a solve cut short by the time budget depends on
@@ -21,7 +22,13 @@ import numpy as np
 import numpy.typing as npt
 
 from matcher.assignment_greedy import greedy_edges
-from matcher.assignment_model import Model, build_model, first_place_cost, ranges
+from matcher.assignment_model import (
+    Model,
+    build_model,
+    first_place_cost,
+    first_place_value,
+    ranges,
+)
 from matcher.assignment_problem import (
     MENTOR_STAGES,
     NEW_STAGE,
@@ -178,7 +185,8 @@ def part_value(
     _, counts = np.unique(model.member[chosen], return_counts=True)
     fairness = weights.load_step * float((counts * (counts - 1) / 2).sum())
     together = weights.together_bonus * _together(problem, model.edges[chosen])
-    return float(model.value[chosen].sum()) - fairness + together
+    first = first_place_value(problem, weights, model.need[chosen])
+    return float(model.value[chosen].sum()) - fairness + together + first
 
 
 def _result(
@@ -238,7 +246,9 @@ def objective_value(
     fairness = first_place_cost(problem, weights)[member].sum() + weights.load_step * float(
         (counts * (counts - 1) / 2).sum()
     )
-    return float(places.sum() - fairness + weights.together_bonus * _together(problem, edges))
+    together = weights.together_bonus * _together(problem, edges)
+    first = first_place_value(problem, weights, problem.edge_need[edges])
+    return float(places.sum() - fairness + together + first)
 
 
 def _together(problem: AssignmentProblem, edges: IntArray) -> int:

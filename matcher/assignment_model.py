@@ -1,8 +1,9 @@
 """The batch assignment as a 0-1 program, built from numpy arrays in bulk (no per-edge loops).
 
 Variables: x_e (edge e chosen), z_mj (member m takes a j-th place, j >= 2; continuous, its
-cost grows with j so the optimum fills them in order: a convex piecewise fairness cost) and
-w_pn (both members of together-pair p serve on need n; continuous, capped by both sides).
+cost grows with j so the optimum fills them in order: a convex piecewise fairness cost),
+w_pn (both members of together-pair p serve on need n; continuous, capped by both sides) and
+y_n (need n has a first volunteer; continuous, capped by its edges and by one).
 Rows, all `A @ v <= ub`:
 
 - slot: its edges <= open places (only where it has more edges than places);
@@ -12,12 +13,16 @@ Rows, all `A @ v <= ub`:
 - month: a member's edges on needs of a month <= their room (only where it can bind);
 - pairing: on a need without a mentor that has mentor and new candidates, each new member's
   edges <= the need's mentor edges;
-- fairness: a member's edges - their z <= 1; together: w - each side's edges on the need <= 0.
+- fairness: a member's edges - their z <= 1; together: w - each side's edges on the need <= 0;
+- first place: y_n - the need's edges <= 0, y_n in [0, 1] continuous and worth the first-place
+  bonus, on needs nobody covers yet: the optimum sets y_n = min(1, places taken), a concave
+  gain per need, exact without making y binary (x is).
 
 Connected components of members and slots (linked by edges, households and pairing needs)
-share no row or variable, so they are solved apart. `flow_components` marks those whose rows
-are a tree per member (no households, no pairing, each member's overlapping needs a clique in
-one month): min-cost flow solves those exactly.
+share no row or variable, so they are solved apart (a need's slots share its first-place row,
+so they are linked too). `flow_components` marks those whose rows are a tree per member (no
+households, no pairing, each member's overlapping needs a clique in one month): min-cost flow
+solves those exactly, the first-place gain as a need's first unit of flow.
 """
 
 from __future__ import annotations
@@ -92,7 +97,7 @@ def _units(owner: IntArray, edge: IntArray, need: IntArray, needs: int) -> Units
 
 @dataclass(frozen=True, slots=True)
 class Model:
-    """The program over kept edges; variables are x (n_x), then z, then w."""
+    """The program over kept edges; variables are x (n_x), then z, then w, then y."""
 
     edges: IntArray  # kept edge -> problem edge index
     member: IntArray  # per kept edge
@@ -112,6 +117,8 @@ class Model:
     z_member: IntArray  # per z variable
     w_pair: IntArray  # per w variable: together pair
     w_need: IntArray
+    need_bonus: FloatArray  # per need: what its first place adds (0: covered, or no bonus)
+    y_need: IntArray  # per y variable: its need
 
 
 class _Rows:
@@ -356,16 +363,38 @@ def build_model(problem: AssignmentProblem, weights: AssignmentWeights) -> Model
             np.zeros(len(w_pair)),
         )
 
-    variables = n_x + len(z_member) + len(w_pair)
+    # First place: y_n <= the need's edges, on needs nobody covers yet.
+    bonus = need_bonus(problem, weights)
+    y_need = np.unique(need[bonus[need] > 0])
+    y_var = n_x + len(z_member) + len(w_pair) + np.arange(len(y_need))
+    y_row = np.full(needs, -1, dtype=np.int64)
+    y_row[y_need] = np.arange(len(y_need))
+    take = y_row[need] >= 0
+    rows.add(
+        np.r_[np.arange(len(y_need)), y_row[need[take]]],
+        np.r_[y_var, positions[take]],
+        np.r_[np.ones(len(y_need)), -np.ones(int(take.sum()))],
+        np.zeros(len(y_need)),
+    )
+
+    variables = n_x + len(z_member) + len(w_pair) + len(y_need)
     matrix, upper, relaxed_rows = rows.matrix(variables)
     value = np.r_[
         problem.edge_score[kept] + weights.fill_bonus - first_place_cost(problem, weights)[member],
         -weights.load_step * z_step.astype(np.float64),
         np.full(len(w_pair), weights.together_bonus),
+        bonus[y_need],
     ]
 
-    label, components = _components(problem, member, slot, active, members, slots)
-    var_component = np.r_[label[member], label[z_member], label[together[w_pair, 0]]]
+    label, components = _components(problem, member, slot, active, y_need, members, slots)
+    y_slot = np.zeros(needs, dtype=np.int64)
+    y_slot[need[::-1]] = slot[::-1]  # any slot of the need with an edge
+    var_component = np.r_[
+        label[member],
+        label[z_member],
+        label[together[w_pair, 0]],
+        label[members + y_slot[y_need]],
+    ]
     row_component = (
         var_component[matrix.indices[matrix.indptr[:-1]]]
         if matrix.shape[0]
@@ -402,7 +431,21 @@ def build_model(problem: AssignmentProblem, weights: AssignmentWeights) -> Model
         z_member=z_member,
         w_pair=w_pair,
         w_need=units.need[w_unit_a],
+        need_bonus=bonus,
+        y_need=y_need,
     )
+
+
+def need_bonus(problem: AssignmentProblem, weights: AssignmentWeights) -> FloatArray:
+    """Per need: what its first place adds to the objective (nothing once someone holds one)."""
+    return np.where(problem.need_covered, 0.0, weights.first_place_bonus)
+
+
+def first_place_value(
+    problem: AssignmentProblem, weights: AssignmentWeights, need: IntArray
+) -> float:
+    """The first-place bonuses earned by places on `need` (one per need, repeats allowed)."""
+    return float(need_bonus(problem, weights)[np.unique(need)].sum())
 
 
 def _shared_units(
@@ -426,12 +469,16 @@ def _components(
     member: IntArray,
     slot: IntArray,
     active: BoolArray,
+    bonus_needs: IntArray,
     members: int,
     slots: int,
 ) -> tuple[IntArray, int]:
-    """Label members and slots: linked by edges, households and slots of a pairing need."""
+    """Label members and slots: linked by edges, households and slots of a need with a
+    pairing or first-place row."""
     pairs = np.r_[problem.together_pairs.reshape(-1, 2), problem.apart_pairs.reshape(-1, 2)]
-    paired_slots = np.flatnonzero(active[problem.slot_need])
+    linked = active.copy()
+    linked[bonus_needs] = True
+    paired_slots = np.flatnonzero(linked[problem.slot_need])
     leader = np.full(len(problem.need_starts_s), -1, dtype=np.int64)
     leader[problem.slot_need[paired_slots[::-1]]] = paired_slots[::-1]
     tails = np.r_[member, pairs[:, 0], members + paired_slots]

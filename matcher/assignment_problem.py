@@ -63,6 +63,7 @@ class AssignmentProblem:
     need_ends_s: IntArray  # per need: end, epoch seconds (> start)
     need_month: IntArray  # per need: column of member_month_room it counts against
     need_has_mentor: BoolArray  # per need: a mature/leader member already holds a place on it
+    need_covered: BoolArray  # per need: someone already holds a place (no first-place bonus)
     member_stage: IntArray  # per member: 0 new, 1 growing, 2 mature, 3 leader
     member_month_room: IntArray  # (members, months): places the member may still take
     member_load: IntArray  # per member: places already held in the window
@@ -83,6 +84,7 @@ class AssignmentProblem:
             ("need_ends_s", needs, np.integer),
             ("need_month", needs, np.integer),
             ("need_has_mentor", needs, np.bool_),
+            ("need_covered", needs, np.bool_),
             ("member_stage", None, np.integer),
             ("member_load", members, np.integer),
             ("member_idle_days", members, np.floating),
@@ -105,6 +107,8 @@ class AssignmentProblem:
             raise ValueError("slot_open must not be negative")
         if np.any(self.need_ends_s <= self.need_starts_s):
             raise ValueError("need_ends_s must be after need_starts_s")
+        if np.any(self.need_has_mentor & ~self.need_covered):
+            raise ValueError("need_covered must hold where need_has_mentor does")
         if np.any(room < 0) or np.any(self.member_load < 0):
             raise ValueError("member_month_room and member_load must not be negative")
         if np.any(np.isnan(self.member_idle_days)) or np.any(self.member_idle_days < 0):
@@ -129,16 +133,25 @@ class AssignmentWeights:
 
     Scores are 0..1, so a fill bonus of 1 makes any feasible place worth filling unless the
     member is already heavily loaded; a load step of 0.15 moves a second place to someone
-    whose score is at most 0.15 lower.
+    whose score is at most 0.15 lower. The first-place bonus makes a need's first volunteer
+    worth more than its second (a need with nobody on it is the one that fails), so a
+    member scarce across several needs goes where nobody else will.
     """
 
     fill_bonus: float = 1.0  # added per place filled
+    first_place_bonus: float = 0.0  # added once per need not yet covered that gets a place
     load_step: float = 0.15  # the j-th place of a member costs load_step * (member_load + j - 1)
     recency: float = 0.1  # each place costs recency / (1 + idle_days / 30): recent servers more
     together_bonus: float = 0.3  # per household-together pair placed on the same need
 
     def __post_init__(self) -> None:
-        for name in ("fill_bonus", "load_step", "recency", "together_bonus"):
+        for name in (
+            "fill_bonus",
+            "first_place_bonus",
+            "load_step",
+            "recency",
+            "together_bonus",
+        ):
             value = getattr(self, name)
             if not np.isfinite(value) or value < 0:
                 raise ValueError(f"{name} must be a finite number >= 0")
@@ -150,7 +163,7 @@ class Assignment:
 
     edges: IntArray  # chosen edge indices (into the problem's edge arrays), sorted
     total_score: float  # sum of edge_score over chosen edges
-    objective: float  # score + fill bonus - fairness costs + together bonus
+    objective: float  # score + fill and first-place bonuses - fairness + together bonus
     bound: float  # proven upper bound on the objective
     optimal: bool  # proven optimal
     gap: float  # (bound - objective) / max(1, |objective|); 0 when optimal

@@ -7,8 +7,9 @@ interrupted). Most of that program is a transportation problem, so the large com
 1. **Bounded** by a Lagrangian relaxation whose subproblem is an exact min-cost flow: source
    -> member (unit arcs of growing cost: the convex fairness term) -> (member, month) capped by
    the room -> (member, start time) capped at one (needs starting together overlap; this also
-   keeps one role per need) -> slot by one arc per edge ->
-   sink capped by the open places, plus a source -> sink bypass so places may stay empty.
+   keeps one role per need) -> slot by one arc per edge -> need capped by the slot's open
+   places -> sink (one unit at minus the first-place bonus, the rest free: the need's concave
+   gain, exact), plus a source -> sink bypass so places may stay empty.
    Overlap, `apart` and pairing rows are priced into the edge arcs by non-negative
    multipliers; `together` is made optimistic (half its bonus on each partner's edges on a
    need both could serve), so every flow value plus the multipliers' right-hand sides is a
@@ -19,8 +20,9 @@ interrupted). Most of that program is a transportation problem, so the large com
    the incumbent (greedy's choice) only when it is worth more and fills at least as many
    places (`solvers.preferred`).
 
-Costs are integers (values scaled by `_SCALE`); each unit of flow crosses two costed arcs, so
-rounding moves the flow optimum by at most supply / scale, which the bound adds.
+Costs are integers (values scaled by `_SCALE`); each unit of flow crosses three costed arcs
+(fairness, edge, need), each rounded by at most a half, so rounding moves the flow optimum by
+at most 1.5 supply / scale, which the bound adds.
 """
 
 from __future__ import annotations
@@ -60,6 +62,7 @@ _BOUNDING_SHARE = 0.5  # of the time left, for the Lagrangian rounds; the rest f
 # a flow round starts only if it leaves this much.
 _REPAIR_S_PER_EDGE = 4e-6
 _TOLERANCE = 1e-9
+_ROUNDING_PER_UNIT = 1.5  # three costed arcs per unit of flow, each rounded by <= 0.5
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,7 +96,14 @@ def relax_and_repair(
     profit = model.value[edges] + _together_credit(problem, weights, model, edges)
     network = _network(problem, weights, model, edges, profit)
     last_round_ends = deadline - _REPAIR_S_PER_EDGE * len(edges)
-    chosen, bound = _bound(network, profit, priced, right, incumbent.value, last_round_ends)
+    # Out of time before the first round: every edge at its best profit, every need's first
+    # place earned, no fairness cost.
+    optimistic = float(
+        np.maximum(profit, 0).sum() + model.need_bonus[np.unique(model.need[edges])].sum()
+    )
+    chosen, bound = _bound(
+        network, profit, priced, right, incumbent.value, optimistic, last_round_ends
+    )
     if chosen is None:
         return PartResult(incumbent.chosen, incumbent.value, bound, False)
     repaired, value = repair(
@@ -141,7 +151,7 @@ def _network(
     edges: IntArray,
     profit: FloatArray,
 ) -> _Network:
-    """Nodes: source, sink, members, (member, month), (member, start), slots. Needs that
+    """Nodes: source, sink, members, (member, month), (member, start), slots, needs. Needs that
     start at the same time all cover that moment, so a member takes at most one of them (an
     overlap row of the model): one node capped at one holds them, which also keeps one role
     per need, and tightens the bound for free where needs start together (a weekend's peak
@@ -165,6 +175,7 @@ def _network(
         month_key, (unit_key // starts.shape[1]) * months + starts[0, unit_key % starts.shape[1]]
     )
     slots, slot_of = np.unique(slot, return_inverse=True)
+    needs, need_of = np.unique(problem.slot_need[slots], return_inverse=True)
     # A member can take at most one place per need and no more than their total room.
     places = np.minimum(
         np.bincount(month_member[unit_month], minlength=len(members)),
@@ -172,6 +183,8 @@ def _network(
     )
     step = ranges(np.zeros_like(places), places)  # the j-th place costs load_step * (j - 1)
     open_places = problem.slot_open[slots]
+    need_open = np.bincount(need_of, weights=open_places).astype(np.int64)
+    bonus = model.need_bonus[needs]
     supply = int(min(open_places.sum(), places.sum()))
     month_kept = (np.bincount(month_member, minlength=len(members)) > 1)[month_member]
     unit_kept = unit_size > 1
@@ -181,8 +194,14 @@ def _network(
     first_unit = 2 + len(members) + int(month_kept.sum())
     unit_node[unit_kept] = first_unit + np.arange(int(unit_kept.sum()))
     first_slot = first_unit + int(unit_kept.sum())
-    nodes = first_slot + len(slots)
-    biggest = max(1.0, float(np.abs(profit).max(initial=0)), weights.load_step * len(step))
+    first_need = first_slot + len(slots)
+    nodes = first_need + len(needs)
+    biggest = max(
+        1.0,
+        float(np.abs(profit).max(initial=0)),
+        float(bonus.max(initial=0)),
+        weights.load_step * len(step),
+    )
     scale = min(_SCALE, _INT_HEADROOM / (biggest * (nodes + 1) * 4))
     tails = np.r_[
         np.zeros(len(step), dtype=np.int64),
@@ -190,6 +209,7 @@ def _network(
         month_node[unit_month[unit_kept]],
         unit_node[unit_of],
         first_slot + np.arange(len(slots)),
+        np.tile(first_need + np.arange(len(needs)), 2),
         0,
     ]
     heads = np.r_[
@@ -197,7 +217,8 @@ def _network(
         month_node[month_kept],
         unit_node[unit_kept],
         first_slot + slot_of,
-        np.ones(len(slots), dtype=np.int64),
+        first_need + need_of,
+        np.ones(2 * len(needs), dtype=np.int64),
         1,
     ]
     capacities = np.r_[
@@ -205,10 +226,14 @@ def _network(
         room[month_kept],
         np.ones(int(unit_kept.sum()) + len(edges), dtype=np.int64),
         open_places,
+        np.ones(len(needs), dtype=np.int64),
+        need_open - 1,
         supply,
     ].astype(np.int64)
     costs = np.zeros(len(tails), dtype=np.int64)
     costs[: len(step)] = np.rint(weights.load_step * step * scale)
+    first_bonus_arc = len(tails) - 1 - 2 * len(needs)
+    costs[first_bonus_arc : first_bonus_arc + len(needs)] = -np.rint(bonus * scale)
     return _Network(
         tails=tails.astype(np.int32),
         heads=heads.astype(np.int32),
@@ -238,7 +263,8 @@ def _flow(network: _Network, profit: FloatArray) -> tuple[BoolArray, float]:
     if status != flow.OPTIMAL:
         raise RuntimeError(f"min-cost flow failed with status {status}")
     chosen = flow.flows(ids[arcs]) > 0
-    return chosen, (network.supply - flow.optimal_cost()) / network.scale
+    rounding = _ROUNDING_PER_UNIT * network.supply
+    return chosen, (rounding - flow.optimal_cost()) / network.scale
 
 
 def _bound(
@@ -247,15 +273,15 @@ def _bound(
     priced: sp.csr_matrix,
     right: FloatArray,
     lower: float,
+    upper: float,
     deadline: float,
 ) -> tuple[BoolArray | None, float]:
     """Lagrangian rounds: the iterate that breaks the fewest priced rows (None when there was
-    no time for one) and the best bound."""
+    no time for one) and the best bound (`upper`, a trivial one, until a round beats it)."""
     started = time.perf_counter()
     stop = started + (deadline - started) * _BOUNDING_SHARE
     multipliers = np.zeros(len(right))
-    # Out of time before the first round: every edge at its best profit, no fairness cost.
-    best_bound, best_chosen, fewest = float(np.maximum(profit, 0).sum()), None, np.inf
+    best_bound, best_chosen, fewest = upper, None, np.inf
     # Before the first round, its time is guessed from the arcs (a solve cannot be stopped).
     factor, stalled, round_s = _FIRST_STEP, 0, _FLOW_S_FACTOR * len(network.tails) ** 1.5
     for round_ in range(_ROUNDS):

@@ -6,7 +6,8 @@ places), then, if time is left, re-optimises a neighbourhood exactly with HiGHS:
 
 - **drop**: every broken row loses its least valuable chosen edges until it holds, all rows
   at once; dropping a mentor can break a pairing row, so this repeats until nothing breaks;
-- **fill**: open places take the edges that fit, best marginal objective first, in rounds: a
+- **fill**: open places take the edges that fit, best marginal objective (the first-place bonus
+  included while the need has nobody) first, in rounds: a
   round takes, per member, their best fitting edge and, per row, no more edges than its
   slack (ranked by that order), so whatever a round takes keeps every row;
 - **catch up**: where the incumbent (greedy's choice) fills a slot with more places, its
@@ -17,8 +18,10 @@ places), then, if time is left, re-optimises a neighbourhood exactly with HiGHS:
   slots the incumbent still fills better, re-optimised by HiGHS with the rest fixed in the
   right-hand sides (open places, monthly room, fairness, mentors chosen), then filled again.
 
-Hard rows are those of edges only (slot, overlap, month, pairing); fairness and together
-rows hold any x through their continuous variables, so they price a place, never forbid it.
+Hard rows are those of edges only (slot, overlap, month, pairing); fairness, together and
+first-place rows hold any x through their continuous variables, so they price a place, never
+forbid it. Drop ranks edges by their own value, without the first-place bonus: it only
+orders what to give up, and fill puts the bonus back where a need was left empty.
 """
 
 from __future__ import annotations
@@ -102,16 +105,22 @@ def fill(
     picked: BoolArray,
 ) -> BoolArray:
     """`picked` with the `candidates` added that fit and are worth their fairness cost, best
-    marginal objective (value less the member's next fairness step) first."""
+    marginal objective (value less the member's next fairness step, plus the first-place
+    bonus on a need nobody has yet) first."""
     picked = picked.copy()
     activity = hard.by_row @ picked.astype(np.float64)
     counts = np.bincount(model.member[picked], minlength=int(model.member.max(initial=0)) + 1)
+    bonus = model.need_bonus.copy()
+    bonus[model.need[picked]] = 0.0
     open_edges = np.flatnonzero(candidates & ~picked)
     columns = hard.by_edge
     while len(open_edges):
-        # Gains only fall as members take places: an edge not worth it now never will be.
-        gain = model.value[open_edges] - weights.load_step * counts[model.member[open_edges]]
-        open_edges, gain = open_edges[gain > _TOLERANCE], gain[gain > _TOLERANCE]
+        # Gains only fall as members take places and needs get their first: an edge not
+        # worth it now never will be.
+        base = model.value[open_edges] - weights.load_step * counts[model.member[open_edges]]
+        gain = base + bonus[model.need[open_edges]]
+        worth = gain > _TOLERANCE
+        open_edges, gain, base = open_edges[worth], gain[worth], base[worth]
         first, size = columns.indptr[open_edges], np.diff(columns.indptr)[open_edges]
         at = ranges(first, size)
         row, owner = columns.indices[at], np.repeat(np.arange(len(open_edges)), size)
@@ -119,14 +128,31 @@ def fill(
         # A full row without negative coefficients stays full: its edges leave for good.
         gone = np.bincount(owner[over & hard.monotone[row]], minlength=len(open_edges)) > 0
         fits = np.bincount(owner[over], minlength=len(open_edges)) == 0
-        taken = _round(model, hard, activity, open_edges[fits], gain[fits])
+        taken = _round(
+            model, hard, activity, *_first_places(model, open_edges[fits], gain[fits], base[fits])
+        )
         if len(taken) == 0:
             break
         picked[taken] = True
         activity += columns[:, taken] @ np.ones(len(taken))
         counts[model.member[taken]] += 1
+        bonus[model.need[taken]] = 0.0
         open_edges = open_edges[~gone & ~np.isin(open_edges, taken)]
     return picked
+
+
+def _first_places(
+    model: Model, edges: IntArray, gain: FloatArray, base: FloatArray
+) -> tuple[IntArray, FloatArray]:
+    """The edges a round may take and their gains, where only each need's best edge counts
+    its first-place bonus (two edges of one need cannot both be its first); edges worth
+    nothing without it wait for a later round."""
+    order = np.lexsort((edges, -gain, model.need[edges]))
+    best = np.zeros(len(edges), dtype=bool)
+    best[order[run_starts(model.need[edges][order])]] = True
+    gain = np.where(best, gain, base)
+    worth = gain > _TOLERANCE
+    return edges[worth], gain[worth]
 
 
 def _round(
@@ -165,8 +191,8 @@ def objective(problem: AssignmentProblem, model: Model, picked: BoolArray) -> fl
 
 
 def full_vector(problem: AssignmentProblem, model: Model, chosen: IntArray) -> FloatArray:
-    """Every model variable for the chosen kept edges: fairness steps filled in order and
-    together pairs where both members serve on the need."""
+    """Every model variable for the chosen kept edges: fairness steps filled in order,
+    together pairs where both members serve on the need, first places where a need has one."""
     values = np.zeros(len(model.value))
     values[chosen] = 1.0
     counts = np.bincount(model.member[chosen], minlength=len(problem.member_stage))
@@ -180,6 +206,7 @@ def full_vector(problem: AssignmentProblem, model: Model, chosen: IntArray) -> F
         pairs[:, 1] * needs + model.w_need, held
     )
     values[model.n_x + len(z) + np.arange(len(both))] = both
+    values[model.n_x + len(z) + len(both) :] = np.isin(model.y_need, model.need[chosen])
     return values
 
 

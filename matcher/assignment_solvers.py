@@ -4,8 +4,10 @@ HiGHS (through `scipy.optimize.milp`) for the rest.
 Flow network (one call for every flow component; they share no node): source -> member by
 parallel unit arcs whose costs grow (the convex fairness cost, exact because flow fills the
 cheapest first) -> (member, month) capped by the monthly room -> (member, overlap cluster)
-capped at one -> slot by one arc per edge (cost: minus its value) -> sink capped by the open
-places; a zero-cost source -> sink arc lets places stay empty. Arcs are added in bulk from
+capped at one -> slot by one arc per edge (cost: minus its value) capped by the open places ->
+need -> sink by two arcs: one unit at minus the first-place bonus, the rest free (a concave
+gain, exact because flow takes the cheaper arc first); a zero-cost source -> sink arc lets
+places stay empty. Arcs are added in bulk from
 numpy arrays: per-arc Python calls dominate at this size (or-tools #321). Costs are integers,
 the values scaled by `_FLOW_SCALE` (1e-9 resolution), so the flow optimum is the true one up to
 that rounding per arc.
@@ -19,7 +21,7 @@ import numpy as np
 from ortools.graph.python import min_cost_flow
 from scipy.optimize import Bounds, LinearConstraint, milp
 
-from matcher.assignment_model import Model, ranges
+from matcher.assignment_model import Model, first_place_value, ranges
 from matcher.assignment_problem import AssignmentProblem, AssignmentWeights, BoolArray, IntArray
 
 _FLOW_SCALE = 1e9
@@ -69,17 +71,26 @@ def solve_flow(
         members[month_member], month_key % (int(month.max()) + 1)
     ]
     slots, slot_of = np.unique(slot, return_inverse=True)
-    # Node numbering: source, sink, members, months, clusters, slots.
+    needs, need_of = np.unique(problem.slot_need[slots], return_inverse=True)
+    # Node numbering: source, sink, members, months, clusters, slots, needs.
     first_month = 2 + len(members)
     first_cluster = first_month + len(month_key)
     first_slot = first_cluster + len(clusters)
-    nodes = first_slot + len(slots)
+    first_need = first_slot + len(slots)
+    nodes = first_need + len(needs)
     places = np.bincount(cluster_member, minlength=len(members))  # clusters per member
     step = ranges(np.zeros_like(places), places)  # each place's extra fairness steps
     open_places = problem.slot_open[slots]
+    need_open = np.bincount(need_of, weights=open_places).astype(np.int64)
+    bonus = model.need_bonus[needs]
     supply = int(min(open_places.sum(), places.sum()))
     values = model.value[edges]
-    biggest = max(1.0, float(np.abs(values).max()), weights.load_step * float(places.max()))
+    biggest = max(
+        1.0,
+        float(np.abs(values).max()),
+        float(bonus.max()),
+        weights.load_step * float(places.max()),
+    )
     scale = min(_FLOW_SCALE, _INT_HEADROOM / (biggest * (nodes + 1)))
     tails = np.r_[
         np.zeros(len(step), dtype=np.int64),
@@ -87,6 +98,7 @@ def solve_flow(
         first_month + month_of,
         first_cluster + cluster_of,
         first_slot + np.arange(len(slots)),
+        np.tile(first_need + np.arange(len(needs)), 2),
         0,
     ]
     heads = np.r_[
@@ -94,7 +106,8 @@ def solve_flow(
         first_month + np.arange(len(month_key)),
         first_cluster + np.arange(len(clusters)),
         first_slot + slot_of,
-        np.ones(len(slots), dtype=np.int64),
+        first_need + need_of,
+        np.ones(2 * len(needs), dtype=np.int64),
         1,
     ]
     capacities = np.r_[
@@ -103,13 +116,17 @@ def solve_flow(
         np.ones(len(clusters), dtype=np.int64),
         np.ones(len(edges), dtype=np.int64),
         open_places,
+        np.ones(len(needs), dtype=np.int64),
+        need_open - 1,
         supply,
     ]
     costs = np.r_[
         np.rint(weights.load_step * step * scale),
         np.zeros(len(month_key) + len(clusters)),
         -np.rint(values * scale),
-        np.zeros(len(slots) + 1),
+        np.zeros(len(slots)),
+        -np.rint(bonus * scale),
+        np.zeros(len(needs) + 1),
     ].astype(np.int64)
     flow = min_cost_flow.SimpleMinCostFlow()
     arcs = flow.add_arcs_with_capacity_and_unit_cost(
@@ -121,7 +138,11 @@ def solve_flow(
         raise RuntimeError(f"min-cost flow failed with status {status}")
     edge_arcs = arcs[len(step) + len(month_key) + len(clusters) :][: len(edges)]
     chosen = np.sort(edges[flow.flows(edge_arcs) > 0])
-    value = float(model.value[chosen].sum()) - _fairness(weights, model.member[chosen])
+    value = (
+        float(model.value[chosen].sum())
+        - _fairness(weights, model.member[chosen])
+        + first_place_value(problem, weights, model.need[chosen])
+    )
     return PartResult(chosen, value, value, True)
 
 

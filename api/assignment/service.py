@@ -158,6 +158,11 @@ def _instance(
         if len(needs)
         else np.zeros(0, dtype=np.bool_)
     )
+    covered = (
+        np.add.reduceat(table.role_filled, offsets[:-1]) > 0
+        if len(needs)
+        else np.zeros(0, dtype=np.bool_)
+    )
     limit = pool.max_commitments_per_month
     room = np.repeat(limit[:, None], max(months.size, 1), axis=1)
     room[edge_member, need_month[edge_need]] = limit[edge_member] - edges.month_count
@@ -173,6 +178,7 @@ def _instance(
         need_ends_s=table.ends_s,
         need_month=need_month.astype(np.int64),
         need_has_mentor=has_mentor,
+        need_covered=covered | has_mentor,
         member_stage=_stage_codes(pool),
         member_month_room=np.clip(room, 0, None).astype(np.int64),
         member_load=np.bincount(pool.commitment_member[held], minlength=len(pool)).astype(np.int64),

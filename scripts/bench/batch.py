@@ -168,6 +168,7 @@ def city(
         need_ends_s=ends.astype(np.int64),
         need_month=np.zeros(needs, dtype=np.int64),
         need_has_mentor=has_mentor,
+        need_covered=has_mentor,  # a need with a mentor on it has someone
         member_stage=stage,
         member_month_room=room.astype(np.int64),
         member_load=rng.poisson(0.3, size=members).astype(np.int64),

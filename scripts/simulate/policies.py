@@ -301,10 +301,8 @@ class Batch:
         now_s = int(view.now.timestamp())
         idle = (now_s - pool.last_served_s) / SECONDS_PER_DAY
         stages = state.city.members.stage
-        has_mentor = np.zeros(len(table), dtype=np.bool_)
-        for need in range(len(table)):
-            first_role, last_role = table.role_offsets[need], table.role_offsets[need + 1]
-            has_mentor[need] = bool(table.role_has_experienced[first_role:last_role].any())
+        has_mentor = np.logical_or.reduceat(table.role_has_experienced, table.role_offsets[:-1])
+        covered = np.add.reduceat(table.role_filled, table.role_offsets[:-1]) > 0
         problem = AssignmentProblem(
             slot_need=slot_need,
             slot_open=slot_open,
@@ -312,6 +310,7 @@ class Batch:
             need_ends_s=table.ends_s.astype(np.int64),
             need_month=need_month.astype(np.int64),
             need_has_mentor=has_mentor,
+            need_covered=covered | has_mentor,
             member_stage=stages.astype(np.int64),
             member_month_room=np.clip(room, 0, None).astype(np.int64),
             member_load=np.bincount(pool.commitment_member[held], minlength=len(pool)).astype(

@@ -19,6 +19,7 @@ def problem(
     room: int | list[list[int]] = 9,
     months: list[int] | None = None,
     has_mentor: list[bool] | None = None,
+    covered: list[bool] | None = None,
     load: list[int] | None = None,
     idle_days: list[float] | None = None,
     together: list[tuple[int, int]] = (),  # type: ignore[assignment]
@@ -31,13 +32,15 @@ def problem(
         if isinstance(room, int)
         else np.array(room, dtype=np.int64)
     )
+    mentors = np.array(has_mentor or [False] * len(needs), dtype=bool)
     return AssignmentProblem(
         slot_need=np.array([s[0] for s in slots], dtype=np.int64),
         slot_open=np.array([s[1] for s in slots], dtype=np.int64),
         need_starts_s=np.array([n[0] * HOUR for n in needs], dtype=np.int64),
         need_ends_s=np.array([n[1] * HOUR for n in needs], dtype=np.int64),
         need_month=month_of,
-        need_has_mentor=np.array(has_mentor or [False] * len(needs), dtype=bool),
+        need_has_mentor=mentors,
+        need_covered=np.array(covered or [False] * len(needs), dtype=bool) | mentors,
         member_stage=np.array(stages, dtype=np.int64),
         member_month_room=rooms,
         member_load=np.array(load or [0] * members, dtype=np.int64),
@@ -83,6 +86,7 @@ def problems(draw: st.DrawFn) -> AssignmentProblem:
         room=rooms,
         months=months,
         has_mentor=draw(st.lists(st.booleans(), min_size=len(needs), max_size=len(needs))),
+        covered=draw(st.lists(st.booleans(), min_size=len(needs), max_size=len(needs))),
         load=draw(st.lists(st.integers(0, 3), min_size=members, max_size=members)),
         idle_days=draw(
             st.lists(st.sampled_from([np.inf, 0.0, 12.0, 90.0]), min_size=members, max_size=members)
@@ -95,6 +99,7 @@ def problems(draw: st.DrawFn) -> AssignmentProblem:
 weightings = st.builds(
     AssignmentWeights,
     fill_bonus=st.sampled_from([0.0, 1.0]),
+    first_place_bonus=st.sampled_from([0.0, 0.5, 2.0]),
     load_step=st.sampled_from([0.0, 0.15, 0.6]),
     recency=st.sampled_from([0.0, 0.1]),
     together_bonus=st.sampled_from([0.0, 0.3]),

@@ -65,7 +65,8 @@ def violations(problem: AssignmentProblem, edges: np.ndarray) -> list[str]:
 
 
 def objective(problem: AssignmentProblem, edges: np.ndarray, weights: AssignmentWeights) -> float:
-    """Score + fill bonus - fairness + together bonus, member by member."""
+    """Score + fill bonus - fairness + together bonus, member by member; then the
+    first-place bonus once per need not covered before that has someone."""
     total = 0.0
     places: dict[int, int] = {}
     held: set[tuple[int, int]] = set()
@@ -79,6 +80,9 @@ def objective(problem: AssignmentProblem, edges: np.ndarray, weights: Assignment
         held.add((m, int(problem.slot_need[problem.edge_slot[e]])))
     for a, b in problem.together_pairs.tolist():
         total += weights.together_bonus * sum((b, n) in held for m, n in held if m == a)
+    for n in {n for _, n in held}:
+        if not problem.need_covered[n]:
+            total += weights.first_place_bonus
     return total
 
 

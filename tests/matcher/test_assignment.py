@@ -179,3 +179,49 @@ def test_new_member_stays_out_when_the_only_mentor_is_busy_elsewhere() -> None:
     result = assign(instance)
     assert violations(instance, result.edges) == []
     assert instance.edge_member[result.edges].tolist() == [0]
+
+
+def _scarce_member(*, covered: bool = False) -> dict:
+    """Member 0 fits need 0 well and need 1 poorly, and has room for one place; member 1
+    fits need 0 too, and nobody else can take need 1."""
+    return dict(
+        needs=[(0, 2), (3, 5)],
+        slots=[(0, 2), (1, 1)],
+        stages=[GROWING, GROWING],
+        edges=[(0, 0, 0.9), (1, 0, 0.9), (0, 1, 0.1)],
+        room=1,
+        covered=[False, covered],
+    )
+
+
+@pytest.mark.parametrize("large_path", [False, True])
+def test_first_place_bonus_sends_a_scarce_member_to_the_need_nobody_else_covers(
+    large_path: bool,
+) -> None:
+    options = {"exact_up_to": 0} if large_path else {}
+    instance = problem(**_scarce_member())
+    plain = assign(instance, weights=AssignmentWeights(first_place_bonus=0), **options)
+    bonus = assign(instance, weights=AssignmentWeights(first_place_bonus=1), **options)
+    assert set(instance.edge_need[plain.edges]) == {0}
+    assert set(instance.edge_need[bonus.edges]) == {0, 1}
+    assert bonus.objective == pytest.approx(0.9 + 1 + 0.1 + 1 + 2 * 1)
+
+
+def test_a_need_someone_already_covers_earns_no_first_place_bonus() -> None:
+    instance = problem(**_scarce_member(covered=True))
+    result = assign(instance, weights=AssignmentWeights(first_place_bonus=1))
+    assert set(instance.edge_need[result.edges]) == {0}
+
+
+def test_flow_pays_the_first_place_bonus_once_per_need() -> None:
+    instance = problem(
+        needs=[(0, 2)],
+        slots=[(0, 2), (0, 1)],
+        stages=[GROWING] * 3,
+        edges=[(m, s, 0.5) for m in range(3) for s in range(2)],
+    )
+    weights = AssignmentWeights(first_place_bonus=1, load_step=0, recency=0)
+    model = build_model(instance, weights)
+    assert model.flow_component.all()
+    flow = solve_flow(instance, weights, model, np.arange(model.n_x))
+    assert flow.value == pytest.approx(3 * 1.5 + 1)
