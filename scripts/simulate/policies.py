@@ -21,14 +21,17 @@ import numpy.typing as npt
 
 from matcher import (
     AssignmentProblem,
+    AssignmentWeights,
     ScoredRows,
     Weights,
     assign,
     rank_candidates,
     scored_rows,
 )
+from matcher.assignment import DEFAULT_WEIGHTS
+from matcher.assignment_problem import MENTOR_STAGES, NEW_STAGE
 from scripts.simulate.city import HOURS_PER_DAY
-from scripts.simulate.people import LOAD_WINDOW_H, accept_probability
+from scripts.simulate.people import EXPIRY_H, LOAD_WINDOW_H, accept_probability
 from scripts.simulate.state import (
     Proposal,
     State,
@@ -221,10 +224,31 @@ def _fill(
     return proposals
 
 
+def _mentor_answers(state: State) -> dict[int, set[str]]:
+    """Per need: the outcomes of the invitations and sign-ups of its mature members and
+    leaders so far (accepted, pending, declined, ...)."""
+    stage = state.city.members.stage
+    answers: dict[int, set[str]] = {}
+    for offer in state.offers:
+        if stage[offer.member] in MENTOR_STAGES:
+            answers.setdefault(offer.need, set()).add(offer.outcome)
+    return answers
+
+
 class Batch:
     """(d) Every round, ``matcher.assign`` over the open places of every need starting in
     the next `horizon_days`, among each place's `candidates_per_place` best members (as the
-    service's network batch does), then invitations for what it chose."""
+    service's network batch does), then invitations for what it chose.
+
+    With `hold_new_members`, a new member's invitation waits until a mature member or
+    leader has accepted a place on the need: the solver pairs them, but invitations are
+    answered independently, and a new member who accepts beside a mentor who declines serves
+    alone. The held place stays reserved (the view counts it as pending); when every
+    mentor asked has declined or let it lapse, the hold is dropped and the next round pairs
+    again. A new member on a need with no mentor accepted, asked or chosen is invited at
+    once: there is nobody to wait for; so is one on a need starting within `hold_lead_h`
+    (by default the time an unanswered invitation takes to lapse: waiting for the mentor
+    could outlast the need)."""
 
     name = "batch"
 
@@ -234,22 +258,33 @@ class Batch:
         horizon_days: int = 21,
         candidates_per_place: int = 8,
         time_budget_s: float = 5.0,
+        weights: AssignmentWeights = DEFAULT_WEIGHTS,
+        hold_new_members: bool = True,
+        hold_lead_h: float = EXPIRY_H,
         rescorer: Rescorer | None = None,
     ) -> None:
         self.horizon_h = horizon_days * HOURS_PER_DAY
         self.candidates_per_place = candidates_per_place
         self.time_budget_s = time_budget_s
+        self.weights = weights
+        self.hold_new_members = hold_new_members
+        self.hold_lead_h = hold_lead_h
         self.rescorer = rescorer
         self.cut_short = 0  # rounds whose solve was not proven optimal
+        self.held: list[Proposal] = []  # new members' invitations waiting for a mentor
 
     def propose(self, now_h: float, open_needs: Sequence[int], state: State) -> list[Proposal]:
-        """One assignment over the horizon's open places; an invitation per chosen edge."""
+        """Held invitations whose mentor accepted, then one assignment over the horizon's
+        open places: an invitation per chosen edge (new members' held where a mentor's
+        answer is awaited)."""
+        answers = _mentor_answers(state)
+        released = self._release(now_h, state, answers)
         starts = state.city.needs.starts_h
         wanted = [n for n in open_needs if starts[n] < now_h + self.horizon_h]
         wanted = [n for n in wanted if _uncovered(state, n)]
         if not wanted:
-            return []
-        view = state.view(now_h, wanted)
+            return released
+        view = state.view(now_h, wanted, self.held + released)
         rows = scored_rows(
             view.pool, view.table, weights=HAND_WEIGHTS, text_model=None, now=view.now
         )
@@ -257,16 +292,54 @@ class Batch:
         keep = np.flatnonzero(_fresh(rows, view, state))
         problem, edge_row = self._problem(state, view, rows, score, keep)
         if not edge_row.size:
-            return []
-        result = assign(problem, time_budget_s=self.time_budget_s)
+            return released
+        result = assign(problem, weights=self.weights, time_budget_s=self.time_budget_s)
         self.cut_short += not result.optimal
-        proposals = []
+        chosen = []
         for edge in result.edges.tolist():
             row = int(edge_row[edge])
             need = int(view.needs[rows.need[row]])
             role = _city_role(state, view, rows, row)
-            proposals.append(Proposal(int(rows.member[row]), need, role, now_h))
-        return proposals
+            chosen.append(Proposal(int(rows.member[row]), need, role, now_h))
+        return released + self._hold(chosen, state, answers)
+
+    def _release(self, now_h: float, state: State, answers: dict[int, set[str]]) -> list[Proposal]:
+        """Held invitations to send now (a mentor accepted); the rest stay held while a
+        mentor's answer is awaited, and are dropped once none is (or the member left)."""
+        starts = state.city.needs.starts_h
+        released, kept = [], []
+        for held in self.held:
+            outcomes = answers.get(held.need, set())
+            if not state.active[held.member] or starts[held.need] <= now_h:
+                continue
+            if "accepted" in outcomes:
+                released.append(Proposal(held.member, held.need, held.role, now_h))
+            elif "pending" in outcomes:
+                kept.append(held)
+        self.held = kept
+        return released
+
+    def _hold(
+        self, chosen: list[Proposal], state: State, answers: dict[int, set[str]]
+    ) -> list[Proposal]:
+        """The chosen invitations to send now; new members' on a need whose mentor has not
+        accepted (but is asked, or chosen in this round) are held instead."""
+        if not self.hold_new_members:
+            return chosen
+        stage = state.city.members.stage
+        mentor_chosen = {p.need for p in chosen if stage[p.member] in MENTOR_STAGES}
+        send = []
+        for proposal in chosen:
+            outcomes = answers.get(proposal.need, set())
+            waiting = "accepted" not in outcomes and (
+                "pending" in outcomes or proposal.need in mentor_chosen
+            )
+            soon = state.city.needs.starts_h[proposal.need] - proposal.at_h < self.hold_lead_h
+            if stage[proposal.member] == NEW_STAGE and waiting and not soon:
+                self.held.append(proposal)
+            else:
+                send.append(proposal)
+        return send
 
     def _problem(
         self,

@@ -10,11 +10,13 @@ import pytest
 
 from geo.distance import geodesic_km
 from scripts.simulate.city import EPOCH, QUICK
+from scripts.simulate.people import EXPIRY_H
 from scripts.simulate.report import Run, run_all, table, targets
 from scripts.simulate.run import POLICIES, SHARES, Result, simulate
 from scripts.simulate.state import Offer, State
 
 WEEKS = 3
+NEW, MENTORS = 0, (2, 3)  # stages: new; mature and leader
 
 
 @pytest.fixture(scope="module")
@@ -82,6 +84,28 @@ def test_places_are_never_held_beyond_their_count(results: dict[str, Result]) ->
         state = result.state
         assert (state.role_accepted <= state.city.needs.role_count).all()
         assert (state.role_accepted >= 0).all() and (state.role_pending >= 0).all()
+
+
+def test_batch_invites_a_new_member_only_once_the_mentor_beside_them_accepted() -> None:
+    state = simulate("batch", 7, weeks=6, size=QUICK).state
+    stage, starts = state.city.members.stage, state.city.needs.starts_h
+    waited = 0
+    for offer in state.offers:
+        if stage[offer.member] != NEW or starts[offer.need] - offer.sent_h < EXPIRY_H:
+            continue
+        mentors = [
+            o
+            for o in state.offers
+            if o.need == offer.need and stage[o.member] in MENTORS and o.sent_h <= offer.sent_h
+        ]
+        accepted = any(m.outcome == "accepted" and m.resolved_h <= offer.sent_h for m in mentors)
+        awaited = any(
+            m.outcome != "withdrawn" and (m.resolved_h > offer.sent_h or m.sent_h == offer.sent_h)
+            for m in mentors
+        )
+        assert accepted or not awaited, offer
+        waited += accepted
+    assert waited, "no new member waited for a mentor: the run tests nothing"
 
 
 def test_the_table_and_targets_read_every_policy() -> None:
