@@ -21,9 +21,12 @@ NETWORK_TABLES = (
     "signups",
     "households",
     "household_members",
+    "match_events",
+    "ranking_models",
 )
 """Every table holding network rows (not keys, audit, idempotency records or the geocoder's
-cache), in no particular order."""
+cache), in no particular order: what members were shown (``match_events``) and the re-ranker
+learned from it (``ranking_models``) belong to the network they came from."""
 
 
 class NetworkExists(Exception):
