@@ -31,6 +31,7 @@ from api.assignment.schemas import (
 from api.auth.principal import Principal
 from api.communities import service as communities
 from api.errors import Conflict, FieldError
+from api.feedback.schemas import EngineView
 from api.households import service as households
 from api.households.schemas import HouseholdLink
 from api.matching import service as matching
@@ -40,6 +41,7 @@ from api.signups.schemas import InvitationCreate, SignupOut
 from matcher import (
     Assignment,
     AssignmentProblem,
+    Candidate,
     MemberPool,
     NeedSpec,
     ScoredRows,
@@ -68,13 +70,16 @@ SECONDS_PER_DAY = 86_400
 @dataclass(frozen=True, slots=True)
 class _Edges:
     """Feasible rows as the solver's edges: member (pool index), need (index into the needs),
-    role (within the need), score, and the member's commitments in the need's month."""
+    role (within the need), score, the member's commitments in the need's month, and where
+    each came from (``part``: which scoring, ``row``: its row there) for its reasons."""
 
     member: IntArray
     need: IntArray
     role: IntArray
     score: FloatArray
     month_count: IntArray
+    part: IntArray
+    row: IntArray
 
     @classmethod
     def of(cls, rows: ScoredRows, *, role_offsets: IntArray) -> "_Edges":
@@ -85,12 +90,20 @@ class _Edges:
             role=rows.role - role_offsets[rows.need],
             score=rows.score,
             month_count=rows.month_count,
+            part=np.zeros(len(rows), dtype=np.int64),
+            row=np.arange(len(rows), dtype=np.int64),
         )
 
-    def moved(self, *, members: IntArray, need: int) -> "_Edges":
-        """These edges of a sub-pool (``members``: its rows in the instance's pool) and of a
-        table of one need (the instance's need ``need``)."""
-        return replace(self, member=members[self.member], need=np.full_like(self.need, need))
+    def moved(self, *, members: IntArray, need: int, part: int) -> "_Edges":
+        """These edges of a sub-pool (``members``: its rows in the instance's pool), of a
+        table of one need (the instance's need ``need``) and of the instance's scoring
+        ``part``."""
+        return replace(
+            self,
+            member=members[self.member],
+            need=np.full_like(self.need, need),
+            part=np.full_like(self.part, part),
+        )
 
     @classmethod
     def join(cls, parts: Sequence["_Edges"]) -> "_Edges":
@@ -109,6 +122,8 @@ _EDGE_COLUMNS = (
     ("role", np.int64),
     ("score", np.float64),
     ("month_count", np.int64),
+    ("part", np.int64),
+    ("row", np.int64),
 )
 
 
@@ -120,7 +135,18 @@ class _Instance:
     pool: MemberPool
     needs: list[NeedSpec]
     slot_role: list[str]  # per slot: the role's name
-    edge_row: IntArray  # per edge: its row in ``rows`` (team only: for reasons)
+    scorings: tuple[ScoredRows, ...]  # the scored rows the edges came from
+    edge_part: IntArray  # per edge: which of ``scorings``
+    edge_row: IntArray  # per edge: its row there
+
+    def candidate(self, edge: int) -> Candidate:
+        """Edge ``edge`` as the engine explains it: score, components and reasons."""
+        return self.scorings[int(self.edge_part[edge])].candidate(int(self.edge_row[edge]))
+
+    def engine_view(self, edge: int) -> EngineView:
+        """What the engine said of edge ``edge``, for the invitation's feedback record."""
+        candidate = self.candidate(edge)
+        return EngineView(score=candidate.score, components=candidate.components)
 
 
 def _stage_codes(pool: MemberPool) -> IntArray:
@@ -136,10 +162,12 @@ def _instance(
     pool: MemberPool,
     needs: list[NeedSpec],
     edges: _Edges,
+    scorings: Sequence[ScoredRows],
     window: tuple[datetime, datetime],
     now: datetime,
 ) -> _Instance:
-    """The problem for these needs' open places, their feasible rows as edges.
+    """The problem for these needs' open places, their feasible rows as edges (from
+    ``scorings``).
 
     The needs' columns come from the engine's own table (``build_need_table``): one place
     turns needs into arrays, so slots, months and mentors are read in bulk."""
@@ -194,7 +222,9 @@ def _instance(
         pool=pool,
         needs=needs,
         slot_role=[str(name) for name in table.role_names],
-        edge_row=np.flatnonzero(keep),
+        scorings=tuple(scorings),
+        edge_part=edges.part[keep],
+        edge_row=edges.row[keep],
     )
 
 
@@ -249,16 +279,18 @@ def propose_team(
         pool=pool,
         needs=[need],
         edges=edges,
+        scorings=[rows],
         window=(need.starts_at - FAIRNESS_WINDOW, need.starts_at + FAIRNESS_WINDOW),
         now=now,
     )
     solved = assign(instance.problem, time_budget_s=TEAM_TIME_BUDGET_S)
-    proposal = _team(instance, rows, solved)
+    proposal = _team(instance, solved)
     if commit:
         proposal.invitations = _invite(
             session,
             principal=principal,
-            places=[(need.id, place.role, place.member_id) for place in proposal.proposal],
+            instance=instance,
+            edges=solved.edges,
             now=now,
             ttl_hours=invitation_ttl_hours,
         )
@@ -282,7 +314,7 @@ def _ensure_fillable(need: NeedSpec, status: str, now: datetime) -> None:
         raise Conflict("need has already started")
 
 
-def _team(instance: _Instance, rows: ScoredRows, solved: Assignment) -> TeamProposal:
+def _team(instance: _Instance, solved: Assignment) -> TeamProposal:
     problem, pool = instance.problem, instance.pool
     names = {int(member): str(pool.names[member]) for member in problem.edge_member[solved.edges]}
     extra: dict[int, list[str]] = {}
@@ -301,7 +333,7 @@ def _team(instance: _Instance, rows: ScoredRows, solved: Assignment) -> TeamProp
             extra.setdefault(b, []).append(f"serves with {names[a]}, of the same household")
     proposal = []
     for edge in solved.edges.tolist():
-        candidate = rows.candidate(int(instance.edge_row[edge]))
+        candidate = instance.candidate(edge)
         member = int(problem.edge_member[edge])
         proposal.append(
             ProposedPlace(
@@ -390,7 +422,8 @@ def batch(
         result.invitations = _invite(
             session,
             principal=principal,
-            places=[(place.need_id, place.role, place.member_id) for place in result.assignments],
+            instance=instance,
+            edges=solved.edges,
             now=now,
             ttl_hours=invitation_ttl_hours,
         )
@@ -411,10 +444,19 @@ def _community_instance(
     pool = matching.member_pool(
         session, member_rows, since=window[0], now=now, text_models=ranking.text_models
     )
-    edges = _Edges.join([])
+    edges, scorings = _Edges.join([]), []
     if needs and len(pool):
-        _, edges = _scored(session, pool, needs, ranking=ranking, now=now)
-    return _instance(session, pool=pool, needs=needs, edges=edges, window=window, now=now)
+        rows, edges = _scored(session, pool, needs, ranking=ranking, now=now)
+        scorings.append(rows)
+    return _instance(
+        session,
+        pool=pool,
+        needs=needs,
+        edges=edges,
+        scorings=scorings,
+        window=window,
+        now=now,
+    )
 
 
 def _network_instance(
@@ -447,16 +489,24 @@ def _network_instance(
         session, member_rows, since=window[0], now=now, text_models=ranking.text_models
     )
     index_of = {str(member_id): index for index, member_id in enumerate(pool.ids)}
-    parts = []
+    parts: list[_Edges] = []
+    scorings: list[ScoredRows] = []
     for need_index, (need, ids) in enumerate(zip(needs, chosen, strict=True)):
         members = np.array(
             [index_of[member_id] for member_id in ids if member_id in index_of], dtype=np.int64
         )
         if members.size:
-            _, edges = _scored(session, pool.take(members), [need], ranking=ranking, now=now)
-            parts.append(edges.moved(members=members, need=need_index))
+            rows, edges = _scored(session, pool.take(members), [need], ranking=ranking, now=now)
+            parts.append(edges.moved(members=members, need=need_index, part=len(scorings)))
+            scorings.append(rows)
     return _instance(
-        session, pool=pool, needs=needs, edges=_Edges.join(parts), window=window, now=now
+        session,
+        pool=pool,
+        needs=needs,
+        edges=_Edges.join(parts),
+        scorings=scorings,
+        window=window,
+        now=now,
     )
 
 
@@ -517,19 +567,29 @@ def _invite(
     session: Session,
     *,
     principal: Principal,
-    places: list[tuple[str, str, str]],
+    instance: _Instance,
+    edges: IntArray,
     now: datetime,
     ttl_hours: float,
 ) -> list[SignupOut]:
-    """Send each place as an invitation; any refusal rolls the whole request back."""
-    return [
-        signups.invite(
-            session,
-            principal=principal,
-            need_id=need_id,
-            data=InvitationCreate(member_id=member_id, role=role),
-            now=now,
-            ttl_hours=ttl_hours,
+    """Send each chosen edge as an invitation, with what the engine said of it (for the
+    learned re-ranker); any refusal rolls the whole request back."""
+    problem = instance.problem
+    invitations = []
+    for edge in edges.tolist():
+        slot = int(problem.edge_slot[edge])
+        invitations.append(
+            signups.invite(
+                session,
+                principal=principal,
+                need_id=instance.needs[int(problem.slot_need[slot])].id,
+                data=InvitationCreate(
+                    member_id=str(instance.pool.ids[problem.edge_member[edge]]),
+                    role=instance.slot_role[slot],
+                ),
+                now=now,
+                ttl_hours=ttl_hours,
+                engine=instance.engine_view(edge),
+            )
         )
-        for need_id, role, member_id in places
-    ]
+    return invitations

@@ -1,7 +1,7 @@
 """Request and response bodies of feedback and of the ranking model's status."""
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Literal, NamedTuple
 
 from pydantic import BaseModel, Field
 
@@ -14,6 +14,15 @@ Answers = Annotated[int, Field(ge=0, le=TRAINING_ROWS_MAX)]
 """A count of answered shown matches (a training reads at most ``TRAINING_ROWS_MAX``)."""
 RankedBy = Literal["hand_weights", "learned"]
 """Which ordering a list of suggestions is in."""
+
+
+class EngineView(NamedTuple):
+    """What the engine said of a member for a place when it was offered to them: the score and
+    its components, and the rank where one was shown (training reads the components)."""
+
+    score: float
+    components: dict[str, float]
+    rank: int | None = None
 
 
 class FeedbackIn(Input):

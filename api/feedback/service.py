@@ -30,6 +30,7 @@ from api.feedback import repository
 # Re-exported: callers of this service pass the worker's cache through it.
 from api.feedback.ranking_cache import RankingModelCache as RankingModelCache
 from api.feedback.schemas import (
+    EngineView,
     FeedbackOut,
     Figures,
     RankingStatus,
@@ -124,12 +125,22 @@ def record_suggestions(
 
 
 def record_invitation(
-    session: Session, *, member_id: str, need: Need, role: str, now: datetime
+    session: Session,
+    *,
+    member_id: str,
+    need: Need,
+    role: str,
+    now: datetime,
+    engine: EngineView | None = None,
 ) -> None:
-    """Record an invitation as sent. Without an engine ranking of it (one coordinator's pick
-    from a list), its rank, score and components stay null and training leaves it out."""
+    """Record an invitation as sent, with what the engine said of it (a team's or a batch's
+    row). Without it (one coordinator's pick from a list), its rank, score and components
+    stay null and training leaves it out."""
     zone = repository.member_timezone(session, member_id=member_id)
-    shown = Shown(need.id, role, None, None, None, need.category, need.starts_at)
+    rank, score, components = (
+        (engine.rank, engine.score, engine.components) if engine else (None, None, None)
+    )
+    shown = Shown(need.id, role, rank, score, components, need.category, need.starts_at)
     (row,) = _rows(member_id, zone, [shown], now)
     repository.record_invitation(session, {**row, "id": new_id(), "kind": "invitation"})
 

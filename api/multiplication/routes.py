@@ -20,18 +20,8 @@ from api.multiplication.schemas import (
     SplitRequest,
 )
 from api.schemas import ResourceId
-from api.settings import Settings
 
 router = APIRouter(prefix="/v1/communities", tags=["multiplication"])
-
-
-def _thresholds(settings: Settings) -> service.Thresholds:
-    return service.Thresholds(
-        min_members=settings.multiply_min_members,
-        min_leaders=settings.multiply_min_leaders,
-        min_group_size=settings.multiply_min_group_size,
-        plan_seconds=settings.multiply_plan_seconds,
-    )
 
 
 @router.get(
@@ -57,7 +47,7 @@ def multiplication(
         principal=principal,
         community_id=community_id,
         groups=groups,
-        thresholds=_thresholds(settings),
+        thresholds=service.Thresholds.of(settings),
         now=utcnow(),
     )
 
@@ -80,7 +70,7 @@ def evaluate_split(
         principal=principal,
         community_id=community_id,
         groups=body.groups,
-        thresholds=_thresholds(settings),
+        thresholds=service.Thresholds.of(settings),
         now=utcnow(),
     )
 
@@ -110,7 +100,7 @@ def multiply(
         principal=principal,
         community_id=community_id,
         data=body,
-        thresholds=_thresholds(settings),
+        thresholds=service.Thresholds.of(settings),
         geocoder=geocoder,
         now=utcnow(),
     )

@@ -42,6 +42,7 @@ from api.multiplication.schemas import (
     Travel,
 )
 from api.schemas import LatLon
+from api.settings import Settings
 from geo.geocoding import Geocoder
 from matcher.multiplication import (
     MeetingPlace as EngineMeetingPlace,
@@ -70,6 +71,16 @@ class Thresholds:
     min_leaders: int
     min_group_size: int
     plan_seconds: float
+
+    @classmethod
+    def of(cls, settings: Settings) -> "Thresholds":
+        """The service's settings' thresholds: the API's routes and the pages read the same."""
+        return cls(
+            min_members=settings.multiply_min_members,
+            min_leaders=settings.multiply_min_leaders,
+            min_group_size=settings.multiply_min_group_size,
+            plan_seconds=settings.multiply_plan_seconds,
+        )
 
 
 @dataclass(frozen=True)

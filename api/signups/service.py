@@ -35,6 +35,7 @@ from api.auth.principal import Principal
 from api.db.models import Member, Need, NeedRole, Signup
 from api.errors import Conflict, NotEligible, NotFound, Violation
 from api.feedback import service as feedback
+from api.feedback.schemas import EngineView
 from api.matching import service as matching
 from api.members import service as members
 from api.needs import service as needs
@@ -217,8 +218,12 @@ def invite(
     data: InvitationCreate,
     now: datetime,
     ttl_hours: float,
+    engine: EngineView | None = None,
 ) -> SignupOut:
     """Hold a place in a role for a member until they answer, or say exactly why not.
+
+    ``engine``: what the engine said of the member for this place (a team's or a batch's
+    row), recorded with the invitation so the learned re-ranker can train on the answer.
 
     For coordinators and admins (the route's gate), on the terms of a sign-up made for the
     member: the caller must see the member and the member the need. The invitation expires
@@ -241,7 +246,9 @@ def invite(
     )
     _insert(session, signup)
     _settle(session, need)
-    feedback.record_invitation(session, member_id=member.id, need=need, role=role.name, now=now)
+    feedback.record_invitation(
+        session, member_id=member.id, need=need, role=role.name, now=now, engine=engine
+    )
     record(
         session, actor=principal, action="signup.invite", object_type="signup", object_id=signup.id
     )

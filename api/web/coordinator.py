@@ -14,6 +14,8 @@ from zoneinfo import ZoneInfo
 from fastapi import Query, Request, Response
 
 from api.assignment import service as assignment
+from api.assignment.schemas import TeamProposal
+from api.auth.principal import Principal
 from api.communities import service as communities
 from api.communities.schemas import CommunityOut
 from api.db.types import utcnow
@@ -432,6 +434,27 @@ async def invite(
     )
 
 
+def _team(
+    db: DbSession,
+    principal: Principal,
+    settings: AppSettings,
+    ranking: Rankings,
+    need_id: str,
+    *,
+    commit: bool,
+) -> TeamProposal:
+    """The need's team, proposed (or sent as invitations: ``commit``) as the API does."""
+    return assignment.propose_team(
+        db,
+        principal=principal,
+        need_id=need_id,
+        commit=commit,
+        now=utcnow(),
+        ranking=ranking,
+        invitation_ttl_hours=settings.invitation_ttl_hours,
+    )
+
+
 @router.post("/coordinator/needs/{need_id}/team")
 def propose_team(
     request: Request,
@@ -442,15 +465,7 @@ def propose_team(
     ranking: Rankings,
 ) -> Response:
     """The team ``assignment.propose_team`` would invite, shown on the need's page."""
-    proposal = assignment.propose_team(
-        db,
-        principal=principal,
-        need_id=need_id,
-        commit=False,
-        now=utcnow(),
-        ranking=ranking,
-        invitation_ttl_hours=settings.invitation_ttl_hours,
-    )
+    proposal = _team(db, principal, settings, ranking, need_id, commit=False)
     names = {place.member_id: place.name for place in proposal.proposal}
     return _need_page(
         request, db, principal, settings, ranking, need_id, None, proposal=proposal, names=names
@@ -467,15 +482,7 @@ def send_team(
     ranking: Rankings,
 ) -> Response:
     """Propose the team again and send it as invitations, all or none (``commit=True``)."""
-    sent = assignment.propose_team(
-        db,
-        principal=principal,
-        need_id=need_id,
-        commit=True,
-        now=utcnow(),
-        ranking=ranking,
-        invitation_ttl_hours=settings.invitation_ttl_hours,
-    )
+    sent = _team(db, principal, settings, ranking, need_id, commit=True)
     count = len(sent.invitations or [])
     return redirect(
         request,

@@ -64,16 +64,6 @@ CONFIRM = "confirm"
 CONFIRM_MISSING = "talk with the members first, then tick this"
 
 
-def thresholds(settings: Settings) -> multiplication.Thresholds:
-    """The readiness thresholds and the solver's time, as the API's routes read them."""
-    return multiplication.Thresholds(
-        min_members=settings.multiply_min_members,
-        min_leaders=settings.multiply_min_leaders,
-        min_group_size=settings.multiply_min_group_size,
-        plan_seconds=settings.multiply_plan_seconds,
-    )
-
-
 @dataclass(frozen=True)
 class _Chosen:
     managed: list[CommunityOut]
@@ -203,7 +193,7 @@ def _context(
         principal=principal,
         community_id=community.id,
         groups=chosen.groups,
-        thresholds=thresholds(settings),
+        thresholds=multiplication.Thresholds.of(settings),
         now=utcnow(),
     )
     context["result"] = result
@@ -301,7 +291,7 @@ def _evaluated(
                 principal=principal,
                 community_id=chosen.community.id,
                 groups=groups,
-                thresholds=thresholds(settings),
+                thresholds=multiplication.Thresholds.of(settings),
                 now=utcnow(),
             )
     except FormInvalid as invalid:
@@ -379,7 +369,7 @@ async def multiply(
                 principal=principal,
                 community_id=chosen.community.id,
                 data=MultiplyRequest.model_validate(_multiply_data(values, groups)),
-                thresholds=thresholds(settings),
+                thresholds=multiplication.Thresholds.of(settings),
                 geocoder=geocoder,
                 now=utcnow(),
             )

@@ -13,6 +13,7 @@ from datetime import timedelta
 from typing import Any
 
 import numpy as np
+import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import select
@@ -150,6 +151,30 @@ def test_invitations_are_recorded_with_their_answer_and_only_the_reason_of_a_dec
     with app.state.sessionmaker() as session:
         stored = [str(v) for e in session.scalars(select(MatchEvent)) for v in vars(e).values()]
     assert not any("sister" in value for value in stored), "a member's note is never kept"
+
+
+def test_a_team_sent_as_invitations_records_what_the_engine_said_of_each(
+    app: FastAPI, client: TestClient, network: Network
+) -> None:
+    world = _world(network)
+    need = _need(network, world, **_at(soon(days=3)))
+
+    sent = client.post(
+        f"/v1/needs/{need['id']}/team",
+        json={"commit": True},
+        headers=auth(world.coordinator_key),
+    )
+
+    assert sent.status_code == 201, sent.text
+    proposed = {place["member_id"]: place["score"] for place in sent.json()["proposal"]}
+    assert proposed
+    events = _events(app, need_id=need["id"], kind="invitation")
+    assert {event.member_id for event in events} == set(proposed)
+    for event in events:
+        # The score and the components the answer will be learned from, as the team chose.
+        assert event.score == pytest.approx(proposed[event.member_id], abs=1e-3)
+        assert event.components is not None and set(event.components) >= {"distance", "skill"}
+        assert event.outcome is None
 
 
 # --- the member's word -----------------------------------------------------------------------
