@@ -8,8 +8,9 @@ The model, in full (docs/quality.md repeats it for readers of the figures):
   what they told the service, often less.
 - **Answering an invitation**: ignored with probability ``1 − (1 − b)·exp(−0.3·(k − 1))``,
   ``b`` ~ Beta(2, 12) per member (about 0.14) and ``k`` the invitations received in the last
-  7 days, this one included; an ignored invitation expires after 48 h. Otherwise the member
-  answers after a log-normal delay (median 6 h) and accepts with probability
+  7 days, this one included; an ignored invitation expires after 48 h (the service's TTL;
+  see `invitation_hold_h`). Otherwise the member answers after a log-normal delay (median
+  6 h), too late if the invitation has expired by then, and accepts with probability
   ``0.1 + 0.8·preference``, times 0.3 when the places they hold within two weeks either side
   already reach their capacity.
 - **A sign-up sheet**: a member looks at it on a day with probability ``r`` ~ Beta(2, 16)
@@ -36,7 +37,11 @@ IntArray = npt.NDArray[np.int64]
 SKILL_PREFERENCE_BONUS = 0.35
 FATIGUE_PER_MESSAGE = 0.3
 MESSAGE_MEMORY_H = 7 * 24.0
-EXPIRY_H = 48.0
+EXPIRY_H = 48.0  # the service's invitation TTL (SERVEMATCH_INVITATION_TTL_HOURS)
+# The service's rule for how long an invitation holds its place as the need draws near
+# (SERVEMATCH_INVITATION_LEAD_SHARE, SERVEMATCH_INVITATION_MIN_HOURS); a share of 0 turns it off.
+INVITATION_LEAD_SHARE = 0.0
+INVITATION_MIN_H = 6.0
 ANSWER_MEDIAN_H = 6.0
 ACCEPT_FLOOR, ACCEPT_SLOPE = 0.1, 0.8
 FULL_FACTOR = 0.3
@@ -92,6 +97,15 @@ def accept_probability(preference: float, *, held_nearby: int, capacity: int) ->
     """The chance a member who reads an offer (or a sheet) takes the place."""
     chance = ACCEPT_FLOOR + ACCEPT_SLOPE * preference
     return chance * (FULL_FACTOR if held_nearby >= capacity else 1.0)
+
+
+def invitation_hold_h(lead_h: float) -> float:
+    """Hours an invitation sent `lead_h` before its need starts holds its place unanswered
+    (the service's rule, mirrored): the TTL, or a share of the lead time when that is
+    shorter, but never less than the floor; the need's start still cuts it off."""
+    if INVITATION_LEAD_SHARE <= 0:
+        return EXPIRY_H
+    return min(EXPIRY_H, max(INVITATION_LEAD_SHARE * lead_h, INVITATION_MIN_H))
 
 
 def answer_delay_h(rng: np.random.Generator) -> float:

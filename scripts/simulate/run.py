@@ -177,10 +177,14 @@ def _make(state: State, proposal: Proposal, rng: np.random.Generator) -> list[in
     week = state.messages_since(member, proposal.at_h - people.MESSAGE_MEMORY_H)
     chance = people.ignore_probability(float(state.hidden.ignore_base[member]), week)
     ignored = bool(rng.random() < chance)
-    delay = people.EXPIRY_H if ignored else people.answer_delay_h(rng)
-    # An answer after the need has started is no answer: the invitation lapses then.
-    due = min(proposal.at_h + delay, float(state.city.needs.starts_h[need]))
-    state.offers.append(Offer(member, need, role, proposal.at_h, "invitation", ignored, due))
+    starts = float(state.city.needs.starts_h[need])
+    expires = min(proposal.at_h + people.invitation_hold_h(starts - proposal.at_h), starts)
+    # An answer after the invitation expired (or the need started) is no answer: the
+    # invitation lapses then, as the service refuses it.
+    answer = np.inf if ignored else proposal.at_h + people.answer_delay_h(rng)
+    lapses = answer >= expires
+    due = expires if lapses else answer
+    state.offers.append(Offer(member, need, role, proposal.at_h, "invitation", lapses, due))
     state.role_pending[role] += 1
     return [len(state.offers) - 1]
 
@@ -205,7 +209,7 @@ def _answer(
             continue
         state.role_pending[offer.role] -= 1
         starts = float(state.city.needs.starts_h[offer.need])
-        if offer.ignored or offer.due_h >= starts:
+        if offer.ignored:  # ignored, or answered too late: lapsed
             offer.outcome, offer.resolved_h = "ignored", offer.due_h
             continue
         category = int(state.city.needs.category[offer.need])

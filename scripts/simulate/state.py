@@ -74,7 +74,7 @@ class Offer:
     role: int
     sent_h: float
     kind: Kind
-    ignored: bool
+    ignored: bool  # no answer in time: ignored, or answered after it expired
     due_h: float  # when it is answered, or expires
     outcome: Outcome = "pending"
     resolved_h: float = np.inf

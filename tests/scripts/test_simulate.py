@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from geo.distance import geodesic_km
+from scripts.simulate import people
 from scripts.simulate.city import EPOCH, QUICK
 from scripts.simulate.people import EXPIRY_H
 from scripts.simulate.report import Run, run_all, table, targets
@@ -177,3 +178,21 @@ def _dynamic_violations(state: State, index: int) -> list[str]:
 def _month(hours: float) -> tuple[int, int]:
     day = date.fromordinal(EPOCH.date().toordinal() + int(hours // 24))
     return day.year, day.month
+
+
+def test_an_invitation_holds_its_place_for_the_ttl_unless_the_lead_share_is_set(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    assert people.invitation_hold_h(72.0) == EXPIRY_H  # the rule is off by default
+    monkeypatch.setattr(people, "INVITATION_LEAD_SHARE", 1 / 3)
+    monkeypatch.setattr(people, "INVITATION_MIN_H", 6.0)
+    assert people.invitation_hold_h(72.0) == pytest.approx(24.0)  # three days: a third
+    assert people.invitation_hold_h(240.0) == EXPIRY_H  # ten days: the TTL
+    assert people.invitation_hold_h(9.0) == 6.0  # close: the floor (the start cuts it off)
+
+
+def test_an_answer_after_the_invitation_expired_lapses(results: dict[str, Result]) -> None:
+    for key in ("longest", "greedy", "batch"):
+        for offer in results[key].state.offers:
+            if offer.kind == "invitation" and offer.outcome in ("accepted", "declined"):
+                assert offer.due_h - offer.sent_h < EXPIRY_H
