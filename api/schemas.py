@@ -16,6 +16,7 @@ from pydantic import (
     ConfigDict,
     Field,
     GetJsonSchemaHandler,
+    Strict,
     StringConstraints,
     ValidationInfo,
     field_validator,
@@ -46,6 +47,9 @@ Slug = Annotated[
 Id = Annotated[str, StringConstraints(max_length=36, pattern=patterns.ID)]
 """An id the service gave (a UUID), as responses carry it."""
 Count = Annotated[int, Field(ge=0, le=2**31 - 1)]
+Flag = Annotated[bool, Strict()]
+"""A yes/no in a request body: ``true`` or ``false`` only, as the published schema says
+(pydantic would otherwise take 0, 1, "yes" or "off" too)."""
 """How many of something: people, sign-ups, places."""
 
 UNIQUE_ITEMS = Field(json_schema_extra={"uniqueItems": True})

@@ -7,7 +7,7 @@ from pydantic import BaseModel, Field, ValidationInfo, field_validator
 
 from api.matching.schemas import Reasons
 from api.needs.schemas import MAX_PLACES, MAX_ROLES
-from api.schemas import Count, Id, Input, Instant, Name, Slug
+from api.schemas import Count, Flag, Id, Input, Instant, Name, Slug
 from api.signups.schemas import SignupOut
 from api.text import Message
 from api.vocabulary import Stage
@@ -22,7 +22,7 @@ MAX_TIME_BUDGET_S = 60.0
 class TeamRequest(Input):
     """Propose a team; ``commit: true`` sends the proposal as invitations."""
 
-    commit: bool = False
+    commit: Flag = False
 
 
 class ProposedPlace(BaseModel):
@@ -86,7 +86,7 @@ class BatchRequest(Input):
     )
     from_: Instant = Field(alias="from")
     to: Instant
-    commit: bool = False
+    commit: Flag = False
     time_budget_s: float = Field(default=10.0, gt=0, le=MAX_TIME_BUDGET_S)
 
     _to_after_from = field_validator("to")(_within_span)

@@ -22,7 +22,14 @@ from api.errors import (
 )
 from api.maps import service
 from api.maps.schemas import CommunityMap, NeedFeatureCollection
-from api.needs.schemas import Near, NeedFilter, RadiusKm
+from api.needs.schemas import (
+    CategoryFilter,
+    Near,
+    NeedFilter,
+    RadiusKm,
+    StartsBefore,
+    StartsFrom,
+)
 from api.schemas import Cursor, Limit, ResourceId
 from api.vocabulary import NeedStatus
 
@@ -86,6 +93,9 @@ def needs_geojson(
     status: NeedStatus | None = None,
     near: Near = None,
     radius_km: RadiusKm = None,
+    category: CategoryFilter = None,
+    from_: StartsFrom = None,
+    to: StartsBefore = None,
     limit: Limit = 50,
     cursor: Cursor = None,
 ) -> NeedFeatureCollection:
@@ -94,7 +104,9 @@ def needs_geojson(
     collection = service.need_features(
         session,
         principal=principal,
-        filters=NeedFilter.from_query(status, near, radius_km),
+        filters=NeedFilter.from_query(
+            status, near, radius_km, category=category, starts_from=from_, starts_before=to
+        ),
         limit=limit,
         cursor=cursor,
     )
@@ -104,6 +116,9 @@ def needs_geojson(
             status=status,
             near=near,
             radius_km=radius_km,
+            category=category,
+            **{"from": from_.isoformat() if from_ else None},
+            to=to.isoformat() if to else None,
             limit=limit,
             cursor=collection.next_cursor,
         )

@@ -18,6 +18,7 @@ from api.schemas import (
     AddressText,
     CalendarDate,
     Email,
+    Flag,
     Id,
     Input,
     LatLon,
@@ -89,7 +90,7 @@ class MemberSelfUpdate(Patch):
     availability: Availability | None = None
     blackout_dates: Blackouts | None = None
     max_commitments_per_month: MonthlyLimit | None = None
-    active: bool | None = None
+    active: Flag | None = None
 
 
 class MemberManagerUpdate(MemberSelfUpdate):
@@ -118,7 +119,7 @@ class MemberCreate(Input):
     stage: Stage = "new"
     checks: UniqueSlugs = Field(default_factory=list)
     max_commitments_per_month: MonthlyLimit = 4
-    active: bool = True
+    active: Flag = True
     apprentice_of: ApprenticeOf = None
 
     @field_validator("blackout_dates")

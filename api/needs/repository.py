@@ -75,6 +75,12 @@ def page_readable(
     statement = readable(principal)
     if filters.status is not None:
         statement = statement.where(Need.status == filters.status)
+    if filters.category is not None:
+        statement = statement.where(Need.category == filters.category)
+    if filters.starts_from is not None:
+        statement = statement.where(Need.starts_at >= filters.starts_from)
+    if filters.starts_before is not None:
+        statement = statement.where(Need.starts_at < filters.starts_before)
     if filters.near is not None:
         lat, lon = filters.near
         dialect = session.get_bind().dialect.name

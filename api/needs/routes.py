@@ -16,12 +16,15 @@ from api.errors import (
 from api.idempotency import IdempotencyKey
 from api.needs import service
 from api.needs.schemas import (
+    CategoryFilter,
     Near,
     NeedCreate,
     NeedFilter,
     NeedOut,
     NeedUpdate,
     RadiusKm,
+    StartsBefore,
+    StartsFrom,
 )
 from api.schemas import Cursor, Limit, Page, ResourceId
 from api.vocabulary import NeedStatus
@@ -63,14 +66,21 @@ def list_needs(
     status: NeedStatus | None = None,
     near: Near = None,
     radius_km: RadiusKm = None,
+    category: CategoryFilter = None,
+    from_: StartsFrom = None,
+    to: StartsBefore = None,
     limit: Limit = 50,
     cursor: Cursor = None,
 ) -> Page[NeedOut]:
-    """Needs the caller may see, soonest first; ``near`` + ``radius_km`` limit to an area."""
+    """Needs the caller may see, soonest first; ``near`` + ``radius_km`` limit to an area,
+    ``category`` to a kind, ``from`` and ``to`` to when they start (422 naming ``to`` unless
+    it is after ``from``)."""
     return service.list_needs(
         session,
         principal=principal,
-        filters=NeedFilter.from_query(status, near, radius_km),
+        filters=NeedFilter.from_query(
+            status, near, radius_km, category=category, starts_from=from_, starts_before=to
+        ),
         limit=limit,
         cursor=cursor,
     )

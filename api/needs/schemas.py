@@ -20,9 +20,11 @@ from api.schemas import (
     Address,
     AddressText,
     Count,
+    Flag,
     Id,
     Input,
     Instant,
+    InstantParameter,
     LatLon,
     Patch,
     Point,
@@ -87,7 +89,7 @@ class NeedCreate(Input):
     category: Category
     location: LatLon | None = Field(default=None, description="Where: this or `address`.")
     address: Address | None = None
-    private_location: bool = Field(
+    private_location: Flag = Field(
         default=False, description="At a private home: others see only a coarse area."
     )
     starts_at: Instant
@@ -95,7 +97,7 @@ class NeedCreate(Input):
     roles: Roles
     requirements: UniqueSlugs = Field(default_factory=list)
     urgency: Urgency = "normal"
-    open_to_network: bool = False
+    open_to_network: Flag = False
 
     _window = field_validator("ends_at")(_ends_after_start)
 
@@ -108,13 +110,13 @@ class NeedUpdate(Patch):
     category: Category | None = None
     location: LatLon | None = None
     address: Address | None = None
-    private_location: bool | None = None
+    private_location: Flag | None = None
     starts_at: Instant | None = None
     ends_at: Instant | None = None
     roles: Roles | None = None
     requirements: UniqueSlugs | None = None
     urgency: Urgency | None = None
-    open_to_network: bool | None = None
+    open_to_network: Flag | None = None
 
     _window = field_validator("ends_at")(_ends_after_start)
 
@@ -175,6 +177,15 @@ Near = Annotated[
     ),
 ]
 RadiusKm = Annotated[float | None, Query(gt=0, le=500, description="Search radius in km.")]
+CategoryFilter = Annotated[Category | None, Query(description="Only needs of this category.")]
+StartsFrom = Annotated[
+    InstantParameter | None,
+    Query(alias="from", description="Only needs starting at or after this instant (with zone)."),
+]
+StartsBefore = Annotated[
+    InstantParameter | None,
+    Query(description="Only needs starting before this instant (with zone); after `from`."),
+]
 DEFAULT_RADIUS_KM = 25.0
 
 
@@ -195,19 +206,36 @@ def parse_near(near: str | None, radius_km: float | None) -> tuple[float, float]
 
 @dataclass(frozen=True, slots=True)
 class NeedFilter:
-    """What a need list asks for, checked once: a status, and an area (``near`` + radius)."""
+    """What a need list asks for, checked once: a status, an area (``near`` + radius), a
+    category, and when they start ([``starts_from``, ``starts_before``))."""
 
     status: NeedStatus | None = None
     near: tuple[float, float] | None = None
     radius_km: float = DEFAULT_RADIUS_KM
+    category: Category | None = None
+    starts_from: datetime | None = None
+    starts_before: datetime | None = None
 
     @classmethod
     def from_query(
-        cls, status: NeedStatus | None, near: str | None, radius_km: float | None
+        cls,
+        status: NeedStatus | None,
+        near: str | None,
+        radius_km: float | None,
+        *,
+        category: Category | None = None,
+        starts_from: datetime | None = None,
+        starts_before: datetime | None = None,
     ) -> "NeedFilter":
-        """The filter of ``GET /v1/needs`` (and its map) from the query as given."""
+        """The filter of ``GET /v1/needs`` (and its map) from the query as given; 422 naming
+        ``to`` when it does not come after ``from``."""
+        if starts_from and starts_before and starts_before <= starts_from:
+            raise FieldError(("query", "to"), "to must be after from")
         return cls(
             status=status,
             near=parse_near(near, radius_km),
             radius_km=radius_km or DEFAULT_RADIUS_KM,
+            category=category,
+            starts_from=starts_from,
+            starts_before=starts_before,
         )

@@ -8,7 +8,8 @@ routes get it; the pages only choose, group and format.
 
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Annotated, Any, TypeVar
+from itertools import islice
+from typing import Annotated, Any, TypeVar, cast
 from zoneinfo import ZoneInfo
 
 from fastapi import Query, Request, Response
@@ -22,7 +23,7 @@ from api.db.types import utcnow
 from api.deps import AppGeocoder, AppSettings, DbSession
 from api.errors import FieldError
 from api.maps import service as maps
-from api.maps.schemas import NeedFeature, NeedProperties
+from api.maps.schemas import NeedFeature
 from api.matching import service as matching
 from api.matching.dependencies import Rankings
 from api.needs import service as needs
@@ -30,7 +31,7 @@ from api.needs.schemas import NeedCreate, NeedFilter, NeedOut
 from api.schemas import ResourceId
 from api.signups import service as signups
 from api.signups.schemas import InvitationCreate
-from api.vocabulary import Category, NeedStatus, Urgency, values
+from api.vocabulary import Category, Urgency, values
 from api.web.forms import FormErrors, FormInvalid, shown_on
 from api.web.pages import page_router, redirect, render
 from api.web.session import CoordinatorPage
@@ -69,7 +70,7 @@ def _read(fetch: Callable[[str | None], tuple[list[T], str | None]]) -> Iterator
 
 
 def _map_needs(
-    db: DbSession, principal: CoordinatorPage, status: NeedStatus | None
+    db: DbSession, principal: CoordinatorPage, filters: NeedFilter
 ) -> Iterator[NeedFeature]:
     """The needs the caller may see as the maps service draws them (``/v1/needs.geojson``)."""
 
@@ -77,7 +78,7 @@ def _map_needs(
         page = maps.need_features(
             db,
             principal=principal,
-            filters=NeedFilter(status=status),
+            filters=filters,
             limit=PAGE_SIZE,
             cursor=cursor,
         )
@@ -86,42 +87,23 @@ def _map_needs(
     return _read(fetch)
 
 
-def _listed_needs(db: DbSession, principal: CoordinatorPage) -> Iterator[NeedOut]:
-    """The needs the caller may see, any status, as ``GET /v1/needs`` lists them."""
+def _listed_needs(
+    db: DbSession, principal: CoordinatorPage, filters: NeedFilter
+) -> Iterator[NeedOut]:
+    """The needs the caller may see, as ``GET /v1/needs`` lists them."""
 
     def fetch(cursor: str | None) -> tuple[list[NeedOut], str | None]:
         page = needs.list_needs(
-            db, principal=principal, filters=NeedFilter(), limit=PAGE_SIZE, cursor=cursor
+            db, principal=principal, filters=filters, limit=PAGE_SIZE, cursor=cursor
         )
         return page.items, page.next_cursor
 
     return _read(fetch)
 
 
-def _between(
-    items: Iterator[T],
-    starts: Callable[[T], datetime],
-    *,
-    start: datetime | None,
-    end: datetime | None,
-    keep: Callable[[T], bool] = lambda _: True,
-) -> list[T]:
-    """Up to ``NEEDS_SHOWN`` of ``items`` (soonest first) starting in [start, end) that
-    ``keep`` accepts."""
-    shown: list[T] = []
-    for item in items:
-        if end is not None and starts(item) >= end:
-            break
-        if (start is None or starts(item) >= start) and keep(item):
-            shown.append(item)
-            if len(shown) == NEEDS_SHOWN:
-                break
-    return shown
-
-
-def _properties(feature: NeedFeature) -> NeedProperties:
-    assert feature.properties is not None  # the maps service gives every need its own
-    return feature.properties
+def _first(items: Iterator[T], keep: Callable[[T], bool] = lambda _: True) -> list[T]:
+    """Up to ``NEEDS_SHOWN`` of ``items`` (soonest first) that ``keep`` accepts."""
+    return list(islice(filter(keep, items), NEEDS_SHOWN))
 
 
 def _managed(db: DbSession, principal: CoordinatorPage) -> list[CommunityOut]:
@@ -196,15 +178,16 @@ def home(
     first, last = _day(filters["from"], "from", problems), _day(filters["to"], "to", problems)
     if first and last and last < first:
         problems["to"] = "the last day is before the first"
-    shown = _between(
-        _map_needs(db, principal, "open"),
-        lambda feature: _properties(feature).starts_at,
-        start=_midnight(first, zone) if first and not problems else None,
-        end=_midnight(last + timedelta(days=1), zone) if last and not problems else None,
-        keep=lambda feature: (
-            bool(problems) or not category or _properties(feature).category == category
-        ),
-    )
+    # A filter in error is left out: the page shows every open need and says what was wrong.
+    wanted = NeedFilter(status="open")
+    if not problems:
+        wanted = NeedFilter(
+            status="open",
+            category=cast(Category, category) if category else None,
+            starts_from=_midnight(first, zone) if first else None,
+            starts_before=_midnight(last + timedelta(days=1), zone) if last else None,
+        )
+    shown = _first(_map_needs(db, principal, wanted))
     return render(
         request,
         "coordinator/home.html",
@@ -510,11 +493,9 @@ def week(
     zone = _zone(chosen)
     first, problems = _week_start(start, zone)
     begin = _midnight(first, zone)
-    shown = _between(
-        _listed_needs(db, principal),
-        lambda need: need.starts_at,
-        start=begin,
-        end=begin + timedelta(days=DAYS_IN_WEEK),
+    week_of = NeedFilter(starts_from=begin, starts_before=begin + timedelta(days=DAYS_IN_WEEK))
+    shown = _first(
+        _listed_needs(db, principal, week_of),
         keep=lambda need: chosen is not None and need.community_id == chosen.id,
     )
     days = [first + timedelta(days=offset) for offset in range(DAYS_IN_WEEK)]

@@ -152,6 +152,7 @@ MEMBER_CASES = {
 
 MEMBER_PATCH_CASES = {
     "null name": Case({"name": None}, ["body", "name"], "name"),
+    "active as 1": Case({"active": 1}, ["body", "active"], "active"),
     "null home": Case({"home": None}, ["body", "home"], "home"),
     "null stage": Case({"stage": None}, ["body", "stage"], "stage"),
     "community_id": Case({"community_id": "elsewhere"}, ["body", "community_id"], "community_id"),
@@ -240,6 +241,13 @@ NEED_CASES = {
 
 NEED_PATCH_CASES = {
     "null title": Case({"title": None}, ["body", "title"], "title"),
+    # A yes/no is true or false, as the schema says: not 0, 1 or "yes".
+    "private_location as 0": Case(
+        {"private_location": 0}, ["body", "private_location"], "private_location"
+    ),
+    "open_to_network as yes": Case(
+        {"open_to_network": "yes"}, ["body", "open_to_network"], "open_to_network"
+    ),
     "null location": Case({"location": None}, ["body", "location"], "location"),
     "null roles": Case({"roles": None}, ["body", "roles"], "roles"),
     "status": Case({"status": "done"}, ["body", "status"], "status"),

@@ -482,6 +482,48 @@ def test_status_filter_lists_only_needs_in_that_state(
     assert _ids(client, admin_key) == {kept["id"], dropped["id"]}
 
 
+def test_category_and_start_window_filters_list_and_map_the_same_needs(
+    client: TestClient, network: Network, admin_key: str
+) -> None:
+    home = network.staffed_community()
+    made = {}
+    for name, days, category in (
+        ("early meal", 2, "meals"),
+        ("late meal", 6, "meals"),
+        ("early tidy", 2, "cleanup"),
+    ):
+        starts_at = soon(days=days)
+        made[name] = network.need(
+            home.coordinator_key,
+            community_id=home.id,
+            category=category,
+            starts_at=starts_at.isoformat(),
+            ends_at=(starts_at + timedelta(hours=1)).isoformat(),
+        )["id"]
+    window = {"from": soon(days=1).isoformat(), "to": soon(days=4).isoformat()}
+
+    assert _ids(client, admin_key, category="meals") == {made["early meal"], made["late meal"]}
+    assert _ids(client, admin_key, **window) == {made["early meal"], made["early tidy"]}
+    assert _ids(client, admin_key, category="meals", **window) == {made["early meal"]}
+    # The map layer filters alike, and its next-page link keeps the filters.
+    layer = client.get(
+        "/v1/needs.geojson", params={"category": "meals", "limit": 1}, headers=auth(admin_key)
+    )
+    assert [f["id"] for f in layer.json()["features"]] == [made["early meal"]]
+    assert "category=meals" in layer.headers["Link"]
+    for params in (
+        {"from": window["to"], "to": window["from"]},
+        {"to": window["from"], "from": window["from"]},
+    ):
+        refused = client.get("/v1/needs", params=params, headers=auth(admin_key))
+        assert refused.status_code == 422
+        assert refused.json()["detail"][0]["loc"] == ["query", "to"]
+    assert (
+        client.get("/v1/needs", params={"category": "karaoke"}, headers=auth(admin_key)).status_code
+        == 422
+    )
+
+
 def test_walking_the_need_pages_returns_every_need_once_soonest_first(
     client: TestClient, network: Network
 ) -> None:
