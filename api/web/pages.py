@@ -34,7 +34,7 @@ from api.settings import Settings
 from api.vocabulary import Role
 from api.web import csrf, session
 from api.web.forms import FormErrors, FormInvalid, errors_of
-from api.web.times import hours, month, span, when
+from api.web.times import day, hours, month, span, when
 from matcher.explain import is_distance_reason
 
 FOLDER = Path(__file__).parent
@@ -97,7 +97,9 @@ def _environment() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    environment.filters.update(when=when, span=span, hours=hours, month=month, places=places)
+    environment.filters.update(
+        when=when, span=span, day=day, hours=hours, month=month, places=places
+    )
     # `reason is not distance`: a card that shows the distance leaves its reason out.
     environment.tests.update(distance=is_distance_reason)
     return environment

@@ -1,9 +1,9 @@
 """Times as every page shows them: in the zone of the community the thing happens in, with
 the zone named ("Sat 5 Dec 2026, 10:00–12:00 GMT"), so nobody converts from UTC in their head.
 
-The formatters are the templates' filters (``when``, ``span``, ``hours``, ``month``); which
-zone a page uses is the page's choice (the member's community; the need's community, or the
-coordinator's for an agency's or another community's need).
+The formatters are the templates' filters (``when``, ``span``, ``day``, ``hours``, ``month``);
+which zone a page uses is the page's choice (the member's community; the need's community, or
+the coordinator's for an agency's or another community's need).
 """
 
 from datetime import datetime
@@ -32,6 +32,11 @@ def when(moment: datetime, zone: ZoneInfo | None = None) -> str:
     return _named(f"{local:{DAY}, {CLOCK}}", local)
 
 
+def day(moment: datetime, zone: ZoneInfo) -> str:
+    """The local day a moment falls on: ``Sat 14 Jun 2025``."""
+    return f"{moment.astimezone(zone):{DAY}}"
+
+
 def month(moment: datetime, zone: ZoneInfo) -> str:
     """The local calendar month a moment falls in: ``Jun 2025``."""
     return f"{moment.astimezone(zone):%b %Y}"
@@ -47,4 +52,4 @@ def hours(starts_at: datetime, ends_at: datetime, zone: ZoneInfo) -> str:
 
 def span(starts_at: datetime, ends_at: datetime, zone: ZoneInfo) -> str:
     """When something happens: ``Sat 14 Jun 2025, 10:00–12:00 BST``."""
-    return f"{starts_at.astimezone(zone):{DAY}}, {hours(starts_at, ends_at, zone)}"
+    return f"{day(starts_at, zone)}, {hours(starts_at, ends_at, zone)}"
