@@ -94,6 +94,13 @@ class _Community:
     names: dict[str, str]
     """Member and household ids to names, to put messages in words."""
 
+    index: dict[str, int]
+    """Each active member's position in ``members`` (and in the problem), by id."""
+
+    def member(self, member_id: str) -> MemberRow:
+        """The active member of that id (ids come from the problem, so it is there)."""
+        return self.members[self.index[member_id]]
+
 
 def _load(
     session: Session,
@@ -138,7 +145,13 @@ def _load(
             min_group_size=thresholds.min_group_size,
         ),
     )
-    return _Community(community=community, members=members, problem=problem, names=names)
+    return _Community(
+        community=community,
+        members=members,
+        problem=problem,
+        names=names,
+        index={member.id: i for i, member in enumerate(members)},
+    )
 
 
 def _in_words(message: str, names: dict[str, str]) -> str:
@@ -159,19 +172,18 @@ def _leader_of(members: Sequence[GroupMember]) -> str | None:
 
 def _split_out(loaded: _Community, figures: SplitFigures) -> SplitOut:
     """The engine's figures of a split, in the contract's shape and in words."""
-    by_id = {member.id: member for member in loaded.members}
     household_of = {member.id: member.household for member in loaded.problem.members}
     groups = []
     for group in figures.groups:
         members = [
             GroupMember(
                 id=member_id,
-                name=by_id[member_id].name,
-                stage=by_id[member_id].stage,
-                apprentice=by_id[member_id].apprentice_of is not None,
+                name=loaded.member(member_id).name,
+                stage=loaded.member(member_id).stage,
+                apprentice=loaded.member(member_id).apprentice_of is not None,
                 household_id=household_of[member_id],
             )
-            for member_id in sorted(group.member_ids, key=lambda i: (by_id[i].name, i))
+            for member_id in sorted(group.member_ids, key=lambda i: (loaded.member(i).name, i))
         ]
         place = group.meeting_place
         groups.append(
@@ -267,7 +279,7 @@ def plan(
 def _indices(loaded: _Community, groups: Sequence[Sequence[str]]) -> list[list[int]]:
     """Groups of member ids as indices into the problem; a 422 naming ``groups`` unless
     every active member is in exactly one group."""
-    index = {member.id: i for i, member in enumerate(loaded.members)}
+    index = loaded.index
     seen: dict[str, int] = {}
     for number, group in enumerate(groups, start=1):
         for member_id in group:
@@ -392,11 +404,10 @@ def multiply(
         repository.move_members(
             session, member_ids=group, from_id=mother.id, to_id=daughter.id, now=now
         )
-        by_id = {member.id: member for member in loaded.members}
         coordinator, _ = communities.add_coordinator(
             session,
             community_id=daughter.id,
-            data=CoordinatorCreate(name=leader.name, email=by_id[leader.id].email),
+            data=CoordinatorCreate(name=leader.name, email=loaded.member(leader.id).email),
             actor=principal,
         )
         moved += len(group)
