@@ -123,7 +123,7 @@ def test_re_inviting_or_inviting_a_signed_up_member_is_a_409(
 
 def test_an_invitation_expires_before_the_need_starts(client: TestClient, network: Network) -> None:
     world = network.staffed_community()
-    starts_at = utcnow() + timedelta(hours=5)
+    starts_at = soon(days=1)  # inside the member's hours and sooner than the 48-hour TTL
     need = _need(
         network,
         world,
