@@ -80,7 +80,7 @@ bench-pages: install
 soak: install
 	$(PY) scripts/soak.py $(SOAK_ARGS)
 
-# The 12-week simulated city (issue 17): every policy on 5 seeds, compared; prints the table and
+# The 12-week simulated city (issue 17): every policy on 10 seeds, compared; prints the table and
 # rewrites the figures and plots in docs/quality.md (a few minutes on two cores). Options
 # with SIM_ARGS, e.g. `make simulate SIM_ARGS="--quick --seeds 2"` (prints only).
 simulate: install

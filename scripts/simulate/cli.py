@@ -18,7 +18,7 @@ from scripts.simulate.run import POLICIES
 def main(argv: list[str] | None = None) -> int:
     """Parse the options, run, print; write docs/quality.md unless quick or told not to."""
     parser = argparse.ArgumentParser(prog="python -m scripts.simulate", description=__doc__)
-    parser.add_argument("--seeds", type=int, default=5, help="how many seeds (1, 2, …)")
+    parser.add_argument("--seeds", type=int, default=10, help="how many seeds (1, 2, …)")
     parser.add_argument("--weeks", type=int, default=12, help="measured weeks")
     parser.add_argument("--quick", action="store_true", help="a small city; prints only")
     parser.add_argument("--processes", type=int, default=2, help="worker processes")

@@ -31,8 +31,9 @@ from matcher import (
 from matcher.assignment import DEFAULT_WEIGHTS
 from matcher.assignment_problem import MENTOR_STAGES, NEW_STAGE
 from scripts.simulate.city import HOURS_PER_DAY
-from scripts.simulate.people import EXPIRY_H, LOAD_WINDOW_H, accept_probability
+from scripts.simulate.people import LOAD_WINDOW_H, accept_probability
 from scripts.simulate.state import (
+    Offer,
     Proposal,
     State,
     View,
@@ -54,6 +55,10 @@ class Policy(Protocol):
 
     def propose(self, now_h: float, open_needs: Sequence[int], state: State) -> list[Proposal]:
         """This round's proposals for the open needs (posting order)."""
+        ...
+
+    def accepted(self, offer: Offer, state: State) -> list[Proposal]:
+        """Invitations to send the moment `offer` is accepted (between rounds)."""
         ...
 
 
@@ -134,6 +139,10 @@ class SignUpSheet:
                 proposals.append(Proposal(member, need, role, at, "sheet"))
         return proposals
 
+    def accepted(self, offer: Offer, state: State) -> list[Proposal]:
+        """Nothing waits on an answer here."""
+        return []
+
 
 def _city_role(state: State, view: View, rows: ScoredRows, row: int) -> int:
     """The city's role index of a scored row (the table numbers roles across its needs)."""
@@ -163,6 +172,10 @@ class LongestIdle:
             order = keep[np.lexsort((rows.member[keep], np.nan_to_num(idle, nan=-np.inf)))]
             proposals += _fill(state, view, rows, order, now_h)
         return proposals
+
+    def accepted(self, offer: Offer, state: State) -> list[Proposal]:
+        """Nothing waits on an answer here."""
+        return []
 
 
 class Greedy:
@@ -199,6 +212,10 @@ class Greedy:
                 taken[role] = taken.get(role, 0) + 1
                 proposals.append(Proposal(member_index(candidate.member_id), need, role, now_h))
         return proposals
+
+    def accepted(self, offer: Offer, state: State) -> list[Proposal]:
+        """Nothing waits on an answer here."""
+        return []
 
 
 def _roles(state: State, need: int) -> range:
@@ -246,9 +263,9 @@ class Batch:
     alone. The held place stays reserved (the view counts it as pending); when every
     mentor asked has declined or let it lapse, the hold is dropped and the next round pairs
     again. A new member on a need with no mentor accepted, asked or chosen is invited at
-    once: there is nobody to wait for; so is one on a need starting within `hold_lead_h`
-    (by default the time an unanswered invitation takes to lapse: waiting for the mentor
-    could outlast the need)."""
+    once: there is nobody to wait for. A mentor's acceptance sends the held invitations on
+    that need at that moment (`accepted`), as the service does, so waiting costs the new
+    member only the mentor's time to answer, even on a need a day away."""
 
     name = "batch"
 
@@ -260,7 +277,6 @@ class Batch:
         time_budget_s: float = 5.0,
         weights: AssignmentWeights = DEFAULT_WEIGHTS,
         hold_new_members: bool = True,
-        hold_lead_h: float = EXPIRY_H,
         rescorer: Rescorer | None = None,
     ) -> None:
         self.horizon_h = horizon_days * HOURS_PER_DAY
@@ -268,23 +284,21 @@ class Batch:
         self.time_budget_s = time_budget_s
         self.weights = weights
         self.hold_new_members = hold_new_members
-        self.hold_lead_h = hold_lead_h
         self.rescorer = rescorer
         self.cut_short = 0  # rounds whose solve was not proven optimal
         self.held: list[Proposal] = []  # new members' invitations waiting for a mentor
 
     def propose(self, now_h: float, open_needs: Sequence[int], state: State) -> list[Proposal]:
-        """Held invitations whose mentor accepted, then one assignment over the horizon's
-        open places: an invitation per chosen edge (new members' held where a mentor's
-        answer is awaited)."""
+        """One assignment over the horizon's open places: an invitation per chosen edge
+        (new members' held where a mentor's answer is awaited)."""
         answers = _mentor_answers(state)
-        released = self._release(now_h, state, answers)
+        self._drop_stale(now_h, state, answers)
         starts = state.city.needs.starts_h
         wanted = [n for n in open_needs if starts[n] < now_h + self.horizon_h]
         wanted = [n for n in wanted if _uncovered(state, n)]
         if not wanted:
-            return released
-        view = state.view(now_h, wanted, self.held + released)
+            return []
+        view = state.view(now_h, wanted, self.held)
         rows = scored_rows(
             view.pool, view.table, weights=HAND_WEIGHTS, text_model=None, now=view.now
         )
@@ -292,7 +306,7 @@ class Batch:
         keep = np.flatnonzero(_fresh(rows, view, state))
         problem, edge_row = self._problem(state, view, rows, score, keep)
         if not edge_row.size:
-            return released
+            return []
         result = assign(problem, weights=self.weights, time_budget_s=self.time_budget_s)
         self.cut_short += not result.optimal
         chosen = []
@@ -301,23 +315,34 @@ class Batch:
             need = int(view.needs[rows.need[row]])
             role = _city_role(state, view, rows, row)
             chosen.append(Proposal(int(rows.member[row]), need, role, now_h))
-        return released + self._hold(chosen, state, answers)
+        return self._hold(chosen, state, answers)
 
-    def _release(self, now_h: float, state: State, answers: dict[int, set[str]]) -> list[Proposal]:
-        """Held invitations to send now (a mentor accepted); the rest stay held while a
-        mentor's answer is awaited, and are dropped once none is (or the member left)."""
+    def accepted(self, offer: Offer, state: State) -> list[Proposal]:
+        """A mentor's acceptance sends the new members' invitations held on that need at
+        once, as the service does (``docs/assignment.md``), not at the next round."""
+        if state.city.members.stage[offer.member] not in MENTOR_STAGES:
+            return []
         starts = state.city.needs.starts_h
-        released, kept = [], []
-        for held in self.held:
-            outcomes = answers.get(held.need, set())
-            if not state.active[held.member] or starts[held.need] <= now_h:
-                continue
-            if "accepted" in outcomes:
-                released.append(Proposal(held.member, held.need, held.role, now_h))
-            elif "pending" in outcomes:
-                kept.append(held)
-        self.held = kept
-        return released
+        now_h = offer.resolved_h
+        waiting = [held for held in self.held if held.need == offer.need]
+        self.held = [held for held in self.held if held.need != offer.need]
+        return [
+            Proposal(held.member, held.need, held.role, now_h)
+            for held in waiting
+            if state.active[held.member] and starts[held.need] > now_h
+        ]
+
+    def _drop_stale(self, now_h: float, state: State, answers: dict[int, set[str]]) -> None:
+        """Held invitations stay held while a mentor's answer is awaited (an acceptance
+        sends them at once: `accepted`); the others are dropped, their places re-paired."""
+        starts = state.city.needs.starts_h
+        self.held = [
+            held
+            for held in self.held
+            if state.active[held.member]
+            and starts[held.need] > now_h
+            and "pending" in answers.get(held.need, set())
+        ]
 
     def _hold(
         self, chosen: list[Proposal], state: State, answers: dict[int, set[str]]
@@ -334,8 +359,7 @@ class Batch:
             waiting = "accepted" not in outcomes and (
                 "pending" in outcomes or proposal.need in mentor_chosen
             )
-            soon = state.city.needs.starts_h[proposal.need] - proposal.at_h < self.hold_lead_h
-            if stage[proposal.member] == NEW_STAGE and waiting and not soon:
+            if stage[proposal.member] == NEW_STAGE and waiting:
                 self.held.append(proposal)
             else:
                 send.append(proposal)

@@ -9,6 +9,7 @@ only needs starting within the measured weeks, and losses within them, are count
 
 from __future__ import annotations
 
+import heapq
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, fields
@@ -139,7 +140,7 @@ def simulate(policy_key: str, seed: int, *, weeks: int = 12, size: Size = FULL) 
         ]
         for proposal in policy.propose(now_h, open_needs, state):
             pending += _make(state, proposal, behaviour)
-        pending = _answer(state, pending, day_h + HOURS_PER_DAY, behaviour)
+        pending = _answer(state, policy, pending, day_h + HOURS_PER_DAY, behaviour)
         if day % 7 == 6:
             _weekly_leaving(state, day_h + HOURS_PER_DAY, behaviour)
     measures, coverage, signups, load = _measure(state, active_at_start)
@@ -199,11 +200,15 @@ def _accept(state: State, offer: Offer, at_h: float) -> None:
 
 
 def _answer(
-    state: State, pending: list[int], until_h: float, rng: np.random.Generator
+    state: State, policy: Policy, pending: list[int], until_h: float, rng: np.random.Generator
 ) -> list[int]:
-    """Answer (or let lapse) the invitations due before `until_h`, earliest first."""
-    due = sorted((i for i in pending if state.offers[i].due_h < until_h), key=_due_of(state))
-    for index in due:
+    """Answer (or let lapse) the invitations due before `until_h`, earliest first; what the
+    policy sends the moment one is accepted joins the queue. Returns those still awaited."""
+    due = [(state.offers[i].due_h, i) for i in pending if state.offers[i].due_h < until_h]
+    waiting = [i for i in pending if state.offers[i].due_h >= until_h]
+    heapq.heapify(due)
+    while due:
+        _, index = heapq.heappop(due)
         offer = state.offers[index]
         if offer.outcome != "pending":  # withdrawn when its member left
             continue
@@ -218,16 +223,17 @@ def _answer(
             held_nearby=state.held_near(offer.member, starts, people.LOAD_WINDOW_H),
             capacity=int(state.hidden.capacity[offer.member]),
         )
-        if rng.random() < chance:
-            _accept(state, offer, offer.due_h)
-        else:
+        if rng.random() >= chance:
             offer.outcome, offer.resolved_h = "declined", offer.due_h
-    done = set(due)
-    return [i for i in pending if i not in done]
-
-
-def _due_of(state: State) -> Callable[[int], tuple[float, int]]:
-    return lambda index: (state.offers[index].due_h, index)
+            continue
+        _accept(state, offer, offer.due_h)
+        for proposal in policy.accepted(offer, state):
+            for sent in _make(state, proposal, rng):
+                if state.offers[sent].due_h < until_h:
+                    heapq.heappush(due, (state.offers[sent].due_h, sent))
+                else:
+                    waiting.append(sent)
+    return waiting
 
 
 def _weekly_leaving(state: State, now_h: float, rng: np.random.Generator) -> None:
