@@ -31,7 +31,10 @@ class Decline(Input):
 
 
 class SignupOut(BaseModel):
-    """A member's place in a role, or an invitation to one (``expires_at`` set)."""
+    """A member's place in a role, or an invitation to one (``expires_at`` set). A new
+    member's invitation from a team or a batch may be ``waiting``: its place is held, but it
+    is sent only once the invitation of the mentor it is paired with (``waits_for``) is
+    accepted."""
 
     id: Id
     need_id: Id
@@ -48,6 +51,12 @@ class SignupOut(BaseModel):
     )
     decline_reason: DeclineReason | None = None
     decline_note: DeclineNote | None = None
+    waits_for: Id | None = Field(
+        default=None,
+        description="A `waiting` invitation's mentor invitation (its id), on the same need: "
+        "this one is sent when that one is accepted and withdrawn when it is declined, expires "
+        "or is withdrawn. Null for every other sign-up.",
+    )
 
 
 class MemberSignupOut(SignupOut):

@@ -357,8 +357,20 @@ def _need_page(
         role=role,
     )
     holders: dict[str, list[str]] = {}
-    for signup in signups.list_for_need(db, principal=principal, need_id=need_id):
-        holders.setdefault(signup.role, []).append(signup.member_name)
+    waiting: dict[str, list[tuple[str, str]]] = {}  # per role: (new member, their mentor)
+    listed = signups.list_for_need(db, principal=principal, need_id=need_id)
+    mentors = signups.member_names(
+        db,
+        principal=principal,
+        need_id=need_id,
+        signup_ids=[signup.waits_for for signup in listed if signup.waits_for],
+    )
+    for signup in listed:
+        if signup.status == "waiting":
+            mentor = mentors.get(signup.waits_for or "", "their mentor")
+            waiting.setdefault(signup.role, []).append((signup.member_name, mentor))
+        else:
+            holders.setdefault(signup.role, []).append(signup.member_name)
     return render(
         request,
         "coordinator/need.html",
@@ -366,6 +378,7 @@ def _need_page(
             "need": need,
             "zone": zone,
             "holders": holders,
+            "waiting": waiting,
             "candidates": ranked.candidates,
             "role": role or "",
             "role_options": [("", "Any role"), *((name, name) for name in sorted(names))],
