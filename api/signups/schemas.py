@@ -53,9 +53,10 @@ class SignupOut(BaseModel):
     decline_note: DeclineNote | None = None
     waits_for: Id | None = Field(
         default=None,
-        description="A `waiting` invitation's mentor invitation (its id), on the same need: "
-        "this one is sent when that one is accepted and withdrawn when it is declined, expires "
-        "or is withdrawn. Null for every other sign-up.",
+        description="The mentor's invitation (its id, on the same need) that this new "
+        "member's invitation waits or waited for: while it is `waiting`, it is sent when that "
+        "one is accepted and withdrawn when that one is declined, expires or is withdrawn. "
+        "Null for a sign-up or invitation that never waited.",
     )
 
 
