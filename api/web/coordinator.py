@@ -477,14 +477,16 @@ def send_team(
     settings: AppSettings,
     ranking: Rankings,
 ) -> Response:
-    """Propose the team again and send it as invitations, all or none (``commit=True``)."""
+    """Propose the team again and send it as invitations, all or none (``commit=True``); a
+    new member's waits for their mentor's to be accepted, and the message says so."""
     sent = _team(db, principal, settings, ranking, need_id, commit=True)
-    count = len(sent.invitations or [])
-    return redirect(
-        request,
-        f"/coordinator/needs/{need_id}",
-        flash=f"{count} invitation{'s' if count != 1 else ''} sent.",
-    )
+    invitations = sent.invitations or []
+    waiting = sum(invitation.status == "waiting" for invitation in invitations)
+    count = len(invitations) - waiting
+    flash = f"{count} invitation{'s' if count != 1 else ''} sent."
+    if waiting:
+        flash += f" {waiting} wait{'s' if waiting == 1 else ''} for a mentor to accept."
+    return redirect(request, f"/coordinator/needs/{need_id}", flash=flash)
 
 
 def _week_start(text: str, zone: ZoneInfo) -> tuple[date, dict[str, str]]:

@@ -1,6 +1,8 @@
 """A new member's invitation from a team or a batch waits for their mentor's: held, unsent,
 sent when the mentor accepts and withdrawn (its place given back) when the mentor does not."""
 
+import html
+import re
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -300,3 +302,32 @@ def test_training_never_reads_a_waiting_invitation_as_ignored(
     with app.state.sessionmaker() as session:
         members = {row.member_id for row in feedback.training_rows(session, now=later)}
     assert team.new["id"] in members, "once sent, it counts"
+
+
+def _signed_in(client: TestClient, key: str) -> TestClient:
+    """``client`` signed in to the pages with ``key``, as the sign-in form does it."""
+    form = client.get("/")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', form.text)
+    assert token is not None, form.text
+    signed = client.post("/", data={"key": key, "csrf_token": token.group(1)})
+    assert signed.status_code in (200, 303), signed.text
+    return client
+
+
+def test_the_need_page_says_whom_a_waiting_member_waits_for_and_her_pages_hide_it(
+    app: FastAPI, network: Network
+) -> None:
+    with TestClient(app) as coordinator, TestClient(app) as member:
+        team = Team(coordinator, network)
+        sent = team.send()
+        page = _signed_in(coordinator, team.key).get(f"/coordinator/needs/{team.need['id']}")
+        assert page.status_code == 200
+        assert (
+            f"{html.escape(team.new['name'])}: waiting for "
+            f"{html.escape(team.mentor['name'])} to accept" in page.text
+        )
+        invitations = _signed_in(member, team.new["api_key"]).get("/member/invitations")
+        assert invitations.status_code == 200
+        assert team.need["title"] not in invitations.text
+        team.answer(sent["mentor"], "accept", team.mentor["api_key"])
+        assert team.need["title"] in member.get("/member/invitations").text
