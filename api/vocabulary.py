@@ -11,6 +11,7 @@ from matcher.inputs import Stage, Urgency
 
 __all__ = [
     "HELD_STATUSES",
+    "PENDING_STATUSES",
     "TAKEN_OUTCOMES",
     "ActorRole",
     "Category",
@@ -33,10 +34,15 @@ Category = Literal[
     "meals", "tutoring", "visiting", "cleanup", "transport", "repair", "prayer", "other"
 ]
 NeedStatus = Literal["open", "filled", "cancelled", "done"]
-SignupStatus = Literal["confirmed", "withdrawn", "invited", "declined", "expired"]
-"""``invited`` holds a place until answered (``confirmed`` or ``declined``) or ``expired``."""
-HELD_STATUSES: tuple[SignupStatus, ...] = ("confirmed", "invited")
+SignupStatus = Literal["confirmed", "withdrawn", "invited", "declined", "expired", "waiting"]
+"""``invited`` holds a place until answered (``confirmed`` or ``declined``) or ``expired``.
+``waiting``: an invitation that holds its place but is not sent yet: it waits for a mentor's
+invitation on the same need to be accepted (then it is ``invited``), and is ``withdrawn`` if
+that one is not (``api.signups``)."""
+HELD_STATUSES: tuple[SignupStatus, ...] = ("confirmed", "invited", "waiting")
 """Sign-ups that hold a place (and count as the member's commitment at that time)."""
+PENDING_STATUSES: tuple[SignupStatus, ...] = ("invited", "waiting")
+"""Invitations holding a place unanswered (``need_roles.invited`` counts them)."""
 DeclineReason = Literal["busy", "not_for_me", "other"]
 ActorRole = Literal[Role, "system"]
 """Who did a write: a caller's role, or ``system`` for the command line and jobs."""

@@ -4,6 +4,15 @@ Both read the engine's feasible rows (every member x role that passes every hard
 with its soft score), turn them into one ``matcher.AssignmentProblem`` with the households
 and fairness facts, and let ``matcher.assign`` choose. A team is a batch of one need. Either
 can be sent as invitations, all or none: one refused invitation rolls the request back.
+
+Sent, a new member's invitation *waits* for the invitation of the mentor they are paired with
+(``waiting``, ``signups.invite(waits_for=...)``): it is sent when the mentor accepts and
+withdrawn when the mentor does not, so a new member is not left to serve alone because the
+mentor said no (the simulation's ``hold_new_members``: teams with a new member that had a
+mature one, 0.77 → 0.90). Always, with no request flag: the solver already promised each new
+member a mentor. Not when the need starts within the invitation TTL (waiting could outlast
+it: both are sent at once), nor when the mentor already holds a confirmed place (nothing to
+wait for).
 """
 
 import time
@@ -290,7 +299,7 @@ def propose_team(
             session,
             principal=principal,
             instance=instance,
-            edges=solved.edges,
+            solved=solved,
             now=now,
             ttl_hours=invitation_ttl_hours,
         )
@@ -423,7 +432,7 @@ def batch(
             session,
             principal=principal,
             instance=instance,
-            edges=solved.edges,
+            solved=solved,
             now=now,
             ttl_hours=invitation_ttl_hours,
         )
@@ -563,33 +572,54 @@ def _batch(instance: _Instance, solved: Assignment, solve_ms: float) -> BatchRes
     )
 
 
+def _waits_for(
+    instance: _Instance, solved: Assignment, *, now: datetime, ttl_hours: float
+) -> dict[int, int]:
+    """Per chosen edge of a new member whose invitation waits: the chosen edge of the mentor
+    it waits for (module docstring: which pairs wait)."""
+    problem = instance.problem
+    edge_of = {
+        (int(problem.edge_member[edge]), int(problem.slot_need[problem.edge_slot[edge]])): edge
+        for edge in solved.edges.tolist()
+    }  # a member serves a need in one role at most
+    sent_by = now + timedelta(hours=ttl_hours)
+    return {
+        edge_of[(new, need)]: edge_of[(mentor, need)]
+        for need, new, mentor in solved.pairs.tolist()
+        if mentor >= 0 and instance.needs[need].starts_at > sent_by
+    }
+
+
 def _invite(
     session: Session,
     *,
     principal: Principal,
     instance: _Instance,
-    edges: IntArray,
+    solved: Assignment,
     now: datetime,
     ttl_hours: float,
 ) -> list[SignupOut]:
     """Send each chosen edge as an invitation, with what the engine said of it (for the
-    learned re-ranker); any refusal rolls the whole request back."""
+    learned re-ranker), in the solver's order; mentors' first, so a new member's can wait
+    for its mentor's (``_waits_for``). Any refusal rolls the whole request back."""
     problem = instance.problem
-    invitations = []
-    for edge in edges.tolist():
+    waits_for = _waits_for(instance, solved, now=now, ttl_hours=ttl_hours)
+    edges = solved.edges.tolist()
+    sent: dict[int, SignupOut] = {}
+    for edge in sorted(edges, key=lambda edge: edge in waits_for):
         slot = int(problem.edge_slot[edge])
-        invitations.append(
-            signups.invite(
-                session,
-                principal=principal,
-                need_id=instance.needs[int(problem.slot_need[slot])].id,
-                data=InvitationCreate(
-                    member_id=str(instance.pool.ids[problem.edge_member[edge]]),
-                    role=instance.slot_role[slot],
-                ),
-                now=now,
-                ttl_hours=ttl_hours,
-                engine=instance.engine_view(edge),
-            )
+        mentor = waits_for.get(edge)
+        sent[edge] = signups.invite(
+            session,
+            principal=principal,
+            need_id=instance.needs[int(problem.slot_need[slot])].id,
+            data=InvitationCreate(
+                member_id=str(instance.pool.ids[problem.edge_member[edge]]),
+                role=instance.slot_role[slot],
+            ),
+            now=now,
+            ttl_hours=ttl_hours,
+            engine=instance.engine_view(edge),
+            waits_for=None if mentor is None else sent[mentor].id,
         )
-    return invitations
+    return [sent[edge] for edge in edges]

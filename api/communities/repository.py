@@ -35,7 +35,7 @@ from api.db.models import (
     StageChange,
     coordinator_communities,
 )
-from api.vocabulary import Stage
+from api.vocabulary import HELD_STATUSES, PENDING_STATUSES, Stage
 
 
 def readable(principal: Principal) -> Select[Community]:
@@ -229,10 +229,6 @@ def active_members(
     return [ActiveMember(**row._mapping) for row in rows]
 
 
-COMMITTED = ("confirmed", "invited")
-"""Sign-up statuses that hold a place: the load of a member, and what monthly limits count."""
-
-
 def _active_members_signups(principal: Principal, community_id: str) -> Select[Any]:
     """Sign-ups of the community's active members on needs not cancelled (a FROM to add
     columns to)."""
@@ -289,7 +285,7 @@ def month_loads(
             in_window.label("in_window"),
         )
         .where(
-            Signup.status.in_(COMMITTED),
+            Signup.status.in_(HELD_STATUSES),
             Need.starts_at >= month_starts[0],
             Need.starts_at < month_starts[-1],
         )
@@ -302,7 +298,9 @@ def month_loads(
             func.count()
             .filter(placed.c.in_window, placed.c.status == "confirmed")
             .label("confirmed"),
-            func.count().filter(placed.c.in_window, placed.c.status == "invited").label("invited"),
+            func.count()
+            .filter(placed.c.in_window, placed.c.status.in_(PENDING_STATUSES))
+            .label("invited"),
             func.count().label("committed"),
         ).group_by(placed.c.member_id, placed.c.month)
     )

@@ -322,13 +322,16 @@ class NeedRole(Base):
 
 # Written as ORs, not IN: PostgreSQL prints IN back in a form that does not read back the same,
 # and the generator's bulk load rebuilds indexes from their printed definitions.
-HOLDS_A_PLACE = "status = 'confirmed' OR status = 'invited'"
+HOLDS_A_PLACE = "status = 'confirmed' OR status = 'invited' OR status = 'waiting'"
 PENDING = "status = 'invited'"
+"""Invitations sent and unanswered, whose expiry the sweep watches (a waiting one is settled
+by the invitation it waits for: see ``api.signups.service``)."""
+INVITATION_EXPIRES = "(status <> 'invited' AND status <> 'waiting') OR expires_at IS NOT NULL"
 
 
 class Signup(Base):
     """A member's place in a role, or an invitation to one. At most one sign-up holding a
-    place (confirmed or invited) per (need, member)."""
+    place (confirmed, invited or waiting) per (need, member)."""
 
     __tablename__ = "signups"
     __table_args__ = (
@@ -351,7 +354,7 @@ class Signup(Base):
         ),
         _one_of("status", SignupStatus),
         _one_of("decline_reason", DeclineReason),
-        CheckConstraint("status <> 'invited' OR expires_at IS NOT NULL", name="invitation_expires"),
+        CheckConstraint(INVITATION_EXPIRES, name="invitation_expires"),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
@@ -368,6 +371,11 @@ class Signup(Base):
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     decline_reason: Mapped[DeclineReason | None] = mapped_column(String(16))
     decline_note: Mapped[str | None] = mapped_column(String(500))
+    # A waiting invitation: the mentor's invitation on the same need it waits for. Looked up
+    # by need (``ix_signups_need_id``), so it needs no index of its own.
+    waits_for_id: Mapped[str | None] = mapped_column(
+        ForeignKey("signups.id", ondelete="SET NULL", name="fk_signups_waits_for_id")
+    )
 
 
 UNANSWERED = "outcome IS NULL"

@@ -13,7 +13,7 @@ from sqlalchemy import CursorResult, Row, Select, and_, case, delete, func, or_,
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from api.db.models import Community, MatchEvent, Member, RankingModel
+from api.db.models import Community, MatchEvent, Member, RankingModel, Signup
 from api.vocabulary import DeclineReason, MatchEventKind, MatchOutcome
 
 TRAINING_ROWS_MAX = 200_000
@@ -101,6 +101,33 @@ def set_outcome(
     return int(cast(CursorResult[Any], result).rowcount)
 
 
+def mark_shown(session: Session, *, member_id: str, need_id: str, now: datetime) -> None:
+    """Date the member's invitation to the need as shown at ``now`` (a waiting one, sent)."""
+    session.execute(
+        update(MatchEvent)
+        .where(
+            MatchEvent.member_id == member_id,
+            MatchEvent.need_id == need_id,
+            MatchEvent.kind == "invitation",
+        )
+        .values(shown_at=now, last_shown_at=now)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def delete_invitation_event(session: Session, *, member_id: str, need_id: str) -> None:
+    """Forget the member's invitation to the need (a waiting one, never sent)."""
+    session.execute(
+        delete(MatchEvent)
+        .where(
+            MatchEvent.member_id == member_id,
+            MatchEvent.need_id == need_id,
+            MatchEvent.kind == "invitation",
+        )
+        .execution_options(synchronize_session=False)
+    )
+
+
 def suggestion_event(session: Session, *, member_id: str, need_id: str) -> MatchEvent | None:
     """The member's suggestion row for the need, if any."""
     return session.scalar(
@@ -162,7 +189,13 @@ def delete_member_events(session: Session, *, member_id: str) -> int:
 def training_rows(session: Session, *, now: datetime) -> Sequence[Row[*tuple[Any, ...]]]:
     """Answered shown matches with the engine's components, most recent first: those with an
     outcome, and unanswered suggestions whose need has started (ignored, whether or not the
-    sweep has marked them yet). An unanswered "maybe later" whose need started counts too."""
+    sweep has marked them yet). An unanswered "maybe later" whose need started counts too.
+    An invitation still waiting (not sent) is no answer of any kind and is left out."""
+    waiting = select(Signup.id).where(
+        Signup.member_id == MatchEvent.member_id,
+        Signup.need_id == MatchEvent.need_id,
+        Signup.status == "waiting",
+    )
     statement: Select[*tuple[Any, ...]] = (
         select(
             MatchEvent.member_id,
@@ -178,6 +211,7 @@ def training_rows(session: Session, *, now: datetime) -> Sequence[Row[*tuple[Any
         .where(
             MatchEvent.components.is_not(None),
             MatchEvent.score.is_not(None),
+            ~(and_(MatchEvent.kind == "invitation", waiting.exists())),
             or_(
                 and_(
                     MatchEvent.outcome.is_not(None),

@@ -135,7 +135,11 @@ def record_invitation(
 ) -> None:
     """Record an invitation as sent, with what the engine said of it (a team's or a batch's
     row). Without it (one coordinator's pick from a list), its rank, score and components
-    stay null and training leaves it out."""
+    stay null and training leaves it out.
+
+    A waiting invitation is recorded here too, when it is made, so the engine's view is kept
+    where it belongs; training skips it while it waits, :func:`invitation_sent` dates it
+    when it is sent, :func:`invitation_unsent` deletes it if it never is."""
     zone = repository.member_timezone(session, member_id=member_id)
     rank, score, components = (
         (engine.rank, engine.score, engine.components) if engine else (None, None, None)
@@ -143,6 +147,19 @@ def record_invitation(
     shown = Shown(need.id, role, rank, score, components, need.category, need.starts_at)
     (row,) = _rows(member_id, zone, [shown], now)
     repository.record_invitation(session, {**row, "id": new_id(), "kind": "invitation"})
+
+
+def invitation_sent(session: Session, *, member_id: str, need_id: str, now: datetime) -> None:
+    """A waiting invitation was sent now: its record, written when it was made (with the
+    engine's view of it), counts as shown from ``now``, so the lead time the re-ranker reads
+    is the member's."""
+    repository.mark_shown(session, member_id=member_id, need_id=need_id, now=now)
+
+
+def invitation_unsent(session: Session, *, member_id: str, need_id: str) -> None:
+    """A waiting invitation was withdrawn before it was sent: the member was never asked, so
+    there is no answer to learn from and its record goes."""
+    repository.delete_invitation_event(session, member_id=member_id, need_id=need_id)
 
 
 def signed_up(session: Session, *, member_id: str, need_id: str, now: datetime) -> None:

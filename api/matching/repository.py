@@ -44,7 +44,7 @@ from api.db.spatial import nearest_within, postgis_point, within_km
 # Two scopes are joined into matching's own queries, where loading them first would cost a
 # query per row: which members the caller may see, which needs a member may see.
 from api.scopes import member_readable, need_visible_to, role_template, scope_parameters
-from api.vocabulary import Role
+from api.vocabulary import PENDING_STATUSES, Role
 from geo.distance import SPHERE_MARGIN
 from matcher import NeedSpec
 
@@ -478,8 +478,9 @@ def commitment_rows(
 
 def _pending_invitation(signup: Any) -> ColumnElement[bool]:
     """``signup`` (the model or an alias of it) is an invitation still holding its place at
-    the statement's ``now``: one past its expiry holds nothing, marked expired yet or not."""
-    return and_(signup.status == "invited", signup.expires_at > bindparam("now"))
+    the statement's ``now`` (sent, or waiting for a mentor's answer): one past its expiry
+    holds nothing, marked expired yet or not."""
+    return and_(signup.status.in_(PENDING_STATUSES), signup.expires_at > bindparam("now"))
 
 
 @cache

@@ -55,14 +55,40 @@ def get_readable(
     return None if row is None else row.Signup
 
 
-def confirmed_for_need(
-    session: Session, *, principal: Principal, need_id: str
+def for_need(
+    session: Session, *, principal: Principal, need_id: str, statuses: Sequence[SignupStatus]
 ) -> Sequence[Row[Signup, str, str]]:
-    """The need's confirmed sign-ups the caller may see, oldest first: rows of ``Signup``,
-    ``member_name`` and ``role``."""
+    """The need's sign-ups in ``statuses`` that the caller may see, oldest first: rows of
+    ``Signup``, ``member_name`` and ``role``."""
     return session.execute(
         readable(principal)
-        .where(Signup.need_id == need_id, Signup.status == "confirmed")
+        .where(Signup.need_id == need_id, Signup.status.in_(statuses))
+        .order_by(Signup.created_at, Signup.id)
+    ).all()
+
+
+def named(
+    session: Session, *, principal: Principal, need_id: str, signup_ids: Sequence[str]
+) -> Sequence[Row[Signup, str, str]]:
+    """These sign-ups of the need, those the caller may see: rows of ``Signup``,
+    ``member_name`` and ``role``."""
+    if not signup_ids:
+        return []
+    return session.execute(
+        readable(principal).where(Signup.need_id == need_id, Signup.id.in_(signup_ids))
+    ).all()
+
+
+def waiting_for(session: Session, *, need_id: str, signup_id: str) -> Sequence[Signup]:
+    """The need's invitations waiting for invitation ``signup_id`` (the caller holds the
+    need's lock; by need first, so ``ix_signups_need_id`` finds them)."""
+    return session.scalars(
+        select(Signup)
+        .where(
+            Signup.need_id == need_id,
+            Signup.waits_for_id == signup_id,
+            Signup.status == "waiting",
+        )
         .order_by(Signup.created_at, Signup.id)
     ).all()
 
@@ -70,7 +96,7 @@ def confirmed_for_need(
 def held_not_over(
     session: Session, *, member_id: str, now: datetime
 ) -> Sequence[Row[Signup, Need]]:
-    """The member's sign-ups holding a place (confirmed or invited) in needs not yet over:
+    """The member's sign-ups holding a place (confirmed, invited, waiting) in needs not yet over:
     rows of ``Signup`` and ``Need``.
 
     Unscoped: for the member's own erasure, already authorised by the caller."""
@@ -121,6 +147,7 @@ def page_for_member(
     principal: Principal,
     member_id: str,
     statuses: Sequence[SignupStatus],
+    hidden: Sequence[SignupStatus],
     now: datetime,
     limit: int,
     cursor: str | None,
@@ -128,12 +155,14 @@ def page_for_member(
 ) -> Page[T]:
     """A page of the member's sign-ups the caller may see, newest first, with their need's
     ``title``, ``starts_at`` and ``ends_at``; only those in ``statuses`` (as of ``now``) if
-    any are given."""
+    any are given, never those in ``hidden``."""
     statement = (
         readable(principal)
         .add_columns(Need.title, Need.starts_at, Need.ends_at)
         .where(Signup.member_id == member_id)
     )
+    if hidden:
+        statement = statement.where(Signup.status.not_in(hidden))
     if statuses:
         statement = statement.where(or_(*(_status_is(status, now) for status in statuses)))
     return paginate(

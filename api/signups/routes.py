@@ -27,7 +27,7 @@ from api.signups.schemas import (
     SignupCreate,
     SignupOut,
 )
-from api.vocabulary import SignupStatus
+from api.vocabulary import SignupStatus, values
 
 router = APIRouter(tags=["signups"])
 
@@ -60,7 +60,8 @@ def sign_up(
 def list_signups(
     need_id: ResourceId, session: DbSession, principal: CurrentPrincipal
 ) -> Annotated[list[SignupOut], Field(max_length=MAX_PLACES)]:
-    """Who is coming: all of them for the need's coordinators, your own for a member."""
+    """Who is coming: all of them for the need's coordinators, your own for a member.
+    Coordinators and admins also see the need's `waiting` invitations (`waits_for`)."""
     return service.list_for_need(session, principal=principal, need_id=need_id)
 
 
@@ -72,7 +73,8 @@ def list_signups(
 def withdraw(
     need_id: ResourceId, signup_id: ResourceId, session: DbSession, principal: CommunityPerson
 ) -> Response:
-    """Give the place back, or take an invitation back; a filled need reopens."""
+    """Give the place back, or take an invitation back (invitations waiting for it are
+    withdrawn with it); a filled need reopens."""
     service.withdraw(
         session, principal=principal, need_id=need_id, signup_id=signup_id, now=utcnow()
     )
@@ -109,13 +111,23 @@ def invite(
 
 @router.post(SIGNUPS + "/{signup_id}/accept", responses=responses(*ANSWER_ERRORS))
 def accept(
-    need_id: ResourceId, signup_id: ResourceId, session: DbSession, principal: CommunityPerson
+    need_id: ResourceId,
+    signup_id: ResourceId,
+    session: DbSession,
+    principal: CommunityPerson,
+    settings: AppSettings,
 ) -> SignupOut:
     """Accept an invitation (the member, or their coordinator for them): every hard
     constraint is checked again now, with the same 409 and 422 as a sign-up; 409 if it
-    expired or was already answered."""
+    expired, was already answered or is still waiting for its mentor's. Invitations waiting
+    for this one are sent now (``invitation_ttl_hours`` from now)."""
     return service.accept(
-        session, principal=principal, need_id=need_id, signup_id=signup_id, now=utcnow()
+        session,
+        principal=principal,
+        need_id=need_id,
+        signup_id=signup_id,
+        now=utcnow(),
+        ttl_hours=settings.invitation_ttl_hours,
     )
 
 
@@ -130,8 +142,9 @@ def decline(
     session: DbSession,
     principal: CommunityPerson,
 ) -> SignupOut:
-    """Turn an invitation down, saying why; its place is given back. 409 if it expired or
-    was already answered."""
+    """Turn an invitation down, saying why; its place is given back, and so are those of the
+    invitations waiting for it (withdrawn). 409 if it expired, was already answered or is
+    still waiting."""
     return service.decline(
         session,
         principal=principal,
@@ -153,7 +166,7 @@ def member_signups(
     status: Annotated[
         list[SignupStatus] | None,
         Query(
-            max_length=5,
+            max_length=len(values(SignupStatus)),
             description="Only these statuses (repeat for several); an invitation past its "
             "expiry is `expired`.",
         ),
@@ -162,7 +175,8 @@ def member_signups(
     cursor: Cursor = None,
 ) -> Page[MemberSignupOut]:
     """A member's inbox and commitments, newest first: the member, their coordinators,
-    admins."""
+    admins. A member's `waiting` invitations (not sent yet) are listed to their managers
+    only."""
     return service.list_for_member(
         session,
         principal=principal,

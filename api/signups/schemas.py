@@ -31,7 +31,10 @@ class Decline(Input):
 
 
 class SignupOut(BaseModel):
-    """A member's place in a role, or an invitation to one (``expires_at`` set)."""
+    """A member's place in a role, or an invitation to one (``expires_at`` set). A new
+    member's invitation from a team or a batch may be ``waiting``: its place is held, but it
+    is sent only once the invitation of the mentor it is paired with (``waits_for``) is
+    accepted."""
 
     id: Id
     need_id: Id
@@ -48,6 +51,13 @@ class SignupOut(BaseModel):
     )
     decline_reason: DeclineReason | None = None
     decline_note: DeclineNote | None = None
+    waits_for: Id | None = Field(
+        default=None,
+        description="The mentor's invitation (its id, on the same need) that this new "
+        "member's invitation waits or waited for: while it is `waiting`, it is sent when that "
+        "one is accepted and withdrawn when that one is declined, expires or is withdrawn. "
+        "Null for a sign-up or invitation that never waited.",
+    )
 
 
 class MemberSignupOut(SignupOut):

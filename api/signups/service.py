@@ -20,6 +20,17 @@ on the sign-ups holding a place per (need, member) are the database's backstops.
 A need becomes ``filled`` only when confirmed sign-ups fill every place; an open need whose
 remaining places are all held by invitations takes no sign-ups (the role is full) until one
 is declined or expires.
+
+A *waiting* invitation (``status`` ``waiting``, ``waits_for_id`` set) is a new member's,
+held until the invitation of the mentor they are paired with (``api.assignment``) is
+accepted: it holds its place and the member's time like an invitation, but it is not sent —
+the member neither sees nor answers it, and its ``expires_at`` is the need's start. In the
+transaction that accepts the mentor's invitation, every invitation waiting for it is
+released (:func:`_release_waiting`: ``invited``, its expiry counted from then); in the one
+that declines, expires or withdraws it (erasure included), they are dropped
+(:func:`_drop_waiting`: ``withdrawn``, places given back), so a new member is never asked to
+serve without their mentor. A release or a drop changes a place's kind, never takes one, so
+it needs only the need's lock, not the waiting member's.
 """
 
 from collections.abc import Sequence
@@ -48,7 +59,7 @@ from api.signups.schemas import (
     SignupCreate,
     SignupOut,
 )
-from api.vocabulary import SignupStatus
+from api.vocabulary import HELD_STATUSES, SignupStatus
 from matcher import CONFLICT_CODES
 
 
@@ -77,6 +88,7 @@ def _fields(signup: Signup, *, member_name: str, role: str, now: datetime | None
         "answered_at": signup.answered_at,
         "decline_reason": signup.decline_reason,
         "decline_note": signup.decline_note,
+        "waits_for": signup.waits_for_id,
     }
 
 
@@ -108,6 +120,54 @@ def _expire_due(session: Session, need: Need, now: datetime) -> None:
             action="signup.expire",
             object_type="signup",
             object_id=invitation.id,
+            fields=["status"],
+        )
+        _drop_waiting(session, need, invitation, now)
+    session.flush()
+
+
+def _waiting_for(session: Session, need: Need, invitation: Signup) -> Sequence[Signup]:
+    return repository.waiting_for(session, need_id=need.id, signup_id=invitation.id)
+
+
+def _release_waiting(
+    session: Session, need: Need, invitation: Signup, *, now: datetime, ttl_hours: float
+) -> None:
+    """Send every invitation waiting for ``invitation``, just accepted (need locked).
+
+    Each becomes ``invited`` with its expiry counted from ``now`` (its ``created_at`` kept,
+    its place already held), and its feedback record is marked sent now
+    (``feedback.invitation_sent``). The audit's ``signup.release`` is the system's: it
+    follows from the accept, which is recorded under the caller who accepted."""
+    for waiting in _waiting_for(session, need, invitation):
+        waiting.status = "invited"
+        waiting.expires_at = min(now + timedelta(hours=ttl_hours), need.starts_at)
+        feedback.invitation_sent(session, member_id=waiting.member_id, need_id=need.id, now=now)
+        record(
+            session,
+            actor=None,
+            action="signup.release",
+            object_type="signup",
+            object_id=waiting.id,
+            fields=["status", "expires_at"],
+        )
+    session.flush()
+
+
+def _drop_waiting(session: Session, need: Need, invitation: Signup, now: datetime) -> None:
+    """Withdraw every invitation waiting for ``invitation``, which will not be accepted now
+    (declined, expired, withdrawn), and give their places back (need locked). Their members
+    were never asked: their feedback records are deleted, not answered."""
+    for waiting in _waiting_for(session, need, invitation):
+        repository.free_held(session, waiting.role_id)
+        waiting.status, waiting.withdrawn_at = "withdrawn", now
+        feedback.invitation_unsent(session, member_id=waiting.member_id, need_id=need.id)
+        record(
+            session,
+            actor=None,
+            action="signup.withdraw",
+            object_type="signup",
+            object_id=waiting.id,
             fields=["status"],
         )
     session.flush()
@@ -219,11 +279,15 @@ def invite(
     now: datetime,
     ttl_hours: float,
     engine: EngineView | None = None,
+    waits_for: str | None = None,
 ) -> SignupOut:
     """Hold a place in a role for a member until they answer, or say exactly why not.
 
     ``engine``: what the engine said of the member for this place (a team's or a batch's
     row), recorded with the invitation so the learned re-ranker can train on the answer.
+    ``waits_for``: the id of a mentor's pending invitation on the same need; the invitation
+    is then ``waiting`` (held, not sent) until that one is answered (module docstring). Its
+    feedback record is written now, engine view and all, and marked sent on release.
 
     For coordinators and admins (the route's gate), on the terms of a sign-up made for the
     member: the caller must see the member and the member the need. The invitation expires
@@ -234,15 +298,23 @@ def invite(
     )
     _ensure_takes_places(need, now)
     role = _ensure_eligible(session, member=member, need=need, role=data.role, now=now)
+    if waits_for is not None:
+        _ensure_waitable(session, need=need, signup_id=waits_for)
     if not repository.hold_place(session, role.id):
         raise Conflict(f"role '{role.name}' is full")
     signup = Signup(
         need_id=need.id,
         role_id=role.id,
         member_id=member.id,
-        status="invited",
+        status="invited" if waits_for is None else "waiting",
         invited_by=principal.id,
-        expires_at=min(now + timedelta(hours=ttl_hours), need.starts_at),
+        # A waiting invitation's clock starts when it is sent; until then the need's start.
+        expires_at=(
+            min(now + timedelta(hours=ttl_hours), need.starts_at)
+            if waits_for is None
+            else need.starts_at
+        ),
+        waits_for_id=waits_for,
     )
     _insert(session, signup)
     _settle(session, need)
@@ -253,6 +325,13 @@ def invite(
         session, actor=principal, action="signup.invite", object_type="signup", object_id=signup.id
     )
     return to_out(signup, member_name=member.name, role=role.name)
+
+
+def _ensure_waitable(session: Session, *, need: Need, signup_id: str) -> None:
+    """An invitation may wait only for a pending invitation on the same need."""
+    mentor = session.get(Signup, signup_id)
+    if mentor is None or mentor.need_id != need.id or mentor.status != "invited":
+        raise Conflict(f"sign-up {signup_id} is not a pending invitation on this need")
 
 
 def _invitation(
@@ -271,6 +350,9 @@ def _invitation(
     session.refresh(signup)
     if signup.status == "expired":
         raise Conflict("invitation expired: its place was given back")
+    if signup.status == "waiting":
+        mentor_role = _mentor_role(session, need, signup)
+        raise Conflict(f"invitation is waiting for the {mentor_role} invitation to be accepted")
     if signup.status != "invited":
         raise Conflict(f"sign-up is {signup.status}: only a pending invitation can be answered")
     return signup, member, need
@@ -280,10 +362,24 @@ def _role_of(need: Need, signup: Signup) -> NeedRole:
     return next(role for role in need.roles if role.id == signup.role_id)
 
 
+def _mentor_role(session: Session, need: Need, waiting: Signup) -> str:
+    """The role of the invitation a waiting one waits for, in words (no name: the caller may
+    be the waiting member, who has no business reading another member's invitation)."""
+    mentor = None if waiting.waits_for_id is None else session.get(Signup, waiting.waits_for_id)
+    return "mentor" if mentor is None else _role_of(need, mentor).name
+
+
 def accept(
-    session: Session, *, principal: Principal, need_id: str, signup_id: str, now: datetime
+    session: Session,
+    *,
+    principal: Principal,
+    need_id: str,
+    signup_id: str,
+    now: datetime,
+    ttl_hours: float,
 ) -> SignupOut:
-    """Confirm an invitation, re-checking every hard constraint as of ``now``."""
+    """Confirm an invitation, re-checking every hard constraint as of ``now``; invitations
+    waiting for it are sent, to expire after ``ttl_hours``."""
     signup, member, need = _invitation(
         session, principal=principal, need_id=need_id, signup_id=signup_id, now=now
     )
@@ -292,6 +388,7 @@ def accept(
     _ensure_eligible(session, member=member, need=need, role=role.name, now=now, accepting=True)
     repository.confirm_held(session, role.id)
     signup.status, signup.answered_at = "confirmed", now
+    _release_waiting(session, need, signup, now=now, ttl_hours=ttl_hours)
     _settle(session, need)
     feedback.accepted(session, member_id=member.id, need_id=need.id, now=now)
     record(
@@ -321,6 +418,7 @@ def decline(
     repository.free_held(session, signup.role_id)
     signup.status, signup.answered_at = "declined", now
     signup.decline_reason, signup.decline_note = data.reason, data.note
+    _drop_waiting(session, need, signup, now)
     _settle(session, need)
     feedback.declined(session, member_id=member.id, need_id=need.id, reason=data.reason, now=now)
     record(
@@ -344,7 +442,7 @@ def withdraw(
     )
     if signup is None:
         raise NotFound(f"sign-up {signup_id} not found")
-    if signup.status not in ("confirmed", "invited"):
+    if signup.status not in HELD_STATUSES:
         return
     repository.lock_member(session, signup.member_id)
     need = repository.lock_need(session, need_id)
@@ -353,7 +451,7 @@ def withdraw(
         raise Conflict("need is over; its sign-ups are history")
     _expire_due(session, need, now)
     session.refresh(signup)
-    if signup.status not in ("confirmed", "invited"):
+    if signup.status not in HELD_STATUSES:
         return
     _release(session, need, signup, now)
     record(
@@ -367,13 +465,17 @@ def withdraw(
 
 
 def _release(session: Session, need: Need, signup: Signup, now: datetime) -> None:
-    """Give back the place a confirmed sign-up or an invitation holds (need locked)."""
-    if signup.status == "invited":
-        repository.free_held(session, signup.role_id)
-    else:
+    """Give back the place a confirmed sign-up or an invitation holds (need locked); the
+    invitations waiting for it are dropped with it."""
+    if signup.status == "confirmed":
         repository.free_place(session, signup.role_id)
+    else:
+        repository.free_held(session, signup.role_id)
+        if signup.status == "waiting":  # never sent: nothing to learn from
+            feedback.invitation_unsent(session, member_id=signup.member_id, need_id=need.id)
     signup.status = "withdrawn"
     signup.withdrawn_at = now
+    _drop_waiting(session, need, signup, now)
     _settle(session, need)
 
 
@@ -391,10 +493,27 @@ def release_member(session: Session, *, member_id: str, now: datetime) -> int:
     return len(rows)
 
 
+def _unsent(principal: Principal) -> tuple[SignupStatus, ...]:
+    """Statuses a member does not see of their own: a waiting invitation is not sent yet."""
+    return ("waiting",) if principal.role == "member" else ()
+
+
 def list_for_need(session: Session, *, principal: Principal, need_id: str) -> list[SignupOut]:
-    """Confirmed sign-ups of a need that the caller may see."""
-    rows = repository.confirmed_for_need(session, principal=principal, need_id=need_id)
+    """Confirmed sign-ups of a need that the caller may see, and for coordinators and admins
+    its waiting invitations too (``waits_for`` says whose answer they wait for)."""
+    listed: tuple[SignupStatus, ...] = ("confirmed", "waiting")
+    statuses = [status for status in listed if status not in _unsent(principal)]
+    rows = repository.for_need(session, principal=principal, need_id=need_id, statuses=statuses)
     return [to_out(row.Signup, member_name=row.member_name, role=row.role) for row in rows]
+
+
+def member_names(
+    session: Session, *, principal: Principal, need_id: str, signup_ids: Sequence[str]
+) -> dict[str, str]:
+    """The member's name of each of these sign-ups of the need that the caller may see, by
+    sign-up id (what a waiting invitation waits for, in words)."""
+    rows = repository.named(session, principal=principal, need_id=need_id, signup_ids=signup_ids)
+    return {row.Signup.id: row.member_name for row in rows}
 
 
 def list_for_member(
@@ -408,7 +527,8 @@ def list_for_member(
     cursor: str | None,
 ) -> Page[MemberSignupOut]:
     """A member's invitations and commitments, newest first (the member, their coordinators,
-    admins; 404 for anyone else), only those in ``statuses`` as of ``now`` if any are given."""
+    admins; 404 for anyone else), only those in ``statuses`` as of ``now`` if any are given.
+    The member does not see their waiting invitations (not sent yet); their managers do."""
     members.get(session, principal=principal, member_id=member_id)
 
     def to_inbox(row: Row[*tuple[Any, ...]]) -> MemberSignupOut:
@@ -424,6 +544,7 @@ def list_for_member(
         principal=principal,
         member_id=member_id,
         statuses=statuses,
+        hidden=_unsent(principal),
         now=now,
         limit=limit,
         cursor=cursor,

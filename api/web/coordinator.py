@@ -357,8 +357,20 @@ def _need_page(
         role=role,
     )
     holders: dict[str, list[str]] = {}
-    for signup in signups.list_for_need(db, principal=principal, need_id=need_id):
-        holders.setdefault(signup.role, []).append(signup.member_name)
+    waiting: dict[str, list[tuple[str, str]]] = {}  # per role: (new member, their mentor)
+    listed = signups.list_for_need(db, principal=principal, need_id=need_id)
+    mentors = signups.member_names(
+        db,
+        principal=principal,
+        need_id=need_id,
+        signup_ids=[signup.waits_for for signup in listed if signup.waits_for],
+    )
+    for signup in listed:
+        if signup.status == "waiting":
+            mentor = mentors.get(signup.waits_for or "", "their mentor")
+            waiting.setdefault(signup.role, []).append((signup.member_name, mentor))
+        else:
+            holders.setdefault(signup.role, []).append(signup.member_name)
     return render(
         request,
         "coordinator/need.html",
@@ -366,6 +378,7 @@ def _need_page(
             "need": need,
             "zone": zone,
             "holders": holders,
+            "waiting": waiting,
             "candidates": ranked.candidates,
             "role": role or "",
             "role_options": [("", "Any role"), *((name, name) for name in sorted(names))],
@@ -464,14 +477,16 @@ def send_team(
     settings: AppSettings,
     ranking: Rankings,
 ) -> Response:
-    """Propose the team again and send it as invitations, all or none (``commit=True``)."""
+    """Propose the team again and send it as invitations, all or none (``commit=True``); a
+    new member's waits for their mentor's to be accepted, and the message says so."""
     sent = _team(db, principal, settings, ranking, need_id, commit=True)
-    count = len(sent.invitations or [])
-    return redirect(
-        request,
-        f"/coordinator/needs/{need_id}",
-        flash=f"{count} invitation{'s' if count != 1 else ''} sent.",
-    )
+    invitations = sent.invitations or []
+    waiting = sum(invitation.status == "waiting" for invitation in invitations)
+    count = len(invitations) - waiting
+    flash = f"{count} invitation{'s' if count != 1 else ''} sent."
+    if waiting:
+        flash += f" {waiting} wait{'s' if waiting == 1 else ''} for a mentor to accept."
+    return redirect(request, f"/coordinator/needs/{need_id}", flash=flash)
 
 
 def _week_start(text: str, zone: ZoneInfo) -> tuple[date, dict[str, str]]:

@@ -242,12 +242,20 @@ def accept(
     principal: MemberPage,
     member: MemberId,
     zone: Zone,
+    settings: AppSettings,
 ) -> Response:
     """Say yes: the held place becomes the member's (every rule checked again, now)."""
     with shown_next_to(
         signup_id, "member/invitations.html", lambda: _invitations(db, principal, member, zone)
     ):
-        signups.accept(db, principal=principal, need_id=need_id, signup_id=signup_id, now=utcnow())
+        signups.accept(
+            db,
+            principal=principal,
+            need_id=need_id,
+            signup_id=signup_id,
+            now=utcnow(),
+            ttl_hours=settings.invitation_ttl_hours,
+        )
     return redirect(request, "/member/commitments", flash="Invitation accepted. Thank you!")
 
 
