@@ -222,7 +222,7 @@ def test_erasing_the_mentor_withdraws_the_waiting_invitation(
     assert team.inbox(team.new, team.key) == [(sent["new"]["id"], "withdrawn")]
 
 
-def test_a_need_starting_within_the_ttl_sends_both_at_once(
+def test_a_need_sooner_than_the_ttl_waits_too_and_the_new_member_gets_what_time_is_left(
     client: TestClient, network: Network
 ) -> None:
     starts_at = soon(days=1)  # inside the members' hours, sooner than the 48-hour TTL
@@ -233,10 +233,14 @@ def test_a_need_starting_within_the_ttl_sends_both_at_once(
         ends_at=(starts_at + timedelta(hours=2)).isoformat(),
     )
     sent = team.send()
-    assert {sent["new"]["status"], sent["mentor"]["status"]} == {"invited"}
-    assert sent["new"]["waits_for"] is None
-    assert team.places() == (0, 2, 2)
+    assert (sent["new"]["status"], sent["new"]["waits_for"]) == ("waiting", sent["mentor"]["id"])
+    assert team.answer(sent["mentor"], "accept", team.mentor["api_key"]).status_code == 200
     assert team.inbox(team.new) == [(sent["new"]["id"], "invited")]
+    (released,) = client.get(
+        f"/v1/members/{team.new['id']}/signups", headers=auth(team.new["api_key"])
+    ).json()["items"]
+    # Sent now, it expires at the start, which comes before the TTL would.
+    assert _aware(released["expires_at"]) == _aware(team.need["starts_at"])
     assert team.answer(sent["new"], "accept", team.new["api_key"]).status_code == 200
 
 
