@@ -38,8 +38,9 @@ def main(argv: list[str] | None = None) -> int:
     city = "quick" if options.quick else "full"
     print(f"{len(runs)} runs ({city} city, seeds {seeds[0]}-{seeds[-1]}) in {elapsed:.0f} s")
     print("\n".join(table(runs)))
-    for label, value, met in targets(runs):
-        print(f"{'met   ' if met else 'MISSED'}  {label}: {value}")
+    for policy in ("batch", "standby"):
+        for label, value, met in targets(runs, policy):
+            print(f"{'met   ' if met else 'MISSED'}  {label}: {value}")
     if not (options.quick or options.no_write):
         paths = plots(runs)
         write_doc(section(runs, seeds=seeds, weeks=options.weeks, elapsed_s=elapsed))

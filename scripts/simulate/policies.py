@@ -252,6 +252,13 @@ def _mentor_answers(state: State) -> dict[int, set[str]]:
     return answers
 
 
+def _nobody_yet(needs: Sequence[int], state: State) -> list[int]:
+    """The needs nobody has taken a place on yet and nobody is asked on standby for."""
+    taken = {o.need for o in state.offers if o.outcome == "accepted"}
+    standing_by = {o.need for o in state.offers if o.standby and o.outcome == "pending"}
+    return [n for n in needs if n not in taken and n not in standing_by]
+
+
 class Batch:
     """(d) Every round, ``matcher.assign`` over the open places of every need starting in
     the next `horizon_days`, among each place's `candidates_per_place` best members (as the
@@ -277,6 +284,7 @@ class Batch:
         time_budget_s: float = 5.0,
         weights: AssignmentWeights = DEFAULT_WEIGHTS,
         hold_new_members: bool = True,
+        standby: bool = False,
         rescorer: Rescorer | None = None,
     ) -> None:
         self.horizon_h = horizon_days * HOURS_PER_DAY
@@ -284,6 +292,7 @@ class Batch:
         self.time_budget_s = time_budget_s
         self.weights = weights
         self.hold_new_members = hold_new_members
+        self.standby = standby
         self.rescorer = rescorer
         self.cut_short = 0  # rounds whose solve was not proven optimal
         self.held: list[Proposal] = []  # new members' invitations waiting for a mentor
@@ -295,7 +304,8 @@ class Batch:
         self._drop_stale(now_h, state, answers)
         starts = state.city.needs.starts_h
         wanted = [n for n in open_needs if starts[n] < now_h + self.horizon_h]
-        wanted = [n for n in wanted if _uncovered(state, n)]
+        untaken = _nobody_yet(wanted, state) if self.standby else []
+        wanted = [n for n in wanted if _uncovered(state, n) or n in untaken]
         if not wanted:
             return []
         view = state.view(now_h, wanted, self.held)
@@ -305,17 +315,56 @@ class Batch:
         score = rows.score if self.rescorer is None else self.rescorer.rescore(rows, view, state)
         keep = np.flatnonzero(_fresh(rows, view, state))
         problem, edge_row = self._problem(state, view, rows, score, keep)
-        if not edge_row.size:
-            return []
-        result = assign(problem, weights=self.weights, time_budget_s=self.time_budget_s)
-        self.cut_short += not result.optimal
         chosen = []
-        for edge in result.edges.tolist():
-            row = int(edge_row[edge])
-            need = int(view.needs[rows.need[row]])
-            role = _city_role(state, view, rows, row)
-            chosen.append(Proposal(int(rows.member[row]), need, role, now_h))
-        return self._hold(chosen, state, answers)
+        if edge_row.size:
+            result = assign(problem, weights=self.weights, time_budget_s=self.time_budget_s)
+            self.cut_short += not result.optimal
+            for edge in result.edges.tolist():
+                row = int(edge_row[edge])
+                need = int(view.needs[rows.need[row]])
+                role = _city_role(state, view, rows, row)
+                chosen.append(Proposal(int(rows.member[row]), need, role, now_h))
+        standbys = self._standbys(now_h, untaken, state, view, rows, score[keep], keep, chosen)
+        return self._hold(chosen, state, answers) + standbys
+
+    def _standbys(
+        self,
+        now_h: float,
+        untaken: list[int],
+        state: State,
+        view: View,
+        rows: ScoredRows,
+        score: FloatArray,
+        keep: IntArray,
+        chosen: list[Proposal],
+    ) -> list[Proposal]:
+        """For each need nobody has taken yet, one more member asked on standby for the role
+        of its first unanswered invitation: the best-scored one not asked before, not new
+        (a new member serves beside a mentor, not instead of one) and not chosen in this
+        round. The first of the two to say yes takes the place (``run._displace``)."""
+        busy = {p.member for p in chosen} | {p.member for p in self.held}
+        stage = state.city.members.stage
+        proposals = []
+        for need in untaken:
+            asked = [o.role for o in state.offers if o.need == need and o.outcome == "pending"]
+            asked += [p.role for p in chosen if p.need == need]
+            if not asked:
+                continue
+            role = asked[0]
+            rows_role = np.array([_city_role(state, view, rows, int(r)) for r in keep])
+            members = rows.member[keep]
+            fit = (
+                (view.needs[rows.need[keep]] == need)
+                & (rows_role == role)
+                & (stage[members] != NEW_STAGE)
+                & ~np.isin(members, list(busy))
+            )
+            if not fit.any():
+                continue
+            member = int(members[np.flatnonzero(fit)[np.argmax(score[fit])]])
+            busy.add(member)
+            proposals.append(Proposal(member, need, role, now_h, standby=True))
+        return proposals
 
     def accepted(self, offer: Offer, state: State) -> list[Proposal]:
         """A mentor's acceptance sends the new members' invitations held on that need at
@@ -326,11 +375,12 @@ class Batch:
         now_h = offer.resolved_h
         waiting = [held for held in self.held if held.need == offer.need]
         self.held = [held for held in self.held if held.need != offer.need]
-        return [
-            Proposal(held.member, held.need, held.role, now_h)
-            for held in waiting
-            if state.active[held.member] and starts[held.need] > now_h
-        ]
+        sent: list[Proposal] = []
+        for held in waiting:
+            room = state.open_places(held.role) - sum(p.role == held.role for p in sent)
+            if state.active[held.member] and starts[held.need] > now_h and room > 0:
+                sent.append(Proposal(held.member, held.need, held.role, now_h))
+        return sent
 
     def _drop_stale(self, now_h: float, state: State, answers: dict[int, set[str]]) -> None:
         """Held invitations stay held while a mentor's answer is awaited (an acceptance
@@ -421,3 +471,15 @@ class Batch:
             apart_pairs=np.zeros((0, 2), dtype=np.int64),
         )
         return problem, order
+
+
+class StandbyBatch(Batch):
+    """(d+) The batch (d), and for each need nobody has taken yet one more member asked on
+    standby each round: the first of the two to say yes takes the place, the other is told
+    it is taken. Not in the service (an invitation there holds its place alone); here to
+    measure what asking twice would buy."""
+
+    name = "batch + standby"
+
+    def __init__(self) -> None:
+        super().__init__(standby=True)

@@ -42,6 +42,7 @@ LABELS = {
     "acceptance_rate": "acceptance rate",
     "messages_per_member_week": "invitations / member / week",
     "ignored_per_member_week": "ignored / member / week",
+    "superseded_per_member_week": "told the place went to another / member / week",
     "lost_to_burnout": "members lost to burnout",
     "lost_to_neglect": "members lost to neglect",
 }
@@ -111,7 +112,7 @@ def _cell(name: str, mean: float, sd: float) -> str:
         return "—"
     if name.startswith("lost_") or name == "weekly_signups":
         return f"{mean:.1f} ± {sd:.1f}"
-    if name in ("median_days_to_fill", "messages_per_member_week", "ignored_per_member_week"):
+    if name == "median_days_to_fill" or name.endswith("_per_member_week"):
         return f"{mean:.2f} ± {sd:.2f}"
     return f"{mean:.3f} ± {sd:.3f}"
 
@@ -131,26 +132,29 @@ def table(runs: Sequence[Run]) -> list[str]:
     return lines
 
 
-def _seeds_won(runs: Sequence[Run], other: str, name: str, *, lower: bool = False) -> str:
-    """On how many seeds the batch beat `other` on measure `name` (same city each seed)."""
+def _seeds_won(
+    runs: Sequence[Run], policy: str, other: str, name: str, *, lower: bool = False
+) -> str:
+    """On how many seeds `policy` beat `other` on measure `name` (same city each seed)."""
     by_seed = {(run.policy, run.seed): getattr(run.measures, name) for run in runs}
-    seeds = sorted({seed for policy, seed in by_seed if policy == "batch"})
+    seeds = sorted({seed for key, seed in by_seed if key == policy})
     won = sum(
-        (by_seed["batch", s] < by_seed[other, s])
+        (by_seed[policy, s] < by_seed[other, s])
         if lower
-        else (by_seed["batch", s] > by_seed[other, s])
+        else (by_seed[policy, s] > by_seed[other, s])
         for s in seeds
     )
     return f"better on {won} of {len(seeds)} seeds"
 
 
-def targets(runs: Sequence[Run]) -> list[tuple[str, str, bool]]:
-    """The issue's targets for the batch: (target, measured, met), met on the seeds' means;
-    how many seeds the batch won on is shown beside, since the cities differ by seed."""
+def targets(runs: Sequence[Run], policy: str = "batch") -> list[tuple[str, str, bool]]:
+    """The issue's targets for a batch policy: (target, measured, met), met on the seeds'
+    means; how many seeds it won on is shown beside, since the cities differ by seed."""
     figures = summary(runs)
-    if "batch" not in figures:
+    if policy not in figures:
         return []
-    batch = {name: value[0] for name, value in figures["batch"].items()}
+    batch = {name: value[0] for name, value in figures[policy].items()}
+    me = POLICIES[policy](0).name
     found = []
     for other in ("sheet", "longest", "greedy"):
         if other not in figures:
@@ -159,17 +163,17 @@ def targets(runs: Sequence[Run]) -> list[tuple[str, str, bool]]:
         label = POLICIES[other](0).name
         found.append(
             (
-                f"batch fill rate above {label}",
+                f"{me} fill rate above {label}",
                 f"{batch['fill_rate']:.3f} vs {theirs['fill_rate']:.3f};"
-                f" {_seeds_won(runs, other, 'fill_rate')}",
+                f" {_seeds_won(runs, policy, other, 'fill_rate')}",
                 batch["fill_rate"] > theirs["fill_rate"],
             )
         )
         found.append(
             (
-                f"batch Gini below {label}",
+                f"{me} Gini below {label}",
                 f"{batch['load_gini']:.3f} vs {theirs['load_gini']:.3f};"
-                f" {_seeds_won(runs, other, 'load_gini', lower=True)}",
+                f" {_seeds_won(runs, policy, other, 'load_gini', lower=True)}",
                 batch["load_gini"] < theirs["load_gini"],
             )
         )
@@ -178,24 +182,24 @@ def targets(runs: Sequence[Run]) -> list[tuple[str, str, bool]]:
         ratio = batch["weekly_coverage"] / greedy["weekly_coverage"]
         found.append(
             (
-                "weekly coverage ≥ 1.10 × greedy",
+                f"{me} weekly coverage ≥ 1.10 × greedy",
                 f"{ratio:.3f} × ({batch['weekly_coverage']:.3f}"
                 f" vs {greedy['weekly_coverage']:.3f});"
-                f" {_seeds_won(runs, 'greedy', 'weekly_coverage')}",
+                f" {_seeds_won(runs, policy, 'greedy', 'weekly_coverage')}",
                 ratio >= 1.10,
             )
         )
         found.append(
             (
-                "sign-ups a week no lower than greedy",
+                f"{me} sign-ups a week no lower than greedy",
                 f"{batch['weekly_signups']:.1f} vs {greedy['weekly_signups']:.1f};"
-                f" {_seeds_won(runs, 'greedy', 'weekly_signups')}",
+                f" {_seeds_won(runs, policy, 'greedy', 'weekly_signups')}",
                 batch["weekly_signups"] >= greedy["weekly_signups"],
             )
         )
     found.append(
         (
-            "≥ 90 % of teams with a new member have a mature one (one in reach)",
+            f"{me}: ≥ 90 % of teams with a new member have a mature one (one in reach)",
             f"{batch['new_with_mature']:.3f}",
             batch["new_with_mature"] >= 0.9,
         )
@@ -268,7 +272,8 @@ def section(runs: Sequence[Run], *, seeds: Sequence[int], weeks: int, elapsed_s:
         "|---|---|---|",
         *(
             f"| {label} | {value} | {'met' if met else '**missed**'} |"
-            for label, value, met in targets(runs)
+            for policy in ("batch", "standby")
+            for label, value, met in targets(runs, policy)
         ),
         "",
         END,

@@ -31,7 +31,15 @@ from scripts.simulate.city import (
 )
 from scripts.simulate.learned import LearnedBatch, Training, trainings_of
 from scripts.simulate.people import Hidden, generate_hidden
-from scripts.simulate.policies import HAND_WEIGHTS, Batch, Greedy, LongestIdle, Policy, SignUpSheet
+from scripts.simulate.policies import (
+    HAND_WEIGHTS,
+    Batch,
+    Greedy,
+    LongestIdle,
+    Policy,
+    SignUpSheet,
+    StandbyBatch,
+)
 from scripts.simulate.state import BURNOUT, NEGLECT, Offer, Proposal, State
 
 FloatArray = npt.NDArray[np.float64]
@@ -46,6 +54,7 @@ POLICIES: dict[str, Callable[[int], Policy]] = {
     "longest": lambda seed: LongestIdle(),
     "greedy": lambda seed: Greedy(),
     "batch": lambda seed: Batch(),
+    "standby": lambda seed: StandbyBatch(),
     "learned": lambda seed: LearnedBatch(),
 }
 """Policies by their command-line key, each made fresh per run from the run's seed."""
@@ -81,6 +90,7 @@ class Measures:
     acceptance_rate: float
     messages_per_member_week: float
     ignored_per_member_week: float
+    superseded_per_member_week: float  # invitations whose place went to another asked
     lost_to_burnout: float
     lost_to_neglect: float
 
@@ -165,7 +175,7 @@ def _make(state: State, proposal: Proposal, rng: np.random.Generator) -> list[in
     member, need, role = proposal.member, proposal.need, proposal.role
     if not state.active[member] or (need, member) in state.invited:
         raise ValueError(f"{proposal}: the member left or was offered this need before")
-    if state.open_places(role) <= 0:
+    if state.open_places(role) <= 0 and not proposal.standby:
         raise ValueError(f"{proposal}: no open place left on the role")
     state.invited.add((need, member))
     state.last_engaged_h[member] = proposal.at_h
@@ -185,14 +195,25 @@ def _make(state: State, proposal: Proposal, rng: np.random.Generator) -> list[in
     answer = np.inf if ignored else proposal.at_h + people.answer_delay_h(rng)
     lapses = answer >= expires
     due = expires if lapses else answer
-    state.offers.append(Offer(member, need, role, proposal.at_h, "invitation", lapses, due))
-    state.role_pending[role] += 1
+    state.offers.append(
+        Offer(
+            member, need, role, proposal.at_h, "invitation", lapses, due, standby=proposal.standby
+        )
+    )
+    state.role_pending[role] += not proposal.standby
     return [len(state.offers) - 1]
 
 
 def _accept(state: State, offer: Offer, at_h: float) -> None:
     offer.outcome, offer.resolved_h = "accepted", at_h
     state.role_accepted[offer.role] += 1
+    if (
+        state.role_accepted[offer.role] + state.role_pending[offer.role]
+        >= (state.city.needs.role_count[offer.role])
+    ):  # no place left for anyone asked on standby: told so at once
+        for other in state.offers:
+            if other.role == offer.role and other.standby and other.outcome == "pending":
+                other.outcome, other.resolved_h = "superseded", at_h
     needs = state.city.needs
     first, last = needs.role_offsets[offer.need], needs.role_offsets[offer.need + 1]
     if (state.role_accepted[first:last] >= needs.role_count[first:last]).all():
@@ -212,7 +233,7 @@ def _answer(
         offer = state.offers[index]
         if offer.outcome != "pending":  # withdrawn when its member left
             continue
-        state.role_pending[offer.role] -= 1
+        state.role_pending[offer.role] -= not offer.standby
         starts = float(state.city.needs.starts_h[offer.need])
         if offer.ignored:  # ignored, or answered too late: lapsed
             offer.outcome, offer.resolved_h = "ignored", offer.due_h
@@ -226,6 +247,8 @@ def _answer(
         if rng.random() >= chance:
             offer.outcome, offer.resolved_h = "declined", offer.due_h
             continue
+        if offer.standby and state.open_places(offer.role) <= 0:
+            _displace(state, offer)
         _accept(state, offer, offer.due_h)
         for proposal in policy.accepted(offer, state):
             for sent in _make(state, proposal, rng):
@@ -234,6 +257,18 @@ def _answer(
                 else:
                     waiting.append(sent)
     return waiting
+
+
+def _displace(state: State, standby: Offer) -> None:
+    """A standby's yes takes the place of the oldest unanswered invitation on the role,
+    which is superseded (the first to accept wins)."""
+    holder = next(
+        o
+        for o in state.offers
+        if o.role == standby.role and not o.standby and o.outcome == "pending"
+    )
+    holder.outcome, holder.resolved_h = "superseded", standby.due_h
+    state.role_pending[standby.role] -= 1
 
 
 def _weekly_leaving(state: State, now_h: float, rng: np.random.Generator) -> None:
@@ -263,7 +298,7 @@ def _weekly_leaving(state: State, now_h: float, rng: np.random.Generator) -> Non
             if offer.member != member or starts[offer.need] < now_h:
                 continue
             if offer.outcome == "pending":
-                state.role_pending[offer.role] -= 1
+                state.role_pending[offer.role] -= not offer.standby
             elif offer.outcome == "accepted":
                 state.role_accepted[offer.role] -= 1
                 state.need_filled_h[offer.need] = np.inf
@@ -319,6 +354,8 @@ def _measure(
         acceptance_rate=_share(np.array([o.outcome == "accepted" for o in invitations])),
         messages_per_member_week=len(invitations) / people_weeks,
         ignored_per_member_week=sum(o.outcome == "ignored" for o in invitations) / people_weeks,
+        superseded_per_member_week=sum(o.outcome == "superseded" for o in invitations)
+        / people_weeks,
         lost_to_burnout=float((left_in_span & (state.left_reason == BURNOUT)).sum()),
         lost_to_neglect=float((left_in_span & (state.left_reason == NEGLECT)).sum()),
     )

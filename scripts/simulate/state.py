@@ -35,7 +35,8 @@ FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
 
 Kind = Literal["invitation", "sheet"]
-Outcome = Literal["pending", "accepted", "declined", "ignored", "withdrawn"]
+Outcome = Literal["pending", "accepted", "declined", "ignored", "withdrawn", "superseded"]
+"""``superseded``: the place went to someone else asked for it (standby, ``policies``)."""
 EPOCH_S = int(EPOCH.timestamp())
 SECONDS_PER_HOUR = 3600
 HOURS_IN_90_DAYS = 90 * HOURS_PER_DAY
@@ -63,6 +64,7 @@ class Proposal:
     role: int  # index into the city's role arrays
     at_h: float
     kind: Kind = "invitation"
+    standby: bool = False  # asked besides the place's holder: the first to accept takes it
 
 
 @dataclass(slots=True)
@@ -78,6 +80,7 @@ class Offer:
     due_h: float  # when it is answered, or expires
     outcome: Outcome = "pending"
     resolved_h: float = np.inf
+    standby: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,7 +164,13 @@ class State:
         """The engine's pool and table at `now_h` for `needs`, with `tentative` proposals
         (made earlier in the same round) counted as if already sent."""
         held: list[tuple[int, int, int, str]] = [
-            (o.member, o.need, o.role, o.outcome) for o in self.held()
+            (
+                o.member,
+                o.need,
+                o.role,
+                "standby" if o.standby and o.outcome == "pending" else o.outcome,
+            )
+            for o in self.held()
         ]
         held += [(p.member, p.need, p.role, "pending") for p in tentative]
         return View(
@@ -225,7 +234,9 @@ class State:
         needs, stages = self.city.needs, self.city.members.stage
         taken = np.zeros(int(needs.role_offsets[-1]), dtype=np.int64)
         on_role: dict[int, list[str]] = {}
-        for member, _, role, _ in held:
+        for member, _, role, outcome in held:
+            if outcome == "standby":  # holds no place: its member is busy, the role is not
+                continue
             taken[role] += 1
             on_role.setdefault(role, []).append(STAGES[stages[member]])
         specs = []
@@ -263,6 +274,11 @@ class State:
                 )
             )
         return specs
+
+
+def _held_as(offer: Offer) -> str:
+    """An offer's outcome for the view; a standby awaiting an answer holds no place."""
+    return "standby" if offer.standby and offer.outcome == "pending" else offer.outcome
 
 
 def member_id(index: int) -> str:

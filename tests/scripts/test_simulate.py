@@ -114,8 +114,26 @@ def test_the_table_and_targets_read_every_policy() -> None:
     runs = run_all(list(POLICIES), [1, 2], weeks=1, size=QUICK, processes=1)
     assert all(isinstance(run, Run) for run in runs)
     lines = table(runs)
-    assert len(lines) == 2 + 15 and "batch" in lines[0]
-    assert {label for label, _, _ in targets(runs)} >= {"sign-ups a week no lower than greedy"}
+    assert len(lines) == 2 + 16 and "batch + standby" in lines[0]
+    assert {label for label, _, _ in targets(runs)} >= {
+        "batch sign-ups a week no lower than greedy"
+    }
+    assert any(label.startswith("batch + standby") for label, _, _ in targets(runs, "standby"))
+
+
+def test_on_standby_the_first_yes_takes_the_place_and_the_other_is_told() -> None:
+    state = simulate("standby", 7, weeks=WEEKS, size=QUICK).state
+    standbys = [o for o in state.offers if o.standby]
+    assert any(o.outcome == "accepted" for o in standbys), "no standby said yes: tests nothing"
+    assert all(state.city.members.stage[o.member] != NEW for o in standbys)
+    superseded = [o for o in state.offers if o.outcome == "superseded"]
+    assert superseded, "nobody was told the place went to another: tests nothing"
+    for offer in superseded:  # someone else on the role said yes at that moment
+        assert any(
+            o.role == offer.role and o.outcome == "accepted" and o.resolved_h == offer.resolved_h
+            for o in state.offers
+        ), offer
+    assert (state.role_accepted <= state.city.needs.role_count).all()
 
 
 def _static_violations(state: State, offer: Offer) -> list[str]:
@@ -161,7 +179,7 @@ def _dynamic_violations(state: State, index: int) -> list[str]:
         for other in state.offers[:index]
         if other.member == offer.member
         and not (
-            other.outcome in ("declined", "ignored", "withdrawn")
+            other.outcome in ("declined", "ignored", "withdrawn", "superseded")
             and other.resolved_h <= offer.sent_h
         )
     ]
