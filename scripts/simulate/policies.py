@@ -27,9 +27,11 @@ from matcher import (
     assign,
     rank_candidates,
     scored_rows,
+    standby_edges,
 )
 from matcher.assignment import DEFAULT_WEIGHTS
 from matcher.assignment_problem import MENTOR_STAGES, NEW_STAGE
+from matcher.standby import NONE
 from scripts.simulate.city import HOURS_PER_DAY
 from scripts.simulate.people import LOAD_WINDOW_H, accept_probability
 from scripts.simulate.state import (
@@ -304,8 +306,7 @@ class Batch:
         self._drop_stale(now_h, state, answers)
         starts = state.city.needs.starts_h
         wanted = [n for n in open_needs if starts[n] < now_h + self.horizon_h]
-        untaken = _nobody_yet(wanted, state) if self.standby else []
-        wanted = [n for n in wanted if _uncovered(state, n) or n in untaken]
+        wanted = [n for n in wanted if _uncovered(state, n)]
         if not wanted:
             return []
         view = state.view(now_h, wanted, self.held)
@@ -315,56 +316,59 @@ class Batch:
         score = rows.score if self.rescorer is None else self.rescorer.rescore(rows, view, state)
         keep = np.flatnonzero(_fresh(rows, view, state))
         problem, edge_row = self._problem(state, view, rows, score, keep)
+        if not edge_row.size:
+            return []
+        result = assign(problem, weights=self.weights, time_budget_s=self.time_budget_s)
+        self.cut_short += not result.optimal
         chosen = []
-        if edge_row.size:
-            result = assign(problem, weights=self.weights, time_budget_s=self.time_budget_s)
-            self.cut_short += not result.optimal
-            for edge in result.edges.tolist():
-                row = int(edge_row[edge])
-                need = int(view.needs[rows.need[row]])
-                role = _city_role(state, view, rows, row)
-                chosen.append(Proposal(int(rows.member[row]), need, role, now_h))
-        standbys = self._standbys(now_h, untaken, state, view, rows, score[keep], keep, chosen)
-        return self._hold(chosen, state, answers) + standbys
+        for edge in result.edges.tolist():
+            row = int(edge_row[edge])
+            need = int(view.needs[rows.need[row]])
+            role = _city_role(state, view, rows, row)
+            chosen.append(Proposal(int(rows.member[row]), need, role, now_h))
+        sent = self._hold(chosen, state, answers)
+        if self.standby:
+            sent += self._standbys(state, view, rows, problem, edge_row, result.edges, now_h)
+        return sent
 
     def _standbys(
         self,
-        now_h: float,
-        untaken: list[int],
         state: State,
         view: View,
         rows: ScoredRows,
-        score: FloatArray,
-        keep: IntArray,
-        chosen: list[Proposal],
+        problem: AssignmentProblem,
+        edge_row: IntArray,
+        chosen: IntArray,
+        now_h: float,
     ) -> list[Proposal]:
-        """For each need nobody has taken yet, one more member asked on standby for the role
-        of its first unanswered invitation: the best-scored one not asked before, not new
-        (a new member serves beside a mentor, not instead of one) and not chosen in this
-        round. The first of the two to say yes takes the place (``run._displace``)."""
-        busy = {p.member for p in chosen} | {p.member for p in self.held}
-        stage = state.city.members.stage
-        proposals = []
-        for need in untaken:
-            asked = [o.role for o in state.offers if o.need == need and o.outcome == "pending"]
-            asked += [p.role for p in chosen if p.need == need]
-            if not asked:
-                continue
-            role = asked[0]
-            rows_role = np.array([_city_role(state, view, rows, int(r)) for r in keep])
-            members = rows.member[keep]
-            fit = (
-                (view.needs[rows.need[keep]] == need)
-                & (rows_role == role)
-                & (stage[members] != NEW_STAGE)
-                & ~np.isin(members, list(busy))
+        """As the service's ``standby``: for each need this round invites on and nobody has
+        taken yet (nor stands by for), one more member on standby for the role of its first
+        invitation here, chosen by ``matcher.standby_edges``. The first of the two to say
+        yes takes the place (``run._displace``)."""
+        untaken = set(_nobody_yet(view.needs.tolist(), state))
+        slots: dict[int, int] = {}  # need -> the slot of its first chosen edge
+        for edge in chosen.tolist():
+            slot = int(problem.edge_slot[edge])
+            need = int(view.needs[problem.slot_need[slot]])
+            if need in untaken:
+                slots.setdefault(need, slot)
+        picked = standby_edges(
+            problem,
+            self.weights,
+            slots=np.array(list(slots.values()), dtype=np.int64),
+            chosen=chosen,
+        )
+        return [
+            Proposal(
+                int(problem.edge_member[edge]),
+                need,
+                _city_role(state, view, rows, int(edge_row[edge])),
+                now_h,
+                standby=True,
             )
-            if not fit.any():
-                continue
-            member = int(members[np.flatnonzero(fit)[np.argmax(score[fit])]])
-            busy.add(member)
-            proposals.append(Proposal(member, need, role, now_h, standby=True))
-        return proposals
+            for need, edge in zip(slots, picked.tolist(), strict=True)
+            if edge != NONE
+        ]
 
     def accepted(self, offer: Offer, state: State) -> list[Proposal]:
         """A mentor's acceptance sends the new members' invitations held on that need at
