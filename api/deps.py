@@ -3,7 +3,8 @@ and the role gates ``Admin``, ``Manager``, ``NeedPoster`` and ``CommunityPerson`
 
 The request owns the transaction: the session commits after the route returns and before the
 response is sent (``scope="function"``), and rolls back on any error, so a response never
-confirms a write that was not committed.
+confirms a write that was not committed. The one exception is an error that is itself a
+change of state (``ServeMatchError.keeps_writes``: a standby told the place is taken).
 """
 
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -16,7 +17,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api.auth.principal import Principal, authenticate, is_cached
 from api.db.engine import WRITE_OPTION
-from api.errors import Forbidden
+from api.errors import Forbidden, ServeMatchError
 from api.settings import Settings
 from api.vocabulary import Role
 from geo.geocoding import Geocoder
@@ -37,9 +38,18 @@ async def get_db_session(request: Request) -> AsyncIterator[Session]:
             await run_in_threadpool(session.connection, execution_options={WRITE_OPTION: True})
         yield session
         await run_in_threadpool(_commit_and_close, session)
-    except BaseException:
-        await run_in_threadpool(_roll_back_and_close, session)
+    except BaseException as error:
+        finish = _commit_and_close if _keeps_writes(error) else _roll_back_and_close
+        await run_in_threadpool(finish, session)
         raise
+
+
+def _keeps_writes(error: BaseException) -> bool:
+    """A refusal that is itself a change of state (``ServeMatchError.keeps_writes``), raised
+    as it is or wrapped by a page that shows it next to a form."""
+    return any(
+        isinstance(each, ServeMatchError) and each.keeps_writes for each in (error, error.__cause__)
+    )
 
 
 def _commit_and_close(session: Session) -> None:

@@ -34,6 +34,9 @@ class ServeMatchError(Exception):
 
     status_code = 500
     code = "internal_error"
+    keeps_writes = False
+    """True for a refusal that is itself a change of state: the request commits what it wrote
+    before raising it instead of rolling back (``api.deps``)."""
 
     def __init__(self, message: str, *, violations: list["Violation"] | None = None) -> None:
         super().__init__(message)
@@ -78,6 +81,13 @@ class Conflict(ServeMatchError):
 
     status_code = 409
     code = "conflict"
+
+
+class PlaceTaken(Conflict):
+    """An invitation on standby was accepted after its place went to someone else: 409, and the
+    invitation's ``superseded`` stands (the request commits it)."""
+
+    keeps_writes = True
 
 
 class PayloadTooLarge(ServeMatchError):

@@ -34,15 +34,20 @@ Category = Literal[
     "meals", "tutoring", "visiting", "cleanup", "transport", "repair", "prayer", "other"
 ]
 NeedStatus = Literal["open", "filled", "cancelled", "done"]
-SignupStatus = Literal["confirmed", "withdrawn", "invited", "declined", "expired", "waiting"]
+SignupStatus = Literal[
+    "confirmed", "withdrawn", "invited", "declined", "expired", "waiting", "superseded"
+]
 """``invited`` holds a place until answered (``confirmed`` or ``declined``) or ``expired``.
 ``waiting``: an invitation that holds its place but is not sent yet: it waits for a mentor's
 invitation on the same need to be accepted (then it is ``invited``), and is ``withdrawn`` if
-that one is not (``api.signups``)."""
+that one is not (``api.signups``). ``superseded``: the place went to someone else who was
+asked for it (an invitation whose place a standby took by saying yes first, or a standby
+whose role was filled before they said yes); not an answer."""
 HELD_STATUSES: tuple[SignupStatus, ...] = ("confirmed", "invited", "waiting")
-"""Sign-ups that hold a place (and count as the member's commitment at that time)."""
+"""Sign-ups that count as the member's commitment at that time; each holds a place, except an
+invitation on standby (``signups.standby``: asked besides the one holding it)."""
 PENDING_STATUSES: tuple[SignupStatus, ...] = ("invited", "waiting")
-"""Invitations holding a place unanswered (``need_roles.invited`` counts them)."""
+"""Invitations unanswered; ``need_roles.invited`` counts those not on standby."""
 DeclineReason = Literal["busy", "not_for_me", "other"]
 ActorRole = Literal[Role, "system"]
 """Who did a write: a caller's role, or ``system`` for the command line and jobs."""

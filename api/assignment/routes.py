@@ -48,6 +48,7 @@ def propose_team(
         principal=principal,
         need_id=need_id,
         commit=body.commit,
+        standby=body.standby,
         now=utcnow(),
         ranking=ranking,
         invitation_ttl_hours=settings.invitation_ttl_hours,

@@ -19,10 +19,25 @@ MAX_BATCH_PLACES = 200_000
 MAX_TIME_BUDGET_S = 60.0
 
 
+STANDBY_DESCRIPTION = (
+    "With `commit: true`: on each need nobody has taken yet (no confirmed place, nobody on "
+    "standby), also ask one more member **on standby** for the role of the need's first "
+    "invitation in this request: the best-scored eligible member not chosen here, not asked "
+    "for the need before and not new. A standby invitation holds no place; the first of the "
+    "two to say yes takes it and the other becomes `superseded`. Listed in "
+    "`standby_invitations`."
+)
+STANDBY_INVITATIONS_DESCRIPTION = (
+    "The invitations on standby sent (`commit: true` and `standby: true` only; each has "
+    "`standby: true`)."
+)
+
+
 class TeamRequest(Input):
     """Propose a team; ``commit: true`` sends the proposal as invitations."""
 
     commit: Flag = False
+    standby: Flag = Field(default=False, description=STANDBY_DESCRIPTION)
 
 
 class ProposedPlace(BaseModel):
@@ -63,6 +78,9 @@ class TeamProposal(BaseModel):
         default_factory=list,
         description="The invitations sent (``commit: true`` only).",
     )
+    standby_invitations: Annotated[list[SignupOut], Field(max_length=MAX_PLACES)] = Field(
+        default_factory=list, description=STANDBY_INVITATIONS_DESCRIPTION
+    )
 
 
 def _within_span(to: datetime, info: ValidationInfo) -> datetime:
@@ -87,6 +105,7 @@ class BatchRequest(Input):
     from_: Instant = Field(alias="from")
     to: Instant
     commit: Flag = False
+    standby: Flag = Field(default=False, description=STANDBY_DESCRIPTION)
     time_budget_s: float = Field(default=10.0, gt=0, le=MAX_TIME_BUDGET_S)
 
     _to_after_from = field_validator("to")(_within_span)
@@ -140,4 +159,7 @@ class BatchResult(BaseModel):
     invitations: Annotated[list[SignupOut], Field(max_length=MAX_BATCH_PLACES)] = Field(
         default_factory=list,
         description="The invitations sent (``commit: true`` only).",
+    )
+    standby_invitations: Annotated[list[SignupOut], Field(max_length=MAX_BATCH_PLACES)] = Field(
+        default_factory=list, description=STANDBY_INVITATIONS_DESCRIPTION
     )

@@ -13,6 +13,15 @@ mature one, 0.77 → 0.90). Always, with no request flag: the solver already pro
 member a mentor. Even on a need a day away: the release is immediate, so waiting costs the
 new member only the mentor's time to answer (waiting there too took the simulation from 0.85
 to 0.90). Not when the mentor already holds a confirmed place (nothing to wait for).
+
+Sent with ``standby: true``, each need nobody has taken yet (no confirmed place, nobody on
+standby) gets one more member asked **on standby** for the role of its first invitation in
+the request (``_invite_standbys``): the best-scored of the engine's rows for that place whose
+member is not chosen in the request, not asked for the need before and not new (a new member
+serves beside a mentor, not instead of one). It holds no place; the first yes takes it
+(``api.signups``). In the simulation (policy ``standby``) it lifted the fill rate 0.647 →
+0.673 and weekly coverage 0.780 → 0.819 at ~0.04 "the place went to someone else" messages
+per member per week.
 """
 
 import time
@@ -39,7 +48,7 @@ from api.assignment.schemas import (
 )
 from api.auth.principal import Principal
 from api.communities import service as communities
-from api.errors import Conflict, FieldError
+from api.errors import Conflict, FieldError, NotEligible
 from api.feedback.schemas import EngineView
 from api.households import service as households
 from api.households.schemas import HouseholdLink
@@ -266,6 +275,7 @@ def propose_team(
     now: datetime,
     ranking: Ranking,
     invitation_ttl_hours: float,
+    standby: bool = False,
 ) -> TeamProposal:
     """A member for every open place of the need that can be filled, maximising total fit,
     with a mature member beside every new one whenever one is eligible."""
@@ -295,13 +305,14 @@ def propose_team(
     solved = assign(instance.problem, time_budget_s=TEAM_TIME_BUDGET_S)
     proposal = _team(instance, solved)
     if commit:
-        proposal.invitations = _invite(
+        proposal.invitations, proposal.standby_invitations = _send(
             session,
             principal=principal,
             instance=instance,
             solved=solved,
             now=now,
             ttl_hours=invitation_ttl_hours,
+            standby=standby,
         )
     return proposal
 
@@ -428,13 +439,14 @@ def batch(
     solve_ms = (time.perf_counter() - started) * 1000
     result = _batch(instance, solved, solve_ms)
     if request.commit:
-        result.invitations = _invite(
+        result.invitations, result.standby_invitations = _send(
             session,
             principal=principal,
             instance=instance,
             solved=solved,
             now=now,
             ttl_hours=invitation_ttl_hours,
+            standby=request.standby,
         )
     return result
 
@@ -620,3 +632,83 @@ def _invite(
             waits_for=None if mentor is None else sent[mentor].id,
         )
     return [sent[edge] for edge in edges]
+
+
+def _send(
+    session: Session,
+    *,
+    principal: Principal,
+    instance: _Instance,
+    solved: Assignment,
+    now: datetime,
+    ttl_hours: float,
+    standby: bool,
+) -> tuple[list[SignupOut], list[SignupOut]]:
+    """The chosen edges sent as invitations, then, if asked, the standby invitations."""
+    sent = _invite(
+        session, principal=principal, instance=instance, solved=solved, now=now, ttl_hours=ttl_hours
+    )
+    if not standby:
+        return sent, []
+    standbys = _invite_standbys(
+        session,
+        principal=principal,
+        instance=instance,
+        solved=solved,
+        now=now,
+        ttl_hours=ttl_hours,
+    )
+    return sent, standbys
+
+
+def _invite_standbys(
+    session: Session,
+    *,
+    principal: Principal,
+    instance: _Instance,
+    solved: Assignment,
+    now: datetime,
+    ttl_hours: float,
+) -> list[SignupOut]:
+    """One member on standby per need of the request that nobody has taken yet, for the role
+    of its first invitation here (module docstring), chosen from the engine's rows for that
+    place, best score first.
+
+    A candidate the service refuses as of now (another standby of this request overlaps, a
+    household kept apart from someone chosen) is skipped for the next: the refusal comes
+    before anything is written, and a standby is never worth rolling the team back for."""
+    problem, pool = instance.problem, instance.pool
+    chosen = {int(member) for member in problem.edge_member[solved.edges]}
+    first_slot: dict[int, int] = {}
+    for edge in solved.edges.tolist():
+        slot = int(problem.edge_slot[edge])
+        first_slot.setdefault(int(problem.slot_need[slot]), slot)
+    by_score = np.argsort(-problem.edge_score, kind="stable")
+    sent: list[SignupOut] = []
+    for need_index, slot in first_slot.items():
+        need_id = instance.needs[need_index].id
+        if not signups.wants_standby(session, need_id=need_id):
+            continue
+        asked = signups.asked_member_ids(session, need_id=need_id)
+        for edge in by_score[problem.edge_slot[by_score] == slot].tolist():
+            member = int(problem.edge_member[edge])
+            member_id = str(pool.ids[member])
+            if member in chosen or member_id in asked or str(pool.stages[member]) == "new":
+                continue
+            try:
+                invitation = signups.invite(
+                    session,
+                    principal=principal,
+                    need_id=need_id,
+                    data=InvitationCreate(member_id=member_id, role=instance.slot_role[slot]),
+                    now=now,
+                    ttl_hours=ttl_hours,
+                    engine=instance.engine_view(edge),
+                    standby=True,
+                )
+            except (Conflict, NotEligible):
+                continue
+            chosen.add(member)  # one standby place per member in a request
+            sent.append(invitation)
+            break
+    return sent

@@ -24,6 +24,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, MappedColumn, mapped_column, relationship
@@ -376,6 +377,9 @@ class Signup(Base):
     waits_for_id: Mapped[str | None] = mapped_column(
         ForeignKey("signups.id", ondelete="SET NULL", name="fk_signups_waits_for_id")
     )
+    # An invitation on standby: asked besides the invitation holding the place, the first yes
+    # takes it (``api.signups``). It holds no place of its own (``need_roles.invited``).
+    standby: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 UNANSWERED = "outcome IS NULL"

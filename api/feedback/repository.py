@@ -14,8 +14,11 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from api.db.models import Community, MatchEvent, Member, RankingModel, Signup
-from api.vocabulary import DeclineReason, MatchEventKind, MatchOutcome
+from api.vocabulary import DeclineReason, MatchEventKind, MatchOutcome, SignupStatus
 
+NOT_ANSWERED: tuple[SignupStatus, ...] = ("waiting", "superseded")
+"""Invitations whose match event is no answer: not sent yet, or their place went to someone
+else who was asked for it."""
 TRAINING_ROWS_MAX = 200_000
 """Answers a training reads at most (the most recent): plenty for ~25 features, bounded."""
 
@@ -190,11 +193,12 @@ def training_rows(session: Session, *, now: datetime) -> Sequence[Row[*tuple[Any
     """Answered shown matches with the engine's components, most recent first: those with an
     outcome, and unanswered suggestions whose need has started (ignored, whether or not the
     sweep has marked them yet). An unanswered "maybe later" whose need started counts too.
-    An invitation still waiting (not sent) is no answer of any kind and is left out."""
+    An invitation still waiting (not sent), or superseded (the place went to someone else
+    asked for it), is no answer of any kind and is left out."""
     waiting = select(Signup.id).where(
         Signup.member_id == MatchEvent.member_id,
         Signup.need_id == MatchEvent.need_id,
-        Signup.status == "waiting",
+        Signup.status.in_(NOT_ANSWERED),
     )
     statement: Select[*tuple[Any, ...]] = (
         select(

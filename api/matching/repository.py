@@ -519,7 +519,8 @@ def _pending_invitations() -> ColumnElement[int]:
     """Invitations holding a place in the outer query's role at ``now``, counted from the
     sign-ups rather than read from ``need_roles.invited``: that counter still includes
     invitations past their expiry until a write on the need releases them, and a read must
-    not hide a place that is free."""
+    not hide a place that is free. One on standby holds none (it is the member's time all
+    the same: ``_commitments_statement`` counts it)."""
     invitation = aliased(Signup)
     return (
         select(func.count())
@@ -528,6 +529,7 @@ def _pending_invitations() -> ColumnElement[int]:
             invitation.need_id == NeedRole.need_id,  # ix_signups_need_id
             invitation.role_id == NeedRole.id,
             _pending_invitation(invitation),
+            invitation.standby.is_(False),
         )
         .correlate(NeedRole)
         .scalar_subquery()

@@ -433,6 +433,7 @@ def signup_violations(
     role: str,
     now: datetime,
     accepting: bool = False,
+    standby: bool = False,
 ) -> list[ConstraintViolation]:
     """Hard constraints ``member_id`` breaks for ``role`` of ``need_id`` (empty: may sign up).
 
@@ -440,6 +441,9 @@ def signup_violations(
     member would not have been suggested. The caller has already checked access to both.
     ``accepting``: the member is accepting their invitation to this role, so the place it
     holds is theirs and it is no commitment of theirs (they hold at most one place per need).
+    ``standby``: the member is (or is being) asked on standby, holding no place: whether one
+    is free is the caller's to settle under the need's lock (a standby may take a held one),
+    so the role is judged as if one were.
     """
     (need,) = _need_specs(session, [repository.need_row(session, need_id=need_id)], now=now)
     (member,) = _member_profiles(
@@ -448,17 +452,27 @@ def signup_violations(
         commitments_since=_month_start_before(need.starts_at),
         now=now,
     )
-    if accepting:
+    if accepting or standby:
         need = replace(
             need,
             roles=tuple(
-                replace(spec, filled=spec.filled - 1) if spec.name == role else spec
+                replace(spec, filled=_one_free(spec.filled, spec.count, standby=standby))
+                if spec.name == role
+                else spec
                 for spec in need.roles
             ),
         )
+    if accepting:
         others = tuple(each for each in member.commitments if each.need_id != need.id)
         member = replace(member, commitments=others)
     return check_member_for_role(member, need, role)
+
+
+def _one_free(filled: int, count: int, *, standby: bool) -> int:
+    """A role's taken places (the engine's ``filled``: confirmed or held) as the accepting or
+    standby member should see them: their own invitation's place is theirs; a standby holds
+    none, so one place is taken to be free."""
+    return min(filled, count - 1) if standby else filled - 1
 
 
 def _suggestion(need: NeedSpec, suggestion: Suggestion) -> SuggestionOut:

@@ -93,6 +93,60 @@ def waiting_for(session: Session, *, need_id: str, signup_id: str) -> Sequence[S
     ).all()
 
 
+def pending_standbys(
+    session: Session, *, need_id: str, role_ids: Sequence[str]
+) -> Sequence[Signup]:
+    """The need's invitations on standby still pending for any of these roles (the caller
+    holds the need's lock)."""
+    return session.scalars(
+        select(Signup)
+        .where(
+            Signup.need_id == need_id,
+            Signup.role_id.in_(role_ids),
+            Signup.status == "invited",
+            Signup.standby.is_(True),
+        )
+        .order_by(Signup.created_at, Signup.id)
+    ).all()
+
+
+def oldest_holder(session: Session, *, need_id: str, role_id: str) -> Signup | None:
+    """The role's oldest sent invitation holding a place (not on standby, not waiting), whose
+    place a standby's yes may take (the caller holds the need's lock, expiry applied)."""
+    return session.scalar(
+        select(Signup)
+        .where(
+            Signup.need_id == need_id,
+            Signup.role_id == role_id,
+            Signup.status == "invited",
+            Signup.standby.is_(False),
+        )
+        .order_by(Signup.created_at, Signup.id)
+        .limit(1)
+    )
+
+
+def has_confirmed_or_standby(session: Session, *, need_id: str) -> bool:
+    """Whether anyone holds a confirmed place on the need or is on standby for it."""
+    found = session.scalar(
+        select(Signup.id)
+        .where(
+            Signup.need_id == need_id,
+            or_(
+                Signup.status == "confirmed",
+                and_(Signup.status == "invited", Signup.standby.is_(True)),
+            ),
+        )
+        .limit(1)
+    )
+    return found is not None
+
+
+def asked_member_ids(session: Session, *, need_id: str) -> set[str]:
+    """Every member with a sign-up of any kind on the need: taken, asked, answered or not."""
+    return set(session.scalars(select(Signup.member_id).where(Signup.need_id == need_id)))
+
+
 def held_not_over(
     session: Session, *, member_id: str, now: datetime
 ) -> Sequence[Row[Signup, Need]]:

@@ -34,7 +34,8 @@ class SignupOut(BaseModel):
     """A member's place in a role, or an invitation to one (``expires_at`` set). A new
     member's invitation from a team or a batch may be ``waiting``: its place is held, but it
     is sent only once the invitation of the mentor it is paired with (``waits_for``) is
-    accepted."""
+    accepted. Status ``superseded``: the place went to someone else who was asked for it
+    (see ``standby``)."""
 
     id: Id
     need_id: Id
@@ -57,6 +58,13 @@ class SignupOut(BaseModel):
         "member's invitation waits or waited for: while it is `waiting`, it is sent when that "
         "one is accepted and withdrawn when that one is declined, expires or is withdrawn. "
         "Null for a sign-up or invitation that never waited.",
+    )
+    standby: bool = Field(
+        default=False,
+        description="An invitation on standby (a team or batch sent with `standby: true`): one "
+        "more member asked besides the invitation holding the place; it holds no place of its "
+        "own (`roles[].invited` does not count it) and the first to say yes takes the place. "
+        "The one who did not get it becomes `superseded` (accepting then answers 409).",
     )
 
 

@@ -31,6 +31,18 @@ that declines, expires or withdraws it (erasure included), they are dropped
 (:func:`_drop_waiting`: ``withdrawn``, places given back), so a new member is never asked to
 serve without their mentor. A release or a drop changes a place's kind, never takes one, so
 it needs only the need's lock, not the waiting member's.
+
+An invitation *on standby* (``standby``, from a team or a batch sent with ``standby: true``)
+is one more member asked for a need nobody has taken yet: ``invited`` and expiring like any
+invitation, the member's time like any, but it holds **no** place (``need_roles.invited``
+does not count it; :func:`_free_held` frees none for it). The first yes takes the place
+(:func:`_take_for_standby`): a free one if there is one; else the one held by the role's
+oldest sent invitation, which becomes ``superseded`` (a waiting one is never superseded);
+else the standby is ``superseded`` and told so (409, :class:`api.errors.PlaceTaken`).
+Whenever a role's places are all confirmed, its pending standbys are superseded in the same
+transaction (:func:`_settle`). The invitations waiting for a superseded one are dropped as
+when it is withdrawn: the new member was paired with that mentor, not with the standby, and
+the next team or batch can pair them again (the simpler of the two correct rules).
 """
 
 from collections.abc import Sequence
@@ -44,7 +56,7 @@ from sqlalchemy.orm import Session
 from api.audit.service import record
 from api.auth.principal import Principal
 from api.db.models import Member, Need, NeedRole, Signup
-from api.errors import Conflict, NotEligible, NotFound, Violation
+from api.errors import Conflict, NotEligible, NotFound, PlaceTaken, Violation
 from api.feedback import service as feedback
 from api.feedback.schemas import EngineView
 from api.matching import service as matching
@@ -89,6 +101,7 @@ def _fields(signup: Signup, *, member_name: str, role: str, now: datetime | None
         "decline_reason": signup.decline_reason,
         "decline_note": signup.decline_note,
         "waits_for": signup.waits_for_id,
+        "standby": signup.standby,
     }
 
 
@@ -112,7 +125,7 @@ def _expire_due(session: Session, need: Need, now: datetime) -> None:
     for invitation in repository.due_invitations(session, need_id=need.id, now=now):
         invitation.status = "expired"
         invitation.answered_at = invitation.expires_at
-        repository.free_held(session, invitation.role_id)
+        _free_held(session, invitation)
         feedback.expired(session, member_id=invitation.member_id, need_id=need.id, now=now)
         record(
             session,
@@ -124,6 +137,30 @@ def _expire_due(session: Session, need: Need, now: datetime) -> None:
         )
         _drop_waiting(session, need, invitation, now)
     session.flush()
+
+
+def _free_held(session: Session, invitation: Signup) -> None:
+    """Give back the place a pending invitation holds: every path that ends one (expiry,
+    decline, withdrawal, erasure, a drop) comes here, and one on standby holds none."""
+    if not invitation.standby:
+        repository.free_held(session, invitation.role_id)
+
+
+PLACE_TAKEN = "the place has been taken — thank you for saying yes"
+
+
+def _supersede(session: Session, signup: Signup, now: datetime) -> None:
+    """The place went to someone else who was asked for it (need locked): not an answer, so
+    its feedback record is left as it is and training leaves it out (``api.feedback``)."""
+    signup.status, signup.answered_at = "superseded", now
+    record(
+        session,
+        actor=None,
+        action="signup.supersede",
+        object_type="signup",
+        object_id=signup.id,
+        fields=["status"],
+    )
 
 
 def _waiting_for(session: Session, need: Need, invitation: Signup) -> Sequence[Signup]:
@@ -159,7 +196,7 @@ def _drop_waiting(session: Session, need: Need, invitation: Signup, now: datetim
     (declined, expired, withdrawn), and give their places back (need locked). Their members
     were never asked: their feedback records are deleted, not answered."""
     for waiting in _waiting_for(session, need, invitation):
-        repository.free_held(session, waiting.role_id)
+        _free_held(session, waiting)
         waiting.status, waiting.withdrawn_at = "withdrawn", now
         feedback.invitation_unsent(session, member_id=waiting.member_id, need_id=need.id)
         record(
@@ -182,7 +219,7 @@ def expire_overdue(session: Session, *, now: datetime, limit: int) -> int:
         need = repository.lock_need(session, need_id)
         if need is not None:
             _expire_due(session, need, now)
-            _settle(session, need)
+            _settle(session, need, now)
     return len(need_ids)
 
 
@@ -218,12 +255,20 @@ def _ensure_eligible(
     role: str,
     now: datetime,
     accepting: bool = False,
+    standby: bool = False,
 ) -> NeedRole:
     """The role, if the member breaks no hard constraint for it; else the 409 or 422 that
-    says every reason. ``accepting``: the member's own invitation to this need neither takes
-    a place nor counts as a commitment."""
+    says every reason. ``accepting``: the member's own invitation to this need is no
+    commitment; ``standby``: whether a place is free is the caller's to settle (a standby
+    may take a held one), so it is not judged here."""
     violations = matching.signup_violations(
-        session, member_id=member.id, need_id=need.id, role=role, now=now, accepting=accepting
+        session,
+        member_id=member.id,
+        need_id=need.id,
+        role=role,
+        now=now,
+        accepting=accepting,
+        standby=standby,
     )
     if violations:
         found = [Violation(code=v.code, message=v.message) for v in violations]
@@ -241,10 +286,15 @@ def _insert(session: Session, signup: Signup) -> None:
         raise Conflict("member is already signed up for this need") from error
 
 
-def _settle(session: Session, need: Need) -> None:
-    """Reread the roles' counters after an UPDATE and bring the need's status in line."""
+def _settle(session: Session, need: Need, now: datetime) -> None:
+    """Reread the roles' counters after an UPDATE and bring the need's status in line; a role
+    whose places are all confirmed has no use for a standby: those pending are superseded."""
     for role in need.roles:
         session.refresh(role, ["filled", "invited"])
+    full = [role.id for role in need.roles if role.filled >= role.count]
+    if full:
+        for standby in repository.pending_standbys(session, need_id=need.id, role_ids=full):
+            _supersede(session, standby, now)
     needs.refresh_status(need)
     session.flush()
 
@@ -262,7 +312,7 @@ def sign_up(
         raise Conflict(f"role '{role.name}' is full")
     signup = Signup(need_id=need.id, role_id=role.id, member_id=member.id, status="confirmed")
     _insert(session, signup)
-    _settle(session, need)
+    _settle(session, need, now)
     feedback.signed_up(session, member_id=member.id, need_id=need.id, now=now)
     record(
         session, actor=principal, action="signup.create", object_type="signup", object_id=signup.id
@@ -280,6 +330,7 @@ def invite(
     ttl_hours: float,
     engine: EngineView | None = None,
     waits_for: str | None = None,
+    standby: bool = False,
 ) -> SignupOut:
     """Hold a place in a role for a member until they answer, or say exactly why not.
 
@@ -288,6 +339,8 @@ def invite(
     ``waits_for``: the id of a mentor's pending invitation on the same need; the invitation
     is then ``waiting`` (held, not sent) until that one is answered (module docstring). Its
     feedback record is written now, engine view and all, and marked sent on release.
+    ``standby``: ask the member on standby, holding no place (module docstring); only on a
+    need where nobody holds a confirmed place and nobody else is on standby (409 otherwise).
 
     For coordinators and admins (the route's gate), on the terms of a sign-up made for the
     member: the caller must see the member and the member the need. The invitation expires
@@ -297,10 +350,15 @@ def invite(
         session, principal=principal, member_id=data.member_id, need_id=need_id, now=now
     )
     _ensure_takes_places(need, now)
-    role = _ensure_eligible(session, member=member, need=need, role=data.role, now=now)
+    role = _ensure_eligible(
+        session, member=member, need=need, role=data.role, now=now, standby=standby
+    )
     if waits_for is not None:
         _ensure_waitable(session, need=need, signup_id=waits_for)
-    if not repository.hold_place(session, role.id):
+    if standby:
+        if not wants_standby(session, need_id=need.id):
+            raise Conflict("a standby is asked only while nobody has taken a place or stands by")
+    elif not repository.hold_place(session, role.id):
         raise Conflict(f"role '{role.name}' is full")
     signup = Signup(
         need_id=need.id,
@@ -315,9 +373,10 @@ def invite(
             else need.starts_at
         ),
         waits_for_id=waits_for,
+        standby=standby,
     )
     _insert(session, signup)
-    _settle(session, need)
+    _settle(session, need, now)
     feedback.record_invitation(
         session, member_id=member.id, need=need, role=role.name, now=now, engine=engine
     )
@@ -327,10 +386,21 @@ def invite(
     return to_out(signup, member_name=member.name, role=role.name)
 
 
+def wants_standby(session: Session, *, need_id: str) -> bool:
+    """Whether the need may have a member asked on standby: nobody holds a confirmed place on
+    it and nobody is on standby for it yet (the caller holds the need's lock)."""
+    return not repository.has_confirmed_or_standby(session, need_id=need_id)
+
+
+def asked_member_ids(session: Session, *, need_id: str) -> set[str]:
+    """Members already asked for the need, or signed up to it, whatever became of it."""
+    return repository.asked_member_ids(session, need_id=need_id)
+
+
 def _ensure_waitable(session: Session, *, need: Need, signup_id: str) -> None:
     """An invitation may wait only for a pending invitation on the same need."""
     mentor = session.get(Signup, signup_id)
-    if mentor is None or mentor.need_id != need.id or mentor.status != "invited":
+    if mentor is None or mentor.need_id != need.id or mentor.status != "invited" or mentor.standby:
         raise Conflict(f"sign-up {signup_id} is not a pending invitation on this need")
 
 
@@ -350,6 +420,8 @@ def _invitation(
     session.refresh(signup)
     if signup.status == "expired":
         raise Conflict("invitation expired: its place was given back")
+    if signup.status == "superseded":
+        raise Conflict(PLACE_TAKEN)
     if signup.status == "waiting":
         mentor_role = _mentor_role(session, need, signup)
         raise Conflict(f"invitation is waiting for the {mentor_role} invitation to be accepted")
@@ -379,17 +451,31 @@ def accept(
     ttl_hours: float,
 ) -> SignupOut:
     """Confirm an invitation, re-checking every hard constraint as of ``now``; invitations
-    waiting for it are sent, to expire after ``ttl_hours``."""
+    waiting for it are sent, to expire after ``ttl_hours``. One on standby takes a place as
+    :func:`_take_for_standby` says, or is superseded (409)."""
     signup, member, need = _invitation(
         session, principal=principal, need_id=need_id, signup_id=signup_id, now=now
     )
-    _ensure_takes_places(need, now)
     role = _role_of(need, signup)
-    _ensure_eligible(session, member=member, need=need, role=role.name, now=now, accepting=True)
-    repository.confirm_held(session, role.id)
+    if signup.standby and role.filled >= role.count:
+        raise _place_taken(session, signup, now)
+    _ensure_takes_places(need, now)
+    _ensure_eligible(
+        session,
+        member=member,
+        need=need,
+        role=role.name,
+        now=now,
+        accepting=True,
+        standby=signup.standby,
+    )
+    if signup.standby:
+        _take_for_standby(session, need, role, signup, now)
+    else:
+        repository.confirm_held(session, role.id)
     signup.status, signup.answered_at = "confirmed", now
     _release_waiting(session, need, signup, now=now, ttl_hours=ttl_hours)
-    _settle(session, need)
+    _settle(session, need, now)
     feedback.accepted(session, member_id=member.id, need_id=need.id, now=now)
     record(
         session,
@@ -400,6 +486,29 @@ def accept(
         fields=["status"],
     )
     return to_out(signup, member_name=member.name, role=role.name)
+
+
+def _take_for_standby(
+    session: Session, need: Need, role: NeedRole, standby: Signup, now: datetime
+) -> None:
+    """Give the accepting standby a place (need locked, expiry applied): a free one; else the
+    one held by the role's oldest sent invitation, which is superseded (and the invitations
+    waiting for it dropped, module docstring); else none: :class:`PlaceTaken`."""
+    if repository.take_place(session, role.id):
+        return
+    holder = repository.oldest_holder(session, need_id=need.id, role_id=role.id)
+    if holder is None:
+        raise _place_taken(session, standby, now)
+    repository.confirm_held(session, role.id)  # the holder's place, now the standby's
+    _supersede(session, holder, now)
+    _drop_waiting(session, need, holder, now)
+
+
+def _place_taken(session: Session, standby: Signup, now: datetime) -> PlaceTaken:
+    """Supersede a standby who said yes too late; the 409 to raise (the request commits)."""
+    _supersede(session, standby, now)
+    session.flush()
+    return PlaceTaken(PLACE_TAKEN)
 
 
 def decline(
@@ -415,11 +524,11 @@ def decline(
     signup, member, need = _invitation(
         session, principal=principal, need_id=need_id, signup_id=signup_id, now=now
     )
-    repository.free_held(session, signup.role_id)
+    _free_held(session, signup)
     signup.status, signup.answered_at = "declined", now
     signup.decline_reason, signup.decline_note = data.reason, data.note
     _drop_waiting(session, need, signup, now)
-    _settle(session, need)
+    _settle(session, need, now)
     feedback.declined(session, member_id=member.id, need_id=need.id, reason=data.reason, now=now)
     record(
         session,
@@ -470,13 +579,13 @@ def _release(session: Session, need: Need, signup: Signup, now: datetime) -> Non
     if signup.status == "confirmed":
         repository.free_place(session, signup.role_id)
     else:
-        repository.free_held(session, signup.role_id)
+        _free_held(session, signup)
         if signup.status == "waiting":  # never sent: nothing to learn from
             feedback.invitation_unsent(session, member_id=signup.member_id, need_id=need.id)
     signup.status = "withdrawn"
     signup.withdrawn_at = now
     _drop_waiting(session, need, signup, now)
-    _settle(session, need)
+    _settle(session, need, now)
 
 
 def release_member(session: Session, *, member_id: str, now: datetime) -> int:
@@ -500,11 +609,17 @@ def _unsent(principal: Principal) -> tuple[SignupStatus, ...]:
 
 def list_for_need(session: Session, *, principal: Principal, need_id: str) -> list[SignupOut]:
     """Confirmed sign-ups of a need that the caller may see, and for coordinators and admins
-    its waiting invitations too (``waits_for`` says whose answer they wait for)."""
-    listed: tuple[SignupStatus, ...] = ("confirmed", "waiting")
-    statuses = [status for status in listed if status not in _unsent(principal)]
+    its waiting invitations (``waits_for`` says whose answer they wait for) and its pending
+    invitations on standby (``standby``) too."""
+    statuses: tuple[SignupStatus, ...] = (
+        ("confirmed",) if principal.role == "member" else ("confirmed", "waiting", "invited")
+    )
     rows = repository.for_need(session, principal=principal, need_id=need_id, statuses=statuses)
-    return [to_out(row.Signup, member_name=row.member_name, role=row.role) for row in rows]
+    return [
+        to_out(row.Signup, member_name=row.member_name, role=row.role)
+        for row in rows
+        if row.Signup.status != "invited" or row.Signup.standby
+    ]
 
 
 def member_names(

@@ -358,6 +358,7 @@ def _need_page(
     )
     holders: dict[str, list[str]] = {}
     waiting: dict[str, list[tuple[str, str]]] = {}  # per role: (new member, their mentor)
+    standby: dict[str, list[str]] = {}  # per role: members asked on standby, still pending
     listed = signups.list_for_need(db, principal=principal, need_id=need_id)
     mentors = signups.member_names(
         db,
@@ -369,6 +370,8 @@ def _need_page(
         if signup.status == "waiting":
             mentor = mentors.get(signup.waits_for or "", "their mentor")
             waiting.setdefault(signup.role, []).append((signup.member_name, mentor))
+        elif signup.standby and signup.status == "invited":
+            standby.setdefault(signup.role, []).append(signup.member_name)
         else:
             holders.setdefault(signup.role, []).append(signup.member_name)
     return render(
@@ -379,6 +382,7 @@ def _need_page(
             "zone": zone,
             "holders": holders,
             "waiting": waiting,
+            "standby": standby,
             "candidates": ranked.candidates,
             "role": role or "",
             "role_options": [("", "Any role"), *((name, name) for name in sorted(names))],

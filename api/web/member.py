@@ -223,14 +223,19 @@ def give_feedback(
 def invitations(
     request: Request, db: DbSession, principal: MemberPage, member: MemberId, zone: Zone
 ) -> Response:
-    """Invitations waiting for the member's answer."""
+    """Invitations waiting for the member's answer, and those whose place went to someone else."""
     return render(request, "member/invitations.html", _invitations(db, principal, member, zone))
 
 
 def _invitations(
     db: DbSession, principal: Principal, member: str, zone: ZoneInfo
 ) -> dict[str, Any]:
-    return {"invitations": _signups(db, principal, member, "invited", utcnow()), "zone": zone}
+    now = utcnow()
+    return {
+        "invitations": _signups(db, principal, member, "invited", now),
+        "superseded": _signups(db, principal, member, "superseded", now),
+        "zone": zone,
+    }
 
 
 @router.post("/member/invitations/{need_id}/{signup_id}/accept")
