@@ -18,8 +18,15 @@ from matcher.assignment_model import first_place_cost
 from matcher.assignment_problem import NEW_STAGE, AssignmentProblem, AssignmentWeights
 
 IntArray = npt.NDArray[np.int64]
+FloatArray = npt.NDArray[np.float64]
 
 NONE = -1
+
+
+def standby_value(problem: AssignmentProblem, weights: AssignmentWeights) -> FloatArray:
+    """Per edge: how good its member is to ask on standby (higher first): the score less
+    what the solver charges for the member's turn."""
+    return problem.edge_score - first_place_cost(problem, weights)[problem.edge_member]
 
 
 def standby_edges(
@@ -40,7 +47,7 @@ def standby_edges(
     slots = np.asarray(slots, dtype=np.int64)
     picked = np.full(slots.size, NONE, dtype=np.int64)
     member = problem.edge_member
-    value = problem.edge_score - first_place_cost(problem, weights)[member]
+    value = standby_value(problem, weights)
     free = problem.member_stage != NEW_STAGE
     free[member[np.asarray(chosen, dtype=np.int64)]] = False
     for index, slot in enumerate(slots.tolist()):
