@@ -442,8 +442,10 @@ def _team(
     need_id: str,
     *,
     commit: bool,
+    standby: bool = False,
 ) -> TeamProposal:
-    """The need's team, proposed (or sent as invitations: ``commit``) as the API does."""
+    """The need's team, proposed (or sent as invitations: ``commit``, with one more member
+    on standby: ``standby``) as the API does."""
     return assignment.propose_team(
         db,
         principal=principal,
@@ -452,6 +454,7 @@ def _team(
         now=utcnow(),
         ranking=ranking,
         invitation_ttl_hours=settings.invitation_ttl_hours,
+        standby=standby,
     )
 
 
@@ -473,7 +476,7 @@ def propose_team(
 
 
 @router.post("/coordinator/needs/{need_id}/team/invitations")
-def send_team(
+async def send_team(
     request: Request,
     need_id: ResourceId,
     db: DbSession,
@@ -482,14 +485,18 @@ def send_team(
     ranking: Rankings,
 ) -> Response:
     """Propose the team again and send it as invitations, all or none (``commit=True``); a
-    new member's waits for their mentor's to be accepted, and the message says so."""
-    sent = _team(db, principal, settings, ranking, need_id, commit=True)
+    new member's waits for their mentor's to be accepted, and the message says so, as it
+    says who was asked on standby when the box was ticked."""
+    standby = (await request.form()).get("standby") == "yes"
+    sent = _team(db, principal, settings, ranking, need_id, commit=True, standby=standby)
     invitations = sent.invitations or []
     waiting = sum(invitation.status == "waiting" for invitation in invitations)
     count = len(invitations) - waiting
     flash = f"{count} invitation{'s' if count != 1 else ''} sent."
     if waiting:
         flash += f" {waiting} wait{'s' if waiting == 1 else ''} for a mentor to accept."
+    for extra in sent.standby_invitations or []:
+        flash += f" {extra.member_name} is asked on standby."
     return redirect(request, f"/coordinator/needs/{need_id}", flash=flash)
 
 

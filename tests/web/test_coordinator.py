@@ -78,13 +78,19 @@ def test_a_need_posted_from_the_map_gets_candidates_a_team_and_invitations(
     expect(team.get_by_role("listitem").first).to_contain_text("as helper")
     axe(page)
     screenshots(page, "coordinator-team")
+    page.get_by_role("checkbox", name=re.compile("on standby")).check()
     page.get_by_role("button", name="Send invitations").click()
 
     expect(page.get_by_role("status")).to_have_text(
-        re.compile(r"^[12] invitations? sent\.( 1 waits for a mentor to accept\.)?$")
+        re.compile(
+            r"^[12] invitations? sent\.( 1 waits for a mentor to accept\.)?"
+            r" [^.]+ is asked on standby\.$"
+        )
     )
     roles = page.get_by_role("region", name="Roles")
+    # The standby holds no place: still one or two invited, and the standby named apart.
     expect(roles.locator(".invited")).to_have_text(re.compile("^[12] invited$"))
+    expect(roles.locator(".standby")).to_contain_text("standby")
 
 
 def test_a_service_error_shows_next_to_its_field(page: Page, site: Site) -> None:
