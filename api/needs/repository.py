@@ -6,11 +6,11 @@ Who manages, sees and sees exactly a need is defined once in ``api.scopes``.
 from collections.abc import Callable
 from typing import NamedTuple, TypeVar
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from api.auth.principal import Principal
-from api.db.models import Need
+from api.db.models import Need, Signup
 from api.needs.schemas import NeedFilter
 from api.pagination import SortKey, paginate
 from api.privacy import needs_within_km
@@ -108,3 +108,14 @@ def open_in_community(
         .limit(limit)
     )
     return list(session.scalars(statement))
+
+
+def standbys_by_role(session: Session, *, need_id: str) -> dict[str, int]:
+    """Per role id of the need: members asked on standby still to answer. They hold no
+    place, so the role's counters do not show them (``api.signups``)."""
+    rows = session.execute(
+        select(Signup.role_id, func.count())
+        .where(Signup.need_id == need_id, Signup.status == "invited", Signup.standby.is_(True))
+        .group_by(Signup.role_id)
+    )
+    return {str(role_id): int(count) for role_id, count in rows}

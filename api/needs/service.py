@@ -145,14 +145,19 @@ def _taken(role: NeedRole) -> str:
     return f"{role.filled} sign-ups and {role.invited} pending invitations"
 
 
-def _replace_roles(need: Need, roles: list[RoleIn]) -> None:
+def _replace_roles(need: Need, roles: list[RoleIn], standbys: dict[str, int]) -> None:
     """Match roles by name: keep places already taken or held by invitations, refuse to drop
-    below them."""
+    below them, and keep a role someone is asked on standby for (``standbys``: by role id)."""
     current = {role.name: role for role in need.roles}
     wanted = {spec.name for spec in roles}
     for name, role in current.items():
         if name not in wanted and role.filled + role.invited > 0:
             raise Conflict(f"role '{name}' has {_taken(role)} and cannot be removed")
+        if name not in wanted and standbys.get(role.id, 0):
+            raise Conflict(
+                f"role '{name}' has {standbys[role.id]} member(s) asked on standby"
+                " and cannot be removed"
+            )
     kept: list[NeedRole] = []
     for position, spec in enumerate(roles):
         existing = current.get(spec.name)
@@ -211,7 +216,7 @@ def update(
         need, lat=place.lat, lon=place.lon, address=place.address, private=private, cell_km=cell_km
     )
     if data.roles is not None:
-        _replace_roles(need, data.roles)
+        _replace_roles(need, data.roles, repository.standbys_by_role(session, need_id=need.id))
     refresh_status(need)
     session.flush()
     record(

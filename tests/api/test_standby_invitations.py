@@ -346,3 +346,24 @@ def test_the_pages_say_standby_and_that_the_place_went_to_someone_else(
         assert need.answer(holder, "accept").status_code == 200
         after = member.get("/member/invitations").text
         assert "the place went to someone else — thank you" in after
+
+
+def test_a_role_someone_stands_by_for_cannot_be_removed_while_they_may_answer(
+    client: TestClient, network: Network
+) -> None:
+    need = _two_mature_cooks(client, network)
+    holder, standby = need.send_with_standby()
+    assert need.answer(holder, "decline", reason="busy").status_code == 200
+    assert need.places() == (0, 0, 1)  # nothing held: only the standby is left
+    only_helpers = [{"name": "helper", "count": 1}]
+    refused = client.patch(
+        f"/v1/needs/{need.need['id']}", json={"roles": only_helpers}, headers=auth(need.key)
+    )
+    assert refused.status_code == 409, refused.text
+    assert "cook" in refused.json()["detail"] and "standby" in refused.json()["detail"]
+    assert need.status(standby) == "invited"
+    assert need.answer(standby, "decline", reason="busy").status_code == 200
+    removed = client.patch(
+        f"/v1/needs/{need.need['id']}", json={"roles": only_helpers}, headers=auth(need.key)
+    )
+    assert removed.status_code == 200, removed.text
