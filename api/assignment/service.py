@@ -10,9 +10,11 @@ Sent, a new member's invitation *waits* for the invitation of the mentor they ar
 withdrawn when the mentor does not, so a new member is not left to serve alone because the
 mentor said no (the simulation's ``hold_new_members``: teams with a new member that had a
 mature one, 0.77 → 0.90). Always, with no request flag: the solver already promised each new
-member a mentor. Even on a need a day away: the release is immediate, so waiting costs the
-new member only the mentor's time to answer (waiting there too took the simulation from 0.85
-to 0.90). Not when the mentor already holds a confirmed place (nothing to wait for).
+member a mentor. A new member on a need whose mentor was asked earlier and has not answered
+yet waits for that invitation the same way (``_waits_for_earlier``). Even on a need a day away:
+the release is immediate, so waiting costs the new member only the mentor's time to answer
+(waiting there too took the simulation from 0.85 to 0.90). Not when a mentor already holds
+a confirmed place (nothing to wait for).
 
 Sent with ``standby: true``, each need nobody has taken yet (no confirmed place, nobody on
 standby) gets one more member asked **on standby** for the role of its first invitation in
@@ -72,6 +74,7 @@ from matcher import (
     standby_value,
 )
 from matcher.assignment import DEFAULT_WEIGHTS
+from matcher.assignment_problem import NEW_STAGE
 from matcher.inputs import STAGES
 
 IntArray = npt.NDArray[np.int64]
@@ -588,19 +591,47 @@ def _batch(instance: _Instance, solved: Assignment, solve_ms: float) -> BatchRes
     )
 
 
+def _chosen_edge_of(problem: AssignmentProblem, solved: Assignment) -> dict[tuple[int, int], int]:
+    """The chosen edge by (member, need): a member serves a need in one role at most."""
+    return {
+        (int(problem.edge_member[edge]), int(problem.slot_need[problem.edge_slot[edge]])): edge
+        for edge in solved.edges.tolist()
+    }
+
+
 def _waits_for(instance: _Instance, solved: Assignment) -> dict[int, int]:
     """Per chosen edge of a new member whose invitation waits: the chosen edge of the mentor
     it waits for (module docstring: which pairs wait)."""
-    problem = instance.problem
-    edge_of = {
-        (int(problem.edge_member[edge]), int(problem.slot_need[problem.edge_slot[edge]])): edge
-        for edge in solved.edges.tolist()
-    }  # a member serves a need in one role at most
+    edge_of = _chosen_edge_of(instance.problem, solved)
     return {
         edge_of[(new, need)]: edge_of[(mentor, need)]
         for need, new, mentor in solved.pairs.tolist()
         if mentor >= 0
     }
+
+
+def _waits_for_earlier(
+    session: Session, instance: _Instance, solved: Assignment, paired: dict[int, int]
+) -> dict[int, str]:
+    """Per chosen edge of a new member not paired with a mentor sent with them (``paired``):
+    the id of a mentor's invitation on the need sent earlier and not yet answered, when no
+    mentor holds a confirmed place, so the new member waits for it as for one sent with them.
+    (The engine counts only confirmed places as a mentor on the need, so it pairs nobody.)"""
+    problem = instance.problem
+    found: dict[int, str] = {}
+    pending: dict[int, str | None] = {}
+    for edge in solved.edges.tolist():
+        member = int(problem.edge_member[edge])
+        if problem.member_stage[member] != NEW_STAGE or edge in paired:
+            continue
+        need = int(problem.slot_need[problem.edge_slot[edge]])
+        if need not in pending:
+            pending[need] = signups.pending_mentor_invitation(
+                session, need_id=instance.needs[need].id
+            )
+        if (mentor := pending[need]) is not None:
+            found[edge] = mentor
+    return found
 
 
 def _invite(
@@ -617,11 +648,13 @@ def _invite(
     for its mentor's (``_waits_for``). Any refusal rolls the whole request back."""
     problem = instance.problem
     waits_for = _waits_for(instance, solved)
+    earlier = _waits_for_earlier(session, instance, solved, waits_for)
     edges = solved.edges.tolist()
     sent: dict[int, SignupOut] = {}
     for edge in sorted(edges, key=lambda edge: edge in waits_for):
         slot = int(problem.edge_slot[edge])
         mentor = waits_for.get(edge)
+        waited = earlier.get(edge) if mentor is None else sent[mentor].id
         sent[edge] = signups.invite(
             session,
             principal=principal,
@@ -633,7 +666,7 @@ def _invite(
             now=now,
             ttl_hours=ttl_hours,
             engine=instance.engine_view(edge),
-            waits_for=None if mentor is None else sent[mentor].id,
+            waits_for=waited,
         )
     return [sent[edge] for edge in edges]
 

@@ -17,6 +17,7 @@ from api.db.models import Member, Need, NeedRole, Signup
 from api.pagination import SortKey, paginate
 from api.schemas import Page
 from api.vocabulary import HELD_STATUSES, SignupStatus
+from matcher.inputs import EXPERIENCED_STAGES
 
 T = TypeVar("T")
 
@@ -91,6 +92,25 @@ def waiting_for(session: Session, *, need_id: str, signup_id: str) -> Sequence[S
         )
         .order_by(Signup.created_at, Signup.id)
     ).all()
+
+
+def pending_mentor_invitation(session: Session, *, need_id: str) -> str | None:
+    """The oldest sent invitation of a mature member or leader on the need still to be
+    answered (not on standby), when no mature member or leader holds a confirmed place on
+    it: what a new member invited now waits for (``api.assignment``)."""
+    mentors = (
+        select(Signup.id, Signup.status)
+        .join(Member, Member.id == Signup.member_id)
+        .where(Signup.need_id == need_id, Member.stage.in_(sorted(EXPERIENCED_STAGES)))
+    )
+    if session.scalar(select(mentors.where(Signup.status == "confirmed").exists())):
+        return None
+    return session.scalar(
+        mentors.with_only_columns(Signup.id)
+        .where(Signup.status == "invited", Signup.standby.is_(False))
+        .order_by(Signup.created_at, Signup.id)
+        .limit(1)
+    )
 
 
 def pending_standbys(

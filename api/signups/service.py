@@ -386,6 +386,12 @@ def invite(
     return to_out(signup, member_name=member.name, role=role.name)
 
 
+def pending_mentor_invitation(session: Session, *, need_id: str) -> str | None:
+    """The id of the mentor's invitation a new member invited now should wait for, when the
+    need's only mentors were asked earlier and have not answered (none confirmed)."""
+    return repository.pending_mentor_invitation(session, need_id=need_id)
+
+
 def wants_standby(session: Session, *, need_id: str) -> bool:
     """Whether the need may have a member asked on standby: nobody holds a confirmed place on
     it and nobody is on standby for it yet (the caller holds the need's lock)."""

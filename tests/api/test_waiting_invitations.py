@@ -260,6 +260,28 @@ def test_a_mentor_already_confirmed_means_no_wait(client: TestClient, network: N
     assert (invitation["status"], invitation["waits_for"]) == ("invited", None)
 
 
+def test_a_new_member_waits_for_a_mentor_asked_earlier_who_has_not_answered(
+    client: TestClient, network: Network
+) -> None:
+    team = Team(client, network)
+    asked = client.post(
+        f"/v1/needs/{team.need['id']}/invitations",
+        json={"member_id": team.mentor["id"], "role": "cook"},
+        headers=auth(team.key),
+    )
+    assert asked.status_code == 201, asked.text
+    mentor = asked.json()
+    sent = client.post(
+        f"/v1/needs/{team.need['id']}/team", json={"commit": True}, headers=auth(team.key)
+    ).json()
+    (invitation,) = sent["invitations"]
+    assert invitation["member_id"] == team.new["id"]
+    assert (invitation["status"], invitation["waits_for"]) == ("waiting", mentor["id"])
+    assert team.inbox(team.new) == []
+    assert team.answer(mentor, "accept", team.mentor["api_key"]).status_code == 200
+    assert team.inbox(team.new) == [(invitation["id"], "invited")]
+
+
 def test_a_single_invitation_never_waits(client: TestClient, network: Network) -> None:
     team = Team(client, network)
     invited = client.post(
