@@ -3,7 +3,6 @@ nobody has taken yet: that invitation holds no place, the first yes takes it, an
 did not get it is told the place went to someone else (``superseded``)."""
 
 import html
-import re
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -14,7 +13,7 @@ from sqlalchemy import update
 from api.db.models import NeedRole, Signup
 from api.feedback import repository as feedback
 from api.sweep import sweep_once
-from tests.factories import Network, auth, soon
+from tests.factories import Network, auth, signed_in, soon
 
 PLACE_TAKEN = "the place has been taken — thank you for saying yes"
 
@@ -321,26 +320,16 @@ def test_a_batch_with_standby_asks_one_more_per_need_nobody_has_taken(
                 assert (role["filled"], role["invited"]) == (0, 1)
 
 
-def _signed_in(client: TestClient, key: str) -> TestClient:
-    """``client`` signed in to the pages with ``key``, as the sign-in form does it."""
-    form = client.get("/")
-    token = re.search(r'name="csrf_token" value="([^"]+)"', form.text)
-    assert token is not None, form.text
-    signed = client.post("/", data={"key": key, "csrf_token": token.group(1)})
-    assert signed.status_code in (200, 303), signed.text
-    return client
-
-
 def test_the_pages_say_standby_and_that_the_place_went_to_someone_else(
     app: FastAPI, network: Network
 ) -> None:
     with TestClient(app) as coordinator, TestClient(app) as member:
         need = _two_mature_cooks(coordinator, network)
         holder, standby = need.send_with_standby()
-        page = _signed_in(coordinator, need.key).get(f"/coordinator/needs/{need.need['id']}")
+        page = signed_in(coordinator, need.key).get(f"/coordinator/needs/{need.need['id']}")
         name = need.members[standby["member_id"]]["name"]
         assert f"{html.escape(name)}: standby" in page.text
-        signed = _signed_in(member, need.members[standby["member_id"]]["api_key"])
+        signed = signed_in(member, need.members[standby["member_id"]]["api_key"])
         invitations = signed.get("/member/invitations").text
         assert "asked on standby: the first to say yes takes the place" in invitations
         assert need.answer(holder, "accept").status_code == 200

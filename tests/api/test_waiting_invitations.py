@@ -2,7 +2,6 @@
 sent when the mentor accepts and withdrawn (its place given back) when the mentor does not."""
 
 import html
-import re
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -13,7 +12,7 @@ from sqlalchemy import select, update
 from api.db.models import MatchEvent, Signup
 from api.feedback import repository as feedback
 from api.sweep import sweep_once
-from tests.factories import Network, auth, soon
+from tests.factories import Network, auth, signed_in, soon
 
 TTL = timedelta(hours=48)  # SERVEMATCH_INVITATION_TTL_HOURS' default
 
@@ -36,13 +35,27 @@ class Team:
             **need,
         )
 
-    def send(self) -> dict[str, dict[str, Any]]:
-        """Commit the team; its invitations by member: ``new`` and ``mentor``."""
+    def commit(self) -> dict[str, Any]:
+        """Commit the team: the 201's body."""
         sent = self.client.post(
             f"/v1/needs/{self.need['id']}/team", json={"commit": True}, headers=auth(self.key)
         )
         assert sent.status_code == 201, sent.text
-        body = sent.json()
+        return dict(sent.json())
+
+    def invite(self, member: dict[str, Any]) -> dict[str, Any]:
+        """One invitation for ``member`` as cook, outside any team: the 201's body."""
+        invited = self.client.post(
+            f"/v1/needs/{self.need['id']}/invitations",
+            json={"member_id": member["id"], "role": "cook"},
+            headers=auth(self.key),
+        )
+        assert invited.status_code == 201, invited.text
+        return dict(invited.json())
+
+    def send(self) -> dict[str, dict[str, Any]]:
+        """Commit the team; its invitations by member: ``new`` and ``mentor``."""
+        body = self.commit()
         assert body["pairs"] == [
             {"new_member_id": self.new["id"], "mentor_member_id": self.mentor["id"]}
         ]
@@ -252,10 +265,7 @@ def test_a_mentor_already_confirmed_means_no_wait(client: TestClient, network: N
         headers=auth(team.mentor["api_key"]),
     )
     assert signed_up.status_code == 201, signed_up.text
-    sent = client.post(
-        f"/v1/needs/{team.need['id']}/team", json={"commit": True}, headers=auth(team.key)
-    ).json()
-    (invitation,) = sent["invitations"]
+    (invitation,) = team.commit()["invitations"]
     assert invitation["member_id"] == team.new["id"]
     assert (invitation["status"], invitation["waits_for"]) == ("invited", None)
 
@@ -264,17 +274,8 @@ def test_a_new_member_waits_for_a_mentor_asked_earlier_who_has_not_answered(
     client: TestClient, network: Network
 ) -> None:
     team = Team(client, network)
-    asked = client.post(
-        f"/v1/needs/{team.need['id']}/invitations",
-        json={"member_id": team.mentor["id"], "role": "cook"},
-        headers=auth(team.key),
-    )
-    assert asked.status_code == 201, asked.text
-    mentor = asked.json()
-    sent = client.post(
-        f"/v1/needs/{team.need['id']}/team", json={"commit": True}, headers=auth(team.key)
-    ).json()
-    (invitation,) = sent["invitations"]
+    mentor = team.invite(team.mentor)
+    (invitation,) = team.commit()["invitations"]
     assert invitation["member_id"] == team.new["id"]
     assert (invitation["status"], invitation["waits_for"]) == ("waiting", mentor["id"])
     assert team.inbox(team.new) == []
@@ -284,13 +285,8 @@ def test_a_new_member_waits_for_a_mentor_asked_earlier_who_has_not_answered(
 
 def test_a_single_invitation_never_waits(client: TestClient, network: Network) -> None:
     team = Team(client, network)
-    invited = client.post(
-        f"/v1/needs/{team.need['id']}/invitations",
-        json={"member_id": team.new["id"], "role": "cook"},
-        headers=auth(team.key),
-    )
-    assert invited.status_code == 201, invited.text
-    assert (invited.json()["status"], invited.json()["waits_for"]) == ("invited", None)
+    invited = team.invite(team.new)
+    assert (invited["status"], invited["waits_for"]) == ("invited", None)
 
 
 def test_a_batch_holds_a_new_members_invitation_for_the_mentors(
@@ -330,29 +326,19 @@ def test_training_never_reads_a_waiting_invitation_as_ignored(
     assert team.new["id"] in members, "once sent, it counts"
 
 
-def _signed_in(client: TestClient, key: str) -> TestClient:
-    """``client`` signed in to the pages with ``key``, as the sign-in form does it."""
-    form = client.get("/")
-    token = re.search(r'name="csrf_token" value="([^"]+)"', form.text)
-    assert token is not None, form.text
-    signed = client.post("/", data={"key": key, "csrf_token": token.group(1)})
-    assert signed.status_code in (200, 303), signed.text
-    return client
-
-
 def test_the_need_page_says_whom_a_waiting_member_waits_for_and_her_pages_hide_it(
     app: FastAPI, network: Network
 ) -> None:
     with TestClient(app) as coordinator, TestClient(app) as member:
         team = Team(coordinator, network)
         sent = team.send()
-        page = _signed_in(coordinator, team.key).get(f"/coordinator/needs/{team.need['id']}")
+        page = signed_in(coordinator, team.key).get(f"/coordinator/needs/{team.need['id']}")
         assert page.status_code == 200
         assert (
             f"{html.escape(team.new['name'])}: waiting for "
             f"{html.escape(team.mentor['name'])} to accept" in page.text
         )
-        invitations = _signed_in(member, team.new["api_key"]).get("/member/invitations")
+        invitations = signed_in(member, team.new["api_key"]).get("/member/invitations")
         assert invitations.status_code == 200
         assert team.need["title"] not in invitations.text
         team.answer(sent["mentor"], "accept", team.mentor["api_key"])
