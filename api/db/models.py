@@ -24,6 +24,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    and_,
     false,
     text,
 )
@@ -381,6 +382,9 @@ class Signup(Base):
     # takes it (``api.signups``). It holds no place of its own (``need_roles.invited``).
     standby: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
+
+STANDING_BY = and_(Signup.status == "invited", Signup.standby.is_(True))
+"""A sign-up that is a standby invitation still to be answered (holds no place)."""
 
 UNANSWERED = "outcome IS NULL"
 

@@ -10,7 +10,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from api.auth.principal import Principal
-from api.db.models import Need, Signup
+from api.db.models import STANDING_BY, Need, Signup
 from api.needs.schemas import NeedFilter
 from api.pagination import SortKey, paginate
 from api.privacy import needs_within_km
@@ -115,7 +115,7 @@ def standbys_by_role(session: Session, *, need_id: str) -> dict[str, int]:
     place, so the role's counters do not show them (``api.signups``)."""
     rows = session.execute(
         select(Signup.role_id, func.count())
-        .where(Signup.need_id == need_id, Signup.status == "invited", Signup.standby.is_(True))
+        .where(Signup.need_id == need_id, STANDING_BY)
         .group_by(Signup.role_id)
     )
     return {str(role_id): int(count) for role_id, count in rows}

@@ -13,7 +13,7 @@ from sqlalchemy import ColumnElement, CursorResult, Row, Select, and_, false, or
 from sqlalchemy.orm import Session
 
 from api.auth.principal import Principal
-from api.db.models import Member, Need, NeedRole, Signup
+from api.db.models import STANDING_BY, Member, Need, NeedRole, Signup
 from api.pagination import SortKey, paginate
 from api.schemas import Page
 from api.vocabulary import HELD_STATUSES, SignupStatus
@@ -57,13 +57,21 @@ def get_readable(
 
 
 def for_need(
-    session: Session, *, principal: Principal, need_id: str, statuses: Sequence[SignupStatus]
+    session: Session,
+    *,
+    principal: Principal,
+    need_id: str,
+    statuses: Sequence[SignupStatus],
+    standbys: bool,
 ) -> Sequence[Row[Signup, str, str]]:
-    """The need's sign-ups in ``statuses`` that the caller may see, oldest first: rows of
-    ``Signup``, ``member_name`` and ``role``."""
+    """The need's sign-ups in ``statuses`` (and its pending standbys: ``standbys``) that the
+    caller may see, oldest first: rows of ``Signup``, ``member_name`` and ``role``."""
     return session.execute(
         readable(principal)
-        .where(Signup.need_id == need_id, Signup.status.in_(statuses))
+        .where(
+            Signup.need_id == need_id,
+            or_(Signup.status.in_(statuses), STANDING_BY if standbys else false()),
+        )
         .order_by(Signup.created_at, Signup.id)
     ).all()
 
@@ -94,23 +102,30 @@ def waiting_for(session: Session, *, need_id: str, signup_id: str) -> Sequence[S
     ).all()
 
 
-def pending_mentor_invitation(session: Session, *, need_id: str) -> str | None:
-    """The oldest sent invitation of a mature member or leader on the need still to be
-    answered (not on standby), when no mature member or leader holds a confirmed place on
-    it: what a new member invited now waits for (``api.assignment``)."""
+def pending_mentor_invitations(session: Session, *, need_ids: Sequence[str]) -> dict[str, str]:
+    """Per need with no mature member or leader holding a confirmed place: the oldest sent
+    invitation of one still to be answered (not on standby), by need id; what a new member
+    invited now waits for (``api.assignment``). Two queries, whatever the number of needs."""
+    if not need_ids:
+        return {}
     mentors = (
-        select(Signup.id, Signup.status)
+        select(Signup.need_id, Signup.id)
         .join(Member, Member.id == Signup.member_id)
-        .where(Signup.need_id == need_id, Member.stage.in_(sorted(EXPERIENCED_STAGES)))
+        .where(Signup.need_id.in_(need_ids), Member.stage.in_(sorted(EXPERIENCED_STAGES)))
     )
-    if session.scalar(select(mentors.where(Signup.status == "confirmed").exists())):
-        return None
-    return session.scalar(
-        mentors.with_only_columns(Signup.id)
-        .where(Signup.status == "invited", Signup.standby.is_(False))
-        .order_by(Signup.created_at, Signup.id)
-        .limit(1)
+    confirmed = set(
+        session.scalars(
+            mentors.with_only_columns(Signup.need_id).where(Signup.status == "confirmed")
+        )
     )
+    found: dict[str, str] = {}
+    pending = mentors.where(Signup.status == "invited", Signup.standby.is_(False)).order_by(
+        Signup.created_at, Signup.id
+    )
+    for need_id, signup_id in session.execute(pending):
+        if need_id not in confirmed:
+            found.setdefault(need_id, signup_id)
+    return found
 
 
 def pending_standbys(
@@ -120,12 +135,7 @@ def pending_standbys(
     holds the need's lock)."""
     return session.scalars(
         select(Signup)
-        .where(
-            Signup.need_id == need_id,
-            Signup.role_id.in_(role_ids),
-            Signup.status == "invited",
-            Signup.standby.is_(True),
-        )
+        .where(Signup.need_id == need_id, Signup.role_id.in_(role_ids), STANDING_BY)
         .order_by(Signup.created_at, Signup.id)
     ).all()
 
@@ -152,10 +162,7 @@ def has_confirmed_or_standby(session: Session, *, need_id: str) -> bool:
         select(Signup.id)
         .where(
             Signup.need_id == need_id,
-            or_(
-                Signup.status == "confirmed",
-                and_(Signup.status == "invited", Signup.standby.is_(True)),
-            ),
+            or_(Signup.status == "confirmed", STANDING_BY),
         )
         .limit(1)
     )

@@ -127,16 +127,24 @@ def _expire_due(session: Session, need: Need, now: datetime) -> None:
         invitation.answered_at = invitation.expires_at
         _free_held(session, invitation)
         feedback.expired(session, member_id=invitation.member_id, need_id=need.id, now=now)
-        record(
-            session,
-            actor=None,
-            action="signup.expire",
-            object_type="signup",
-            object_id=invitation.id,
-            fields=["status"],
-        )
+        _by_the_system(session, "signup.expire", invitation)
         _drop_waiting(session, need, invitation, now)
     session.flush()
+
+
+def _by_the_system(
+    session: Session, action: str, signup: Signup, fields: Sequence[str] = ("status",)
+) -> None:
+    """Audit a change the service made to ``signup`` on its own (expiry, release, drop,
+    supersession): it follows from someone's write, recorded under them."""
+    record(
+        session,
+        actor=None,
+        action=action,
+        object_type="signup",
+        object_id=signup.id,
+        fields=fields,
+    )
 
 
 def _free_held(session: Session, invitation: Signup) -> None:
@@ -153,14 +161,7 @@ def _supersede(session: Session, signup: Signup, now: datetime) -> None:
     """The place went to someone else who was asked for it (need locked): not an answer, so
     its feedback record is left as it is and training leaves it out (``api.feedback``)."""
     signup.status, signup.answered_at = "superseded", now
-    record(
-        session,
-        actor=None,
-        action="signup.supersede",
-        object_type="signup",
-        object_id=signup.id,
-        fields=["status"],
-    )
+    _by_the_system(session, "signup.supersede", signup)
 
 
 def _waiting_for(session: Session, need: Need, invitation: Signup) -> Sequence[Signup]:
@@ -180,14 +181,7 @@ def _release_waiting(
         waiting.status = "invited"
         waiting.expires_at = min(now + timedelta(hours=ttl_hours), need.starts_at)
         feedback.invitation_sent(session, member_id=waiting.member_id, need_id=need.id, now=now)
-        record(
-            session,
-            actor=None,
-            action="signup.release",
-            object_type="signup",
-            object_id=waiting.id,
-            fields=["status", "expires_at"],
-        )
+        _by_the_system(session, "signup.release", waiting, ("status", "expires_at"))
     session.flush()
 
 
@@ -199,14 +193,7 @@ def _drop_waiting(session: Session, need: Need, invitation: Signup, now: datetim
         _free_held(session, waiting)
         waiting.status, waiting.withdrawn_at = "withdrawn", now
         feedback.invitation_unsent(session, member_id=waiting.member_id, need_id=need.id)
-        record(
-            session,
-            actor=None,
-            action="signup.withdraw",
-            object_type="signup",
-            object_id=waiting.id,
-            fields=["status"],
-        )
+        _by_the_system(session, "signup.withdraw", waiting)
     session.flush()
 
 
@@ -386,10 +373,10 @@ def invite(
     return to_out(signup, member_name=member.name, role=role.name)
 
 
-def pending_mentor_invitation(session: Session, *, need_id: str) -> str | None:
-    """The id of the mentor's invitation a new member invited now should wait for, when the
-    need's only mentors were asked earlier and have not answered (none confirmed)."""
-    return repository.pending_mentor_invitation(session, need_id=need_id)
+def pending_mentor_invitations(session: Session, *, need_ids: Sequence[str]) -> dict[str, str]:
+    """By need id: the mentor's invitation a new member invited now should wait for, on the
+    needs whose only mentors were asked earlier and have not answered (none confirmed)."""
+    return repository.pending_mentor_invitations(session, need_ids=need_ids)
 
 
 def wants_standby(session: Session, *, need_id: str) -> bool:
@@ -617,15 +604,15 @@ def list_for_need(session: Session, *, principal: Principal, need_id: str) -> li
     """Confirmed sign-ups of a need that the caller may see, and for coordinators and admins
     its waiting invitations (``waits_for`` says whose answer they wait for) and its pending
     invitations on standby (``standby``) too."""
-    statuses: tuple[SignupStatus, ...] = (
-        ("confirmed",) if principal.role == "member" else ("confirmed", "waiting", "invited")
+    manager = principal.role != "member"
+    rows = repository.for_need(
+        session,
+        principal=principal,
+        need_id=need_id,
+        statuses=("confirmed", "waiting") if manager else ("confirmed",),
+        standbys=manager,
     )
-    rows = repository.for_need(session, principal=principal, need_id=need_id, statuses=statuses)
-    return [
-        to_out(row.Signup, member_name=row.member_name, role=row.role)
-        for row in rows
-        if row.Signup.status != "invited" or row.Signup.standby
-    ]
+    return [to_out(row.Signup, member_name=row.member_name, role=row.role) for row in rows]
 
 
 def member_names(
