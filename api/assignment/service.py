@@ -618,20 +618,13 @@ def _waits_for_earlier(
     mentor holds a confirmed place, so the new member waits for it as for one sent with them.
     (The engine counts only confirmed places as a mentor on the need, so it pairs nobody.)"""
     problem = instance.problem
-    found: dict[int, str] = {}
-    pending: dict[int, str | None] = {}
-    for edge in solved.edges.tolist():
-        member = int(problem.edge_member[edge])
-        if problem.member_stage[member] != NEW_STAGE or edge in paired:
-            continue
-        need = int(problem.slot_need[problem.edge_slot[edge]])
-        if need not in pending:
-            pending[need] = signups.pending_mentor_invitation(
-                session, need_id=instance.needs[need].id
-            )
-        if (mentor := pending[need]) is not None:
-            found[edge] = mentor
-    return found
+    alone = {
+        edge: instance.needs[int(problem.slot_need[problem.edge_slot[edge]])].id
+        for edge in solved.edges.tolist()
+        if problem.member_stage[problem.edge_member[edge]] == NEW_STAGE and edge not in paired
+    }
+    pending = signups.pending_mentor_invitations(session, need_ids=sorted(set(alone.values())))
+    return {edge: pending[need_id] for edge, need_id in alone.items() if need_id in pending}
 
 
 def _invite(
