@@ -15,7 +15,7 @@ from matcher.need_table import NeedTable, build_need_table
 from matcher.pool import MemberPool, build_pool
 from matcher.ranking import ScoredRows, rank_candidates, rank_suggestions, scored_rows
 from matcher.results import Candidate, ConstraintViolation, Suggestion
-from matcher.standby import standby_edges, standby_value
+from matcher.standby import standby_edges, standby_ranking
 from matcher.text_fit import TextFit
 from matcher.topk import (
     free_when_it_starts,
@@ -62,5 +62,5 @@ __all__ = [
     "scored_rows",
     "settled",
     "standby_edges",
-    "standby_value",
+    "standby_ranking",
 ]

@@ -18,15 +18,27 @@ from matcher.assignment_model import first_place_cost
 from matcher.assignment_problem import NEW_STAGE, AssignmentProblem, AssignmentWeights
 
 IntArray = npt.NDArray[np.int64]
-FloatArray = npt.NDArray[np.float64]
 
 NONE = -1
 
 
-def standby_value(problem: AssignmentProblem, weights: AssignmentWeights) -> FloatArray:
-    """Per edge: how good its member is to ask on standby (higher first): the score less
-    what the solver charges for the member's turn."""
-    return problem.edge_score - first_place_cost(problem, weights)[problem.edge_member]
+def standby_ranking(
+    problem: AssignmentProblem, weights: AssignmentWeights, *, chosen: IntArray
+) -> IntArray:
+    """The edges whose member may be asked on standby, best first.
+
+    Never a new member (a new member serves beside a mentor, not instead of one), never a
+    member of a ``chosen`` edge (already asked in this batch); best by ``edge_score`` less
+    what the solver charges for the member's turn (``first_place_cost``), ties to the lower
+    edge index. The service walks it with its own refusals; :func:`standby_edges` without.
+    """
+    member = problem.edge_member
+    free = problem.member_stage != NEW_STAGE
+    free[member[np.asarray(chosen, dtype=np.int64)]] = False
+    value = problem.edge_score - first_place_cost(problem, weights)[member]
+    order = np.argsort(-value, kind="stable")
+    ranked: IntArray = order[free[member[order]]].astype(np.int64)
+    return ranked
 
 
 def standby_edges(
@@ -37,23 +49,17 @@ def standby_edges(
     chosen: IntArray,
 ) -> IntArray:
     """Per slot in ``slots`` (the role each untaken need's standby is for), the edge whose
-    member is asked on standby, or ``NONE``.
-
-    Among the slot's edges: never a new member (a new member serves beside a mentor, not
-    instead of one), never a member of a ``chosen`` edge (already asked in this batch), and
-    one slot per member; the best by ``edge_score - first_place_cost``, ties to the lower
-    edge index. Slots are served in the order given.
+    member is asked on standby, or ``NONE``: the slot's first in :func:`standby_ranking`
+    whose member stands by for no earlier slot. Slots are served in the order given.
     """
     slots = np.asarray(slots, dtype=np.int64)
     picked = np.full(slots.size, NONE, dtype=np.int64)
-    member = problem.edge_member
-    value = standby_value(problem, weights)
-    free = problem.member_stage != NEW_STAGE
-    free[member[np.asarray(chosen, dtype=np.int64)]] = False
+    ranked = standby_ranking(problem, weights, chosen=chosen)
+    used: set[int] = set()
     for index, slot in enumerate(slots.tolist()):
-        fit = np.flatnonzero((problem.edge_slot == slot) & free[member])
-        if fit.size:
-            edge = int(fit[np.argmax(value[fit])])
-            picked[index] = edge
-            free[member[edge]] = False
+        for edge in ranked[problem.edge_slot[ranked] == slot].tolist():
+            if int(problem.edge_member[edge]) not in used:
+                picked[index] = edge
+                used.add(int(problem.edge_member[edge]))
+                break
     return picked
