@@ -24,7 +24,7 @@ a mentor, not instead of one), the first in ``matcher.standby_ranking`` (the sco
 the solver charges for the member's turn, so standby does not lean on those asked most; the
 simulation chooses by the same ranking). It holds no place; the first yes takes it
 (``api.signups``). In the simulation (policy ``standby``) it lifted the fill rate 0.647 →
-0.673 and weekly coverage 0.780 → 0.819 at ~0.04 "the place went to someone else" messages
+0.679 and weekly coverage 0.780 → 0.823 at ~0.03 "the place went to someone else" messages
 per member per week.
 """
 

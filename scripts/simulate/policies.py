@@ -87,7 +87,15 @@ def _fresh(rows: ScoredRows, view: View, state: State) -> npt.NDArray[np.bool_]:
     )
 
 
-class SignUpSheet:
+class _NothingWaits:
+    """A policy that sends nothing between rounds: no answer releases anything."""
+
+    def accepted(self, offer: Offer, state: State) -> list[Proposal]:
+        """Nothing waits on an answer here."""
+        return []
+
+
+class SignUpSheet(_NothingWaits):
     """(a) A sheet everyone can see: whoever looks first takes the place they like best.
 
     No invitations. The members act here, so this policy reads their hidden traits (how
@@ -141,10 +149,6 @@ class SignUpSheet:
                 proposals.append(Proposal(member, need, role, at, "sheet"))
         return proposals
 
-    def accepted(self, offer: Offer, state: State) -> list[Proposal]:
-        """Nothing waits on an answer here."""
-        return []
-
 
 def _city_role(state: State, view: View, rows: ScoredRows, row: int) -> int:
     """The city's role index of a scored row (the table numbers roles across its needs)."""
@@ -153,7 +157,7 @@ def _city_role(state: State, view: View, rows: ScoredRows, row: int) -> int:
     return first + int(rows.role[row] - view.table.role_offsets[need])
 
 
-class LongestIdle:
+class LongestIdle(_NothingWaits):
     """(b) Planning Center's rule: each open place to the eligible member who served
     longest ago (never served first; ties by member id), needs in posting order."""
 
@@ -175,12 +179,8 @@ class LongestIdle:
             proposals += _fill(state, view, rows, order, now_h)
         return proposals
 
-    def accepted(self, offer: Offer, state: State) -> list[Proposal]:
-        """Nothing waits on an answer here."""
-        return []
 
-
-class Greedy:
+class Greedy(_NothingWaits):
     """(c) Per-need ranking: each need's open places to its top candidates by
     ``matcher.rank_candidates`` with the hand weights, needs in posting order."""
 
@@ -214,10 +214,6 @@ class Greedy:
                 taken[role] = taken.get(role, 0) + 1
                 proposals.append(Proposal(member_index(candidate.member_id), need, role, now_h))
         return proposals
-
-    def accepted(self, offer: Offer, state: State) -> list[Proposal]:
-        """Nothing waits on an answer here."""
-        return []
 
 
 def _roles(state: State, need: int) -> range:

@@ -207,10 +207,9 @@ def _make(state: State, proposal: Proposal, rng: np.random.Generator) -> list[in
 def _accept(state: State, offer: Offer, at_h: float) -> None:
     offer.outcome, offer.resolved_h = "accepted", at_h
     state.role_accepted[offer.role] += 1
-    if (
-        state.role_accepted[offer.role] + state.role_pending[offer.role]
-        >= (state.city.needs.role_count[offer.role])
-    ):  # no place left for anyone asked on standby: told so at once
+    if state.role_accepted[offer.role] >= state.city.needs.role_count[offer.role]:
+        # Every place taken: those asked on standby are told so at once (as the service
+        # does; while a place is only held, a standby's yes may still take it).
         for other in state.offers:
             if other.role == offer.role and other.standby and other.outcome == "pending":
                 other.outcome, other.resolved_h = "superseded", at_h
