@@ -30,6 +30,7 @@ from api.maps.routes import router as maps
 from api.matching.member_snapshot import MemberSnapshots
 from api.matching.need_cache import NeedCache
 from api.matching.routes import router as matching
+from api.matching.service import Ranking
 from api.matching.text_model import TextModelCache
 from api.members.routes import router as members
 from api.multiplication.routes import router as multiplication
@@ -39,7 +40,7 @@ from api.query import reject_unknown_query
 from api.ratelimit import RateLimitMiddleware, RateLimits
 from api.settings import Settings, get_settings
 from api.signups.routes import router as signups
-from api.sweep import sweep_forever
+from api.sweep import Asking, sweep_forever
 from api.web import session as web_session
 from api.web.routes import install as install_web
 
@@ -100,6 +101,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                     app.state.sessionmaker,
                     every_s=settings.invitation_sweep_s,
                     retention_days=settings.feedback_retention_days,
+                    asking=app.state.asking,
                 )
             )
         yield
@@ -127,6 +129,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.sessionmaker = make_sessionmaker(engine)
     app.state.text_models = TextModelCache(max_age_s=settings.text_model_max_age_s)
     app.state.member_snapshots = MemberSnapshots(enabled=settings.member_snapshot)
+    app.state.asking = Asking(
+        ranking=Ranking(
+            weights=settings.weight,
+            text_models=app.state.text_models,
+            snapshots=app.state.member_snapshots,
+        ),
+        ttl_hours=settings.invitation_ttl_hours,
+    )
     app.state.need_cache = NeedCache(max_needs=settings.suggestion_cache_needs)
     app.state.ranking_models = RankingModelCache(max_age_s=settings.ranking_model_max_age_s)
     # One geocoder per process, so its rate limit (Nominatim: 1 request/s) and cache hold.

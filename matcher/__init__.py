@@ -24,11 +24,12 @@ from matcher.topk import (
     resident_ceilings,
     settled,
 )
-from matcher.weights import Weights
+from matcher.weights import RESTED, Weights
 
 __all__ = [
     "CONFLICT_CODES",
     "HARD_CONSTRAINTS",
+    "RESTED",
     "VIOLATION_CODES",
     "Assignment",
     "AssignmentProblem",

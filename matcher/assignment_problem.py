@@ -141,7 +141,7 @@ class AssignmentWeights:
     fill_bonus: float = 1.0  # added per place filled
     first_place_bonus: float = 0.5  # added once per need not yet covered that gets a place
     load_step: float = 0.15  # the j-th place of a member costs load_step * (member_load + j - 1)
-    recency: float = 0.1  # each place costs recency / (1 + idle_days / 30): recent servers more
+    recency: float = 0.4  # each place costs recency / (1 + idle_days / 30): recent servers more
     together_bonus: float = 0.3  # per household-together pair placed on the same need
 
     def __post_init__(self) -> None:

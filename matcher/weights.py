@@ -47,3 +47,18 @@ class Weights:
 
 COMPONENTS: tuple[str, ...] = tuple(item.name for item in fields(Weights))
 """The score components, in the order scores and reasons list them."""
+
+
+RESTED = Weights(
+    distance=0.05,
+    skill=0.0,
+    availability=0.0,
+    fairness=0.95,
+    urgency=0.0,
+    affinity=0.0,
+    mentoring=0.0,
+)
+"""Who has rested longest: the fairness component, ties to the nearest. A batch adds each
+place's most-rested eligible members to its best-scored ones (the top-k walk with these
+weights), so its fairness costs can reach the members who served least, not only the
+least-served among the best fits."""

@@ -49,6 +49,7 @@ def propose_team(
         need_id=need_id,
         commit=body.commit,
         standby=body.standby,
+        keep_asking=body.keep_asking,
         now=utcnow(),
         ranking=ranking,
         invitation_ttl_hours=settings.invitation_ttl_hours,

@@ -27,6 +27,13 @@ STANDBY_DESCRIPTION = (
     "two to say yes takes it and the other becomes `superseded`. Listed in "
     "`standby_invitations`."
 )
+KEEP_ASKING_DESCRIPTION = (
+    "With `commit: true`: keep asking on the needs invited on. Whenever a place is given back "
+    "(an invitation declined, expired or withdrawn, a place cancelled), the next best member "
+    "never asked for the need is invited within a minute, on your behalf, until the need "
+    "starts. The need shows `keep_asking: true`; turn it off with "
+    '`PATCH /v1/needs/{id}` `{"keep_asking": false}`.'
+)
 STANDBY_INVITATIONS_DESCRIPTION = (
     "The invitations on standby sent (`commit: true` and `standby: true` only; each has "
     "`standby: true`)."
@@ -38,6 +45,7 @@ class TeamRequest(Input):
 
     commit: Flag = False
     standby: Flag = Field(default=False, description=STANDBY_DESCRIPTION)
+    keep_asking: Flag = Field(default=False, description=KEEP_ASKING_DESCRIPTION)
 
 
 class ProposedPlace(BaseModel):
@@ -106,6 +114,7 @@ class BatchRequest(Input):
     to: Instant
     commit: Flag = False
     standby: Flag = Field(default=False, description=STANDBY_DESCRIPTION)
+    keep_asking: Flag = Field(default=False, description=KEEP_ASKING_DESCRIPTION)
     time_budget_s: float = Field(default=10.0, gt=0, le=MAX_TIME_BUDGET_S)
 
     _to_after_from = field_validator("to")(_within_span)

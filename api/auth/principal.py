@@ -59,6 +59,15 @@ class Principal:
         return self.role == role and self.id == principal_id
 
 
+def stored_principal(session: Session, *, role: Role, principal_id: str | None) -> Principal:
+    """The principal a key, or a standing order (keep asking), was issued for, with the
+    communities it manages as of now: acting later on someone's behalf sees what they
+    would see today."""
+    return Principal(
+        role=role, id=principal_id, community_ids=_communities_of(session, role, principal_id)
+    )
+
+
 def _communities_of(session: Session, role: str, principal_id: str | None) -> frozenset[str]:
     if role == "coordinator":
         rows = session.scalars(
@@ -127,11 +136,8 @@ def _resolve(
         stored_key = find(now)
         if stored_key is None:
             raise limits.fail(address, refused)
-        role: Role = stored_key.role
-        principal = Principal(
-            role=role,
-            id=stored_key.principal_id,
-            community_ids=_communities_of(session, role, stored_key.principal_id),
+        principal = stored_principal(
+            session, role=stored_key.role, principal_id=stored_key.principal_id
         )
         entry = principal_cache.CachedKey(
             key_id=stored_key.id, principal=principal, ends_at=ends_at(stored_key)

@@ -250,6 +250,7 @@ class Need(Base):
         Index("ix_needs_shown_lat_lon", "shown_lat", "shown_lon"),
         Index("ix_needs_shown_geog", "shown_geog", postgresql_using="gist", info=POSTGIS_ONLY),
         Index("ix_needs_status_starts_at", "status", "starts_at"),
+        Index("ix_needs_ask_again", "ask_again"),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
@@ -283,6 +284,11 @@ class Need(Base):
     urgency: Mapped[Urgency] = mapped_column(String(16), default="normal")
     open_to_network: Mapped[bool] = mapped_column(Boolean, default=False)
     status: Mapped[NeedStatus] = mapped_column(String(16), default="open")
+    # Keep asking (``api.assignment.ask_again``): on whose behalf places given back are asked
+    # again (NULL: off), and whether one has been given back since the sweep last asked.
+    keep_asking_role: Mapped[str | None] = mapped_column(String(16))
+    keep_asking_by: Mapped[str | None] = mapped_column(String(36))
+    ask_again: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

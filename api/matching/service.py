@@ -24,6 +24,7 @@ from api.matching.schemas import CandidateOut, Candidates, SuggestionOut, Sugges
 from api.matching.text_model import TextModelCache as TextModelCache
 from api.schemas import Point
 from matcher import (
+    RESTED,
     Candidate,
     ConstraintViolation,
     MemberPool,
@@ -543,16 +544,24 @@ def team_member_rows(
     per_role: int,
     now: datetime,
     ranking: Ranking,
+    rested_per_role: int = 0,
 ) -> Sequence[EngineRow]:
     """The members a team for ``need`` is chosen from: a coordinator's own who could reach it;
     for an admin and a request open beyond one community, the exact best ``per_role`` of
-    each role (so the cost follows the places, never the whole network)."""
+    each role and its ``rested_per_role`` most rested (``best_member_ids``), so the cost
+    follows the places, never the whole network."""
     if not principal.is_admin or (need.community_id is not None and not need.open_to_network):
         return repository.candidate_rows(session, principal=principal, need=need, now=now)
     return repository.member_rows_by_id(
         session,
         best_member_ids(
-            session, principal=principal, need=need, per_role=per_role, now=now, ranking=ranking
+            session,
+            principal=principal,
+            need=need,
+            per_role=per_role,
+            now=now,
+            ranking=ranking,
+            rested_per_role=rested_per_role,
         ),
         now=now,
     )
@@ -566,23 +575,30 @@ def best_member_ids(
     per_role: int,
     now: datetime,
     ranking: Ranking,
+    rested_per_role: int = 0,
 ) -> list[str]:
-    """The exact best ``per_role`` members of each role of the need, by the top-k walk."""
+    """The exact best ``per_role`` members of each role of the need, by the top-k walk, and
+    with ``rested_per_role`` its most-rested eligible members too (the same walk with
+    ``matcher.RESTED``): a solver's fairness costs can only choose among whom it is shown."""
     found: dict[str, None] = {}
+    walks = [(per_role, ranking.weights), (rested_per_role, RESTED)]
     for role in need.roles:
         if role.count <= role.filled:
             continue
-        top = best_candidates(
-            session,
-            principal=principal,
-            need=replace(need, roles=(role,)),
-            limit=per_role,
-            now=now,
-            weights=ranking.weights,
-            text_models=ranking.text_models,
-            snapshots=ranking.snapshots,
-        )
-        found.update(dict.fromkeys(candidate.member_id for candidate in top.candidates))
+        for limit, weights in walks:
+            if limit <= 0:
+                continue
+            top = best_candidates(
+                session,
+                principal=principal,
+                need=replace(need, roles=(role,)),
+                limit=limit,
+                now=now,
+                weights=weights,
+                text_models=ranking.text_models,
+                snapshots=ranking.snapshots,
+            )
+            found.update(dict.fromkeys(candidate.member_id for candidate in top.candidates))
     return list(found)
 
 

@@ -117,6 +117,12 @@ class NeedUpdate(Patch):
     requirements: UniqueSlugs | None = None
     urgency: Urgency | None = None
     open_to_network: Flag | None = None
+    keep_asking: Flag | None = Field(
+        default=None,
+        description="Keep asking (coordinators and admins): `true` asks the next members never "
+        "asked for the need, on your behalf, for its open places within a minute and again "
+        "whenever a place is given back; `false` stops it.",
+    )
 
     _window = field_validator("ends_at")(_ends_after_start)
 
@@ -162,6 +168,11 @@ class NeedOut(BaseModel):
     requirements: UniqueSlugs
     urgency: Urgency
     open_to_network: bool
+    keep_asking: bool = Field(
+        description="Whether places given back (declined, expired, withdrawn) are asked again "
+        "within a minute, the next members never asked for the need (a team or batch sent "
+        "with `keep_asking: true`, or set here by PATCH)."
+    )
     status: NeedStatus
     created_at: datetime
     updated_at: datetime

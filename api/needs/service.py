@@ -41,10 +41,23 @@ def to_out(need: Need, *, exact: bool) -> NeedOut:
         requirements=need.requirements,
         urgency=need.urgency,
         open_to_network=need.open_to_network,
+        keep_asking=need.keep_asking_role is not None,
         status=need.status,
         created_at=need.created_at,
         updated_at=need.updated_at,
     )
+
+
+def _keep_asking(need: Need, principal: Principal, on: bool) -> None:
+    """Keep asking on the caller's behalf, or stop; only those who send teams may."""
+    if on and principal.role not in ("coordinator", "admin"):
+        raise FieldError(
+            ("body", "keep_asking"), "only a coordinator or an admin can keep asking for a need"
+        )
+    need.keep_asking_role, need.keep_asking_by = (
+        (principal.role, principal.id) if on else (None, None)
+    )
+    need.ask_again = on and any(role.filled + role.invited < role.count for role in need.roles)
 
 
 def _source(session: Session, principal: Principal, community_id: str | None) -> dict[str, Any]:
@@ -198,8 +211,11 @@ def update(
     if need.status not in EDITABLE_STATUSES:
         raise Conflict(f"need is {need.status} and can no longer be edited")
     changes = data.model_dump(
-        exclude_unset=True, exclude={"roles", "location", "address", "private_location"}
+        exclude_unset=True,
+        exclude={"roles", "location", "address", "private_location", "keep_asking"},
     )
+    if data.keep_asking is not None:
+        _keep_asking(need, principal, data.keep_asking)
     starts_at = changes.get("starts_at", need.starts_at)
     ends_at = changes.get("ends_at", need.ends_at)
     if ends_at <= starts_at:

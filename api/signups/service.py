@@ -47,14 +47,14 @@ the next team or batch can pair them again (the simpler of the two correct rules
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Row
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from api.audit.service import record
-from api.auth.principal import Principal
+from api.auth.principal import Principal, stored_principal
 from api.db.models import Member, Need, NeedRole, Signup
 from api.errors import Conflict, NotEligible, NotFound, PlaceTaken, Violation
 from api.feedback import service as feedback
@@ -71,7 +71,7 @@ from api.signups.schemas import (
     SignupCreate,
     SignupOut,
 )
-from api.vocabulary import HELD_STATUSES, SignupStatus
+from api.vocabulary import HELD_STATUSES, Role, SignupStatus
 from matcher import CONFLICT_CODES
 
 
@@ -125,7 +125,7 @@ def _expire_due(session: Session, need: Need, now: datetime) -> None:
     for invitation in repository.due_invitations(session, need_id=need.id, now=now):
         invitation.status = "expired"
         invitation.answered_at = invitation.expires_at
-        _free_held(session, invitation)
+        _free_held(session, need, invitation)
         feedback.expired(session, member_id=invitation.member_id, need_id=need.id, now=now)
         _by_the_system(session, "signup.expire", invitation)
         _drop_waiting(session, need, invitation, now)
@@ -147,11 +147,19 @@ def _by_the_system(
     )
 
 
-def _free_held(session: Session, invitation: Signup) -> None:
+def _free_held(session: Session, need: Need, invitation: Signup) -> None:
     """Give back the place a pending invitation holds: every path that ends one (expiry,
     decline, withdrawal, erasure, a drop) comes here, and one on standby holds none."""
     if not invitation.standby:
         repository.free_held(session, invitation.role_id)
+        _given_back(need)
+
+
+def _given_back(need: Need) -> None:
+    """A place of the need is open again: if it keeps asking, the sweep asks again
+    (``api.assignment.service.ask_again``)."""
+    if need.keep_asking_role is not None:
+        need.ask_again = True
 
 
 PLACE_TAKEN = "the place has been taken — thank you for saying yes"
@@ -190,7 +198,7 @@ def _drop_waiting(session: Session, need: Need, invitation: Signup, now: datetim
     (declined, expired, withdrawn), and give their places back (need locked). Their members
     were never asked: their feedback records are deleted, not answered."""
     for waiting in _waiting_for(session, need, invitation):
-        _free_held(session, waiting)
+        _free_held(session, need, waiting)
         waiting.status, waiting.withdrawn_at = "withdrawn", now
         feedback.invitation_unsent(session, member_id=waiting.member_id, need_id=need.id)
         _by_the_system(session, "signup.withdraw", waiting)
@@ -373,6 +381,26 @@ def invite(
     return to_out(signup, member_name=member.name, role=role.name)
 
 
+ASK_AGAIN_NEEDS = 50
+"""Needs asked again per transaction of the sweep (each is a team proposal)."""
+
+
+def keep_asking(session: Session, *, principal: Principal, need_ids: Sequence[str]) -> None:
+    """Keep asking on these needs on the caller's behalf (a team or batch sent with
+    ``keep_asking``): places given back are asked again by the sweep."""
+    if need_ids:
+        repository.keep_asking(session, need_ids=need_ids, role=principal.role, by=principal.id)
+
+
+def needs_to_ask_again(session: Session) -> list[tuple[str, Principal]]:
+    """Needs with a place given back since they were last asked (taken off the list), and
+    on whose behalf to ask: that caller as they are now."""
+    return [
+        (row.id, stored_principal(session, role=cast(Role, row[1]), principal_id=row[2]))
+        for row in repository.take_needs_to_ask_again(session, limit=ASK_AGAIN_NEEDS)
+    ]
+
+
 def pending_mentor_invitations(session: Session, *, need_ids: Sequence[str]) -> dict[str, str]:
     """By need id: the mentor's invitation a new member invited now should wait for, on the
     needs whose only mentors were asked earlier and have not answered (none confirmed)."""
@@ -517,7 +545,7 @@ def decline(
     signup, member, need = _invitation(
         session, principal=principal, need_id=need_id, signup_id=signup_id, now=now
     )
-    _free_held(session, signup)
+    _free_held(session, need, signup)
     signup.status, signup.answered_at = "declined", now
     signup.decline_reason, signup.decline_note = data.reason, data.note
     _drop_waiting(session, need, signup, now)
@@ -571,8 +599,9 @@ def _release(session: Session, need: Need, signup: Signup, now: datetime) -> Non
     invitations waiting for it are dropped with it."""
     if signup.status == "confirmed":
         repository.free_place(session, signup.role_id)
+        _given_back(need)
     else:
-        _free_held(session, signup)
+        _free_held(session, need, signup)
         if signup.status == "waiting":  # never sent: nothing to learn from
             feedback.invitation_unsent(session, member_id=signup.member_id, need_id=need.id)
     signup.status = "withdrawn"

@@ -20,6 +20,7 @@ import numpy as np
 import numpy.typing as npt
 
 from matcher import (
+    RESTED,
     AssignmentProblem,
     AssignmentWeights,
     ScoredRows,
@@ -63,6 +64,10 @@ class Policy(Protocol):
         """Invitations to send the moment `offer` is accepted (between rounds)."""
         ...
 
+    def refused(self, offer: Offer, state: State) -> list[Proposal]:
+        """Invitations to send the moment `offer` is declined or lapses (between rounds)."""
+        ...
+
 
 class Rescorer(Protocol):
     """What a learned re-ranker (policy (e)) provides: new scores for feasible rows."""
@@ -92,6 +97,10 @@ class _NothingWaits:
 
     def accepted(self, offer: Offer, state: State) -> list[Proposal]:
         """Nothing waits on an answer here."""
+        return []
+
+    def refused(self, offer: Offer, state: State) -> list[Proposal]:
+        """A refusal waits for the next round."""
         return []
 
 
@@ -279,18 +288,22 @@ class Batch:
         *,
         horizon_days: int = 21,
         candidates_per_place: int = 8,
+        rested_per_place: int = 0,
         time_budget_s: float = 5.0,
         weights: AssignmentWeights = DEFAULT_WEIGHTS,
         hold_new_members: bool = True,
         standby: bool = False,
+        refill: bool = False,
         rescorer: Rescorer | None = None,
     ) -> None:
         self.horizon_h = horizon_days * HOURS_PER_DAY
         self.candidates_per_place = candidates_per_place
+        self.rested_per_place = rested_per_place
         self.time_budget_s = time_budget_s
         self.weights = weights
         self.hold_new_members = hold_new_members
         self.standby = standby
+        self.refill = refill
         self.rescorer = rescorer
         self.cut_short = 0  # rounds whose solve was not proven optimal
         self.held: list[Proposal] = []  # new members' invitations waiting for a mentor
@@ -382,6 +395,15 @@ class Batch:
                 sent.append(Proposal(held.member, held.need, held.role, now_h))
         return sent
 
+    def refused(self, offer: Offer, state: State) -> list[Proposal]:
+        """With `refill`, a refusal asks again for its need at once (a round of that need)."""
+        now_h = offer.resolved_h
+        if not self.refill or state.city.needs.starts_h[offer.need] <= now_h + 1:
+            return []
+        if offer.standby or not _uncovered(state, offer.need):
+            return []
+        return self.propose(now_h, [offer.need], state)
+
     def _drop_stale(self, now_h: float, state: State, answers: dict[int, set[str]]) -> None:
         """Held invitations stay held while a mentor's answer is awaited (an acceptance
         sends them at once: `accepted`); the others are dropped, their places re-paired."""
@@ -434,6 +456,8 @@ class Batch:
         first = np.searchsorted(slot, slot, side="left")
         rank = np.arange(order.size) - first
         order = order[rank < self.candidates_per_place * slot_open[slot]]
+        if self.rested_per_place:
+            order = np.union1d(order, self._rested(view, rows, keep, slot_open))
         # The engine's monthly limit counts calendar months (the city keeps UTC).
         months = np.array([spec.starts_at.year * 12 + spec.starts_at.month for spec in view.specs])
         month_values, need_month = np.unique(months, return_inverse=True)
@@ -471,6 +495,19 @@ class Batch:
             apart_pairs=np.zeros((0, 2), dtype=np.int64),
         )
         return problem, order
+
+    def _rested(
+        self, view: View, rows: ScoredRows, keep: IntArray, slot_open: IntArray
+    ) -> IntArray:
+        """Each place's most-rested eligible members (``matcher.RESTED``), as the
+        service's network batch adds them to the best-scored ones."""
+        rest = scored_rows(
+            view.pool, view.table, weights=RESTED, text_model=None, now=view.now
+        ).score
+        order = keep[np.lexsort((rows.member[keep], -rest[keep], rows.role[keep]))]
+        slot = rows.role[order]
+        rank = np.arange(order.size) - np.searchsorted(slot, slot, side="left")
+        return order[rank < self.rested_per_place * slot_open[slot]]
 
 
 class StandbyBatch(Batch):

@@ -236,6 +236,7 @@ def _answer(
         starts = float(state.city.needs.starts_h[offer.need])
         if offer.ignored:  # ignored, or answered too late: lapsed
             offer.outcome, offer.resolved_h = "ignored", offer.due_h
+            _send_now(state, policy.refused(offer, state), due, waiting, until_h, rng)
             continue
         category = int(state.city.needs.category[offer.need])
         chance = people.accept_probability(
@@ -245,17 +246,30 @@ def _answer(
         )
         if rng.random() >= chance:
             offer.outcome, offer.resolved_h = "declined", offer.due_h
+            _send_now(state, policy.refused(offer, state), due, waiting, until_h, rng)
             continue
         if offer.standby and state.open_places(offer.role) <= 0:
             _displace(state, offer)
         _accept(state, offer, offer.due_h)
-        for proposal in policy.accepted(offer, state):
-            for sent in _make(state, proposal, rng):
-                if state.offers[sent].due_h < until_h:
-                    heapq.heappush(due, (state.offers[sent].due_h, sent))
-                else:
-                    waiting.append(sent)
+        _send_now(state, policy.accepted(offer, state), due, waiting, until_h, rng)
     return waiting
+
+
+def _send_now(
+    state: State,
+    proposals: list[Proposal],
+    due: list[tuple[float, int]],
+    waiting: list[int],
+    until_h: float,
+    rng: np.random.Generator,
+) -> None:
+    """Send what a policy sends between rounds: answered today joins the day's queue."""
+    for proposal in proposals:
+        for sent in _make(state, proposal, rng):
+            if state.offers[sent].due_h < until_h:
+                heapq.heappush(due, (state.offers[sent].due_h, sent))
+            else:
+                waiting.append(sent)
 
 
 def _displace(state: State, standby: Offer) -> None:

@@ -24,7 +24,7 @@ from api.db.models import Agency, Community, Member, Need, NeedRole, Signup
 from api.db.types import utcnow
 from api.matching import repository, service
 from api.matching.member_snapshot import MemberSnapshots
-from matcher import Weights, build_pool, rank_candidates
+from matcher import RESTED, Weights, build_pool, rank_candidates
 from tests.matcher.strategies import weights as any_weights
 
 NOW = datetime(2030, 6, 3, 9, tzinfo=UTC)  # a Monday
@@ -44,7 +44,7 @@ NEARNESS_ONLY = Weights(
 )
 """Scores are then the distance part alone and the ceiling is tight: a walk that stops a
 step early, or loses a tie at a batch's edge, shows."""
-weights = st.one_of(st.sampled_from([Weights(), NEARNESS_ONLY]), any_weights())
+weights = st.one_of(st.sampled_from([Weights(), NEARNESS_ONLY, RESTED]), any_weights())
 CO_LOCATED = {
     "home": SHARED_HOMES[0],
     "radius": 60.0,
