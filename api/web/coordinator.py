@@ -443,9 +443,11 @@ def _team(
     *,
     commit: bool,
     standby: bool = False,
+    keep_asking: bool = False,
 ) -> TeamProposal:
     """The need's team, proposed (or sent as invitations: ``commit``, with one more member
-    on standby: ``standby``) as the API does."""
+    on standby: ``standby``, asking again for places given back: ``keep_asking``) as the
+    API does."""
     return assignment.propose_team(
         db,
         principal=principal,
@@ -455,6 +457,7 @@ def _team(
         ranking=ranking,
         invitation_ttl_hours=settings.invitation_ttl_hours,
         standby=standby,
+        keep_asking=keep_asking,
     )
 
 
@@ -486,9 +489,19 @@ async def send_team(
 ) -> Response:
     """Propose the team again and send it as invitations, all or none (``commit=True``); a
     new member's waits for their mentor's to be accepted, and the message says so, as it
-    says who was asked on standby when the box was ticked."""
-    standby = (await request.form()).get("standby") == "yes"
-    sent = _team(db, principal, settings, ranking, need_id, commit=True, standby=standby)
+    says who was asked on standby when the box was ticked, and that it keeps asking."""
+    form = await request.form()
+    keep_asking = form.get("keep_asking") == "yes"
+    sent = _team(
+        db,
+        principal,
+        settings,
+        ranking,
+        need_id,
+        commit=True,
+        standby=form.get("standby") == "yes",
+        keep_asking=keep_asking,
+    )
     invitations = sent.invitations or []
     waiting = sum(invitation.status == "waiting" for invitation in invitations)
     count = len(invitations) - waiting
@@ -497,6 +510,8 @@ async def send_team(
         flash += f" {waiting} wait{'s' if waiting == 1 else ''} for a mentor to accept."
     for extra in sent.standby_invitations or []:
         flash += f" {extra.member_name} is asked on standby."
+    if keep_asking:
+        flash += " When someone says no or does not answer, the next member is asked."
     return redirect(request, f"/coordinator/needs/{need_id}", flash=flash)
 
 

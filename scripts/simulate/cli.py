@@ -11,7 +11,15 @@ import time
 
 from scripts.simulate import learned
 from scripts.simulate.city import FULL, QUICK
-from scripts.simulate.report import plots, run_all, section, table, targets, write_doc
+from scripts.simulate.report import (
+    TARGETED,
+    plots,
+    run_all,
+    section,
+    table,
+    targets,
+    write_doc,
+)
 from scripts.simulate.run import POLICIES
 
 
@@ -38,7 +46,7 @@ def main(argv: list[str] | None = None) -> int:
     city = "quick" if options.quick else "full"
     print(f"{len(runs)} runs ({city} city, seeds {seeds[0]}-{seeds[-1]}) in {elapsed:.0f} s")
     print("\n".join(table(runs)))
-    for policy in ("batch", "standby"):
+    for policy in TARGETED:
         for label, value, met in targets(runs, policy):
             print(f"{'met   ' if met else 'MISSED'}  {label}: {value}")
     if not (options.quick or options.no_write):

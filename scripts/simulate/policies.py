@@ -48,6 +48,9 @@ IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
 
 HAND_WEIGHTS = Weights()
+RESTED_PER_PLACE = 4
+"""Each place's most-rested eligible members the batch adds to its 8 best, as the service's
+(``api.assignment.service.RESTED_PER_PLACE``)."""
 SECONDS_PER_DAY = 86_400
 
 
@@ -288,12 +291,12 @@ class Batch:
         *,
         horizon_days: int = 21,
         candidates_per_place: int = 8,
-        rested_per_place: int = 0,
+        rested_per_place: int = RESTED_PER_PLACE,
         time_budget_s: float = 5.0,
         weights: AssignmentWeights = DEFAULT_WEIGHTS,
         hold_new_members: bool = True,
         standby: bool = False,
-        refill: bool = False,
+        keep_asking: bool = False,
         rescorer: Rescorer | None = None,
     ) -> None:
         self.horizon_h = horizon_days * HOURS_PER_DAY
@@ -303,7 +306,7 @@ class Batch:
         self.weights = weights
         self.hold_new_members = hold_new_members
         self.standby = standby
-        self.refill = refill
+        self.keep_asking = keep_asking
         self.rescorer = rescorer
         self.cut_short = 0  # rounds whose solve was not proven optimal
         self.held: list[Proposal] = []  # new members' invitations waiting for a mentor
@@ -311,6 +314,11 @@ class Batch:
     def propose(self, now_h: float, open_needs: Sequence[int], state: State) -> list[Proposal]:
         """One assignment over the horizon's open places: an invitation per chosen edge
         (new members' held where a mentor's answer is awaited)."""
+        return self._round(now_h, open_needs, state, standby=self.standby)
+
+    def _round(
+        self, now_h: float, open_needs: Sequence[int], state: State, *, standby: bool
+    ) -> list[Proposal]:
         answers = _mentor_answers(state)
         self._drop_stale(now_h, state, answers)
         starts = state.city.needs.starts_h
@@ -336,7 +344,7 @@ class Batch:
             role = _city_role(state, view, rows, row)
             chosen.append(Proposal(int(rows.member[row]), need, role, now_h))
         sent = self._hold(chosen, state, answers)
-        if self.standby:
+        if standby:
             sent += self._standbys(state, view, rows, problem, edge_row, result.edges, now_h)
         return sent
 
@@ -396,13 +404,15 @@ class Batch:
         return sent
 
     def refused(self, offer: Offer, state: State) -> list[Proposal]:
-        """With `refill`, a refusal asks again for its need at once (a round of that need)."""
+        """With `keep_asking`, a place given back is asked for again at once, as the
+        service's sweep does within a minute: a round of that need alone, among the members
+        never asked for it, without standby."""
         now_h = offer.resolved_h
-        if not self.refill or state.city.needs.starts_h[offer.need] <= now_h + 1:
+        if not self.keep_asking or offer.standby or state.city.needs.starts_h[offer.need] <= now_h:
             return []
-        if offer.standby or not _uncovered(state, offer.need):
+        if not _uncovered(state, offer.need):
             return []
-        return self.propose(now_h, [offer.need], state)
+        return self._round(now_h, [offer.need], state, standby=False)
 
     def _drop_stale(self, now_h: float, state: State, answers: dict[int, set[str]]) -> None:
         """Held invitations stay held while a mentor's answer is awaited (an acceptance
@@ -513,10 +523,20 @@ class Batch:
 class StandbyBatch(Batch):
     """(d+) The batch (d), and for each need nobody has taken yet one more member asked on
     standby each round: the first of the two to say yes takes the place, the other is told
-    it is taken. Not in the service (an invitation there holds its place alone); here to
-    measure what asking twice would buy."""
+    it is taken (the service's team and batch ``standby: true``)."""
 
     name = "batch + standby"
 
     def __init__(self) -> None:
         super().__init__(standby=True)
+
+
+class AskingBatch(Batch):
+    """(d++) Batch + standby, keeping asking: a place declined or let lapse is asked for
+    again at once (the service's ``keep_asking: true``, whose sweep asks within a minute),
+    not at the next daily round."""
+
+    name = "batch + standby + keep asking"
+
+    def __init__(self) -> None:
+        super().__init__(standby=True, keep_asking=True)

@@ -254,6 +254,11 @@ def plots(runs: Sequence[Run], directory: Path = PLOTS) -> list[Path]:
     return [coverage_path, load_path]
 
 
+TARGETED = ("batch", "standby", "asking")
+"""The service's policies, whose targets are checked: the batch as it is by default, with
+standby, and with standby and keep asking."""
+
+
 def section(runs: Sequence[Run], *, seeds: Sequence[int], weeks: int, elapsed_s: float) -> str:
     """The generated part of docs/quality.md: the table, the plots and the targets."""
     lines = [
@@ -272,7 +277,7 @@ def section(runs: Sequence[Run], *, seeds: Sequence[int], weeks: int, elapsed_s:
         "|---|---|---|",
         *(
             f"| {label} | {value} | {'met' if met else '**missed**'} |"
-            for policy in ("batch", "standby")
+            for policy in TARGETED
             for label, value, met in targets(runs, policy)
         ),
         "",

@@ -33,6 +33,7 @@ from scripts.simulate.learned import LearnedBatch, Training, trainings_of
 from scripts.simulate.people import Hidden, generate_hidden
 from scripts.simulate.policies import (
     HAND_WEIGHTS,
+    AskingBatch,
     Batch,
     Greedy,
     LongestIdle,
@@ -55,6 +56,7 @@ POLICIES: dict[str, Callable[[int], Policy]] = {
     "greedy": lambda seed: Greedy(),
     "batch": lambda seed: Batch(),
     "standby": lambda seed: StandbyBatch(),
+    "asking": lambda seed: AskingBatch(),
     "learned": lambda seed: LearnedBatch(),
 }
 """Policies by their command-line key, each made fresh per run from the run's seed."""

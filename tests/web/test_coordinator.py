@@ -79,14 +79,17 @@ def test_a_need_posted_from_the_map_gets_candidates_a_team_and_invitations(
     axe(page)
     screenshots(page, "coordinator-team")
     page.get_by_role("checkbox", name=re.compile("on standby")).check()
+    page.get_by_role("checkbox", name=re.compile("^Keep asking")).check()
     page.get_by_role("button", name="Send invitations").click()
 
     expect(page.get_by_role("status")).to_have_text(
         re.compile(
             r"^[12] invitations? sent\.( 1 waits for a mentor to accept\.)?"
-            r" [^.]+ is asked on standby\.$"
+            r" [^.]+ is asked on standby\."
+            r" When someone says no or does not answer, the next member is asked\.$"
         )
     )
+    expect(page.locator(".meta .keep-asking")).to_have_text("keeps asking")
     roles = page.get_by_role("region", name="Roles")
     # The standby holds no place: still one or two invited, and the standby named apart.
     expect(roles.locator(".invited")).to_have_text(re.compile("^[12] invited$"))
