@@ -342,9 +342,10 @@ def propose_team(
 def ask_again(session: Session, *, now: datetime, ranking: Ranking, ttl_hours: float) -> int:
     """Ask again for the places given back (declined, expired, withdrawn) on needs that
     keep asking: per need, a team among the members never asked for it, sent as invitations
-    on behalf of whoever turned keep-asking on. Run by the sweep, so a no is followed by the
-    next member's invitation within a minute, not at the coordinator's next look (the
-    simulation's batch + standby: weekly coverage 0.823 → 0.850, ``docs/quality.md``).
+    on behalf of whoever turned keep-asking on, with one more on standby where the need was
+    ever asked with standby (the coordinator chose it) and nobody has taken it yet. Run by
+    the sweep, so a no is followed by the next member's invitation within a minute, not at
+    the coordinator's next look (``docs/quality.md``: policy ``asking``).
 
     A need that cannot be filled now (started, cancelled, nobody left to ask, its asker no
     longer manages it) is passed over until a place is given back again. Returns the needs
@@ -361,6 +362,7 @@ def ask_again(session: Session, *, now: datetime, ranking: Ranking, ttl_hours: f
                     now=now,
                     ranking=ranking,
                     invitation_ttl_hours=ttl_hours,
+                    standby=signups.asked_on_standby(session, need_id=need_id),
                     asked_before=False,
                 )
         except (Conflict, NotFound, NotEligible):

@@ -169,6 +169,12 @@ def has_confirmed_or_standby(session: Session, *, need_id: str) -> bool:
     return found is not None
 
 
+def asked_on_standby(session: Session, *, need_id: str) -> bool:
+    """Whether the need has a sign-up asked on standby, whatever became of it."""
+    found = select(Signup.id).where(Signup.need_id == need_id, Signup.standby).limit(1)
+    return session.scalar(found) is not None
+
+
 def asked_member_ids(session: Session, *, need_id: str) -> set[str]:
     """Every member with a sign-up of any kind on the need: taken, asked, answered or not."""
     return set(session.scalars(select(Signup.member_id).where(Signup.need_id == need_id)))
@@ -335,7 +341,9 @@ def keep_asking(session: Session, *, need_ids: Sequence[str], role: str, by: str
     )
 
 
-def take_needs_to_ask_again(session: Session, *, limit: int) -> Sequence[Row[str, str | None, str | None]]:
+def take_needs_to_ask_again(
+    session: Session, *, limit: int
+) -> Sequence[Row[str, str | None, str | None]]:
     """Up to ``limit`` needs with a place given back since they were last asked, flagged
     no longer: (id, role, by) of whoever keeps asking. Rows another sweep holds are
     skipped (PostgreSQL; SQLite has one writer)."""

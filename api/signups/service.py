@@ -413,6 +413,12 @@ def wants_standby(session: Session, *, need_id: str) -> bool:
     return not repository.has_confirmed_or_standby(session, need_id=need_id)
 
 
+def asked_on_standby(session: Session, *, need_id: str) -> bool:
+    """Whether anyone was ever asked on standby for the need: its coordinator chose standby
+    for it, so asking again asks the same way."""
+    return repository.asked_on_standby(session, need_id=need_id)
+
+
 def asked_member_ids(session: Session, *, need_id: str) -> set[str]:
     """Members already asked for the need, or signed up to it, whatever became of it."""
     return repository.asked_member_ids(session, need_id=need_id)

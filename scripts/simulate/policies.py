@@ -314,11 +314,6 @@ class Batch:
     def propose(self, now_h: float, open_needs: Sequence[int], state: State) -> list[Proposal]:
         """One assignment over the horizon's open places: an invitation per chosen edge
         (new members' held where a mentor's answer is awaited)."""
-        return self._round(now_h, open_needs, state, standby=self.standby)
-
-    def _round(
-        self, now_h: float, open_needs: Sequence[int], state: State, *, standby: bool
-    ) -> list[Proposal]:
         answers = _mentor_answers(state)
         self._drop_stale(now_h, state, answers)
         starts = state.city.needs.starts_h
@@ -344,7 +339,7 @@ class Batch:
             role = _city_role(state, view, rows, row)
             chosen.append(Proposal(int(rows.member[row]), need, role, now_h))
         sent = self._hold(chosen, state, answers)
-        if standby:
+        if self.standby:
             sent += self._standbys(state, view, rows, problem, edge_row, result.edges, now_h)
         return sent
 
@@ -406,13 +401,14 @@ class Batch:
     def refused(self, offer: Offer, state: State) -> list[Proposal]:
         """With `keep_asking`, a place given back is asked for again at once, as the
         service's sweep does within a minute: a round of that need alone, among the members
-        never asked for it, without standby."""
+        never asked for it, with standby if this policy asks with it (the service: if the
+        need was ever asked with standby)."""
         now_h = offer.resolved_h
         if not self.keep_asking or offer.standby or state.city.needs.starts_h[offer.need] <= now_h:
             return []
         if not _uncovered(state, offer.need):
             return []
-        return self._round(now_h, [offer.need], state, standby=False)
+        return self.propose(now_h, [offer.need], state)
 
     def _drop_stale(self, now_h: float, state: State, answers: dict[int, set[str]]) -> None:
         """Held invitations stay held while a mentor's answer is awaited (an acceptance

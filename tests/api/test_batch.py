@@ -1,10 +1,13 @@
 """Batch assignment over HTTP: every open place of a window, optimally, fairly, and safely."""
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from sqlalchemy import update
 
+from api.db.models import Need
 from tests.factories import Network, auth, soon
 
 
@@ -155,3 +158,47 @@ def test_a_window_must_run_forwards_and_span_at_most_a_month(
     )
     assert too_long.status_code == 422
     assert "31 days" in too_long.json()["detail"][0]["msg"]
+
+
+def test_a_network_batch_reaches_the_most_rested_member_beyond_the_best_eight(
+    app: FastAPI, client: TestClient, network: Network
+) -> None:
+    """Nine strong cooks nearby who all served three days ago, and one weaker cook a little
+    farther who has not served: the top-k walk alone shows the solver the nine; the rested
+    walk adds the tenth, whose turn it is."""
+    world = _world(network)
+    busy = [
+        network.member(world["community_id"], skills={"cooking": 3}, stage="mature")
+        for _ in range(9)
+    ]
+    rested = network.member(
+        world["community_id"],
+        skills={"cooking": 1},
+        stage="mature",
+        home={"lat": 51.49, "lon": -2.59},
+    )
+    past = _need_at(network, world, 2, 10, count=len(busy))
+    for member in busy:
+        signed = client.post(
+            f"/v1/needs/{past['id']}/signups",
+            json={"member_id": member["id"], "role": "cook"},
+            headers=auth(world["key"]),
+        )
+        assert signed.status_code == 201, signed.text
+    served_at = datetime.now(UTC) - timedelta(days=3)
+    with app.state.sessionmaker.begin() as session:  # sign-ups cannot be taken in the past
+        session.execute(
+            update(Need)
+            .where(Need.id == past["id"])
+            .values(starts_at=served_at, ends_at=served_at + timedelta(hours=2))
+        )
+    need = network.need(
+        world["key"],
+        community_id=world["community_id"],
+        open_to_network=True,
+        roles=[{"name": "cook", "skill": "cooking", "count": 1}],
+    )
+    response = _batch(client, network.admin_key)
+    assert response.status_code == 200, response.text
+    chosen = {a["need_id"]: a["member_id"] for a in response.json()["assignments"]}
+    assert chosen[need["id"]] == rested["id"]

@@ -183,3 +183,21 @@ def test_a_batch_sent_with_keep_asking_keeps_asking_on_its_needs(
     _sweep(app)
     (second,) = _pending(need)
     assert second != first["member_id"]
+
+
+def test_a_need_asked_with_standby_is_asked_again_with_standby(
+    app: FastAPI, client: TestClient, network: Network
+) -> None:
+    need = _three_cooks(client, network)
+    need.member(cooking=1)
+    body = need.send(standby=True, keep_asking=True)
+    (holder,), (standby,) = body["invitations"], body["standby_invitations"]
+    assert need.answer(standby, "decline", reason="busy").status_code == 200
+    _sweep(app)
+    assert _pending(need) == [holder["member_id"]], "a standby gives no place back"
+    assert need.answer(holder, "decline", reason="busy").status_code == 200
+    _sweep(app)
+    pending = {s["member_id"]: s["standby"] for s in _invitations(need) if s["status"] == "invited"}
+    assert sorted(pending.values()) == [False, True], "the next member, and one on standby"
+    assert not set(pending) & {holder["member_id"], standby["member_id"]}
+    assert need.places() == (0, 1, 1)
