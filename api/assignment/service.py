@@ -23,9 +23,12 @@ chosen in the request, not asked for the need before and not new (a new member s
 a mentor, not instead of one), the first in ``matcher.standby_ranking`` (the score less what
 the solver charges for the member's turn, so standby does not lean on those asked most; the
 simulation chooses by the same ranking). It holds no place; the first yes takes it
-(``api.signups``). In the simulation (policy ``standby``) it lifted the fill rate 0.647 →
-0.679 and weekly coverage 0.780 → 0.823 at ~0.03 "the place went to someone else" messages
+(``api.signups``). In the simulation (policy ``standby``) it lifted the fill rate 0.634 →
+0.675 and weekly coverage 0.773 → 0.824 at ~0.03 "the place went to someone else" messages
 per member per week.
+
+Sent with ``keep_asking: true``, a place given back later is asked for again by the sweep
+(``ask_again``).
 """
 
 import time
@@ -87,8 +90,8 @@ BATCH_CANDIDATES_PER_PLACE = 8
 RESTED_PER_PLACE = 4
 """And the most-rested eligible members per open place (``matcher.RESTED``) beside them, so
 the solver's fairness costs can reach those who served least, not only the least-served of
-the best fits (the simulation: Gini of load 0.458 → 0.388 with the `recency` of 0.4,
-below longest-since-served's 0.400; ``docs/quality.md``)."""
+the best fits (the simulated batch: Gini of load 0.455 → 0.384 with the solver's
+``recency`` at 0.4, below longest-since-served's 0.400; ``docs/quality.md``)."""
 MAX_BATCH_NEEDS = 5_000
 """The most needs one batch request fills; a busier window is split by the caller."""
 TEAM_TIME_BUDGET_S = 5.0

@@ -121,6 +121,20 @@ def test_the_table_and_targets_read_every_policy() -> None:
     assert any(label.startswith("batch + standby") for label, _, _ in targets(runs, "standby"))
 
 
+def _asked_at_a_decline(result: Result) -> list[Offer]:
+    """Offers sent the moment an invitation on the same need was declined (between rounds)."""
+    offers = result.state.offers
+    declined = {(o.need, o.resolved_h) for o in offers if o.outcome == "declined"}
+    return [o for o in offers if (o.need, o.sent_h) in declined]
+
+
+def test_keep_asking_asks_the_moment_a_place_is_given_back(results: dict[str, Result]) -> None:
+    again = _asked_at_a_decline(results["asking"])
+    assert again, "nothing was asked again: the run tests nothing"
+    assert {o.standby for o in again} == {False, True}, "the next member, and one on standby"
+    assert _asked_at_a_decline(results["standby"]) == [], "without it, the next round asks"
+
+
 def test_on_standby_the_first_yes_takes_the_place_and_the_other_is_told() -> None:
     state = simulate("standby", 7, weeks=WEEKS, size=QUICK).state
     standbys = [o for o in state.offers if o.standby]
