@@ -38,8 +38,8 @@ SKILL_PREFERENCE_BONUS = 0.35
 FATIGUE_PER_MESSAGE = 0.3
 MESSAGE_MEMORY_H = 7 * 24.0
 EXPIRY_H = 48.0  # the service's invitation TTL (SERVEMATCH_INVITATION_TTL_HOURS)
-# The service's rule for how long an invitation holds its place as the need draws near
-# (SERVEMATCH_INVITATION_LEAD_SHARE, SERVEMATCH_INVITATION_MIN_HOURS); a share of 0 turns it off.
+# A shorter hold as the need draws near, tried here and not in the service (docs/quality.md:
+# "Invitations that wait less as a need draws near"); a share of 0 turns it off.
 INVITATION_LEAD_SHARE = 0.0
 INVITATION_MIN_H = 6.0
 ANSWER_MEDIAN_H = 6.0
@@ -101,8 +101,9 @@ def accept_probability(preference: float, *, held_nearby: int, capacity: int) ->
 
 def invitation_hold_h(lead_h: float) -> float:
     """Hours an invitation sent `lead_h` before its need starts holds its place unanswered
-    (the service's rule, mirrored): the TTL, or a share of the lead time when that is
-    shorter, but never less than the floor; the need's start still cuts it off."""
+    (the service's TTL; with a lead share set, the experiment's shorter hold: a share of the
+    lead time when that is shorter, never less than the floor); the need's start still cuts
+    it off."""
     if INVITATION_LEAD_SHARE <= 0:
         return EXPIRY_H
     return min(EXPIRY_H, max(INVITATION_LEAD_SHARE * lead_h, INVITATION_MIN_H))
