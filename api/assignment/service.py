@@ -328,6 +328,10 @@ def propose_team(
     solved = assign(instance.problem, time_budget_s=TEAM_TIME_BUDGET_S)
     proposal = _team(instance, solved)
     if commit:
+        if (
+            keep_asking
+        ):  # first: the invitations' holds follow it (``signups.KEEP_ASKING_HOLD_SHARE``)
+            signups.keep_asking(session, principal=principal, need_ids=[need.id])
         proposal.invitations, proposal.standby_invitations = _send(
             session,
             principal=principal,
@@ -337,8 +341,6 @@ def propose_team(
             ttl_hours=invitation_ttl_hours,
             standby=standby,
         )
-        if keep_asking:
-            signups.keep_asking(session, principal=principal, need_ids=[need.id])
     return proposal
 
 
@@ -495,6 +497,10 @@ def batch(
     solve_ms = (time.perf_counter() - started) * 1000
     result = _batch(instance, solved, solve_ms)
     if request.commit:
+        if request.keep_asking:  # first: the invitations' holds follow it
+            signups.keep_asking(
+                session, principal=principal, need_ids=_invited_need_ids(instance, solved)
+            )
         result.invitations, result.standby_invitations = _send(
             session,
             principal=principal,
@@ -504,13 +510,14 @@ def batch(
             ttl_hours=invitation_ttl_hours,
             standby=request.standby,
         )
-        if request.keep_asking:
-            signups.keep_asking(
-                session,
-                principal=principal,
-                need_ids=sorted({invitation.need_id for invitation in result.invitations}),
-            )
     return result
+
+
+def _invited_need_ids(instance: _Instance, solved: Assignment) -> list[str]:
+    """The needs the assignment sends invitations for."""
+    problem = instance.problem
+    needs = np.unique(problem.slot_need[problem.edge_slot[solved.edges]])
+    return [instance.needs[int(index)].id for index in needs.tolist()]
 
 
 def _community_instance(

@@ -332,13 +332,11 @@ def free_held(session: Session, role_id: str) -> None:
 
 
 def keep_asking(session: Session, *, need_ids: Sequence[str], role: str, by: str | None) -> None:
-    """Keep asking on these needs, on behalf of ``role``/``by``."""
-    session.execute(
-        update(Need)
-        .where(Need.id.in_(need_ids))
-        .values(keep_asking_role=role, keep_asking_by=by)
-        .execution_options(synchronize_session=False)
-    )
+    """Keep asking on these needs, on behalf of ``role``/``by`` (through the loaded needs, so
+    invitations sent next in the same transaction see it)."""
+    for need in session.scalars(select(Need).where(Need.id.in_(need_ids))):
+        need.keep_asking_role, need.keep_asking_by = role, by
+    session.flush()
 
 
 def take_needs_to_ask_again(

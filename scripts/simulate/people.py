@@ -9,7 +9,7 @@ The model, in full (docs/quality.md repeats it for readers of the figures):
 - **Answering an invitation**: ignored with probability ``1 − (1 − b)·exp(−0.3·(k − 1))``,
   ``b`` ~ Beta(2, 12) per member (about 0.14) and ``k`` the invitations received in the last
   7 days, this one included; an ignored invitation expires after 48 h (the service's TTL;
-  see `invitation_hold_h`). Otherwise the member answers after a log-normal delay (median
+  sooner on a need that keeps asking: `invitation_hold_h`). Otherwise the member answers after a log-normal delay (median
   6 h), too late if the invitation has expired by then, and accepts with probability
   ``0.1 + 0.8·preference``, times 0.3 when the places they hold within two weeks either side
   already reach their capacity.
@@ -38,10 +38,10 @@ SKILL_PREFERENCE_BONUS = 0.35
 FATIGUE_PER_MESSAGE = 0.3
 MESSAGE_MEMORY_H = 7 * 24.0
 EXPIRY_H = 48.0  # the service's invitation TTL (SERVEMATCH_INVITATION_TTL_HOURS)
-# A shorter hold as the need draws near, tried here and not in the service (docs/quality.md:
-# "Invitations that wait less as a need draws near"); a share of 0 turns it off.
-INVITATION_LEAD_SHARE = 0.0
-INVITATION_MIN_H = 6.0
+# On a need that keeps asking, the service's shorter hold as the need draws near
+# (api.signups.service.KEEP_ASKING_HOLD_SHARE, KEEP_ASKING_MIN_HOLD_H).
+KEEP_ASKING_HOLD_SHARE = 0.5
+KEEP_ASKING_MIN_HOLD_H = 12.0
 ANSWER_MEDIAN_H = 6.0
 ACCEPT_FLOOR, ACCEPT_SLOPE = 0.1, 0.8
 FULL_FACTOR = 0.3
@@ -99,14 +99,13 @@ def accept_probability(preference: float, *, held_nearby: int, capacity: int) ->
     return chance * (FULL_FACTOR if held_nearby >= capacity else 1.0)
 
 
-def invitation_hold_h(lead_h: float) -> float:
-    """Hours an invitation sent `lead_h` before its need starts holds its place unanswered
-    (the service's TTL; with a lead share set, the experiment's shorter hold: a share of the
-    lead time when that is shorter, never less than the floor); the need's start still cuts
-    it off."""
-    if INVITATION_LEAD_SHARE <= 0:
+def invitation_hold_h(lead_h: float, *, keep_asking: bool) -> float:
+    """Hours an invitation sent `lead_h` before its need starts holds its place unanswered,
+    as the service's: the TTL, or on a need that keeps asking a share of the lead time when
+    that is shorter (never less than the floor); the need's start still cuts it off."""
+    if not keep_asking:
         return EXPIRY_H
-    return min(EXPIRY_H, max(INVITATION_LEAD_SHARE * lead_h, INVITATION_MIN_H))
+    return min(EXPIRY_H, max(KEEP_ASKING_HOLD_SHARE * lead_h, KEEP_ASKING_MIN_HOLD_H))
 
 
 def answer_delay_h(rng: np.random.Generator) -> float:

@@ -58,6 +58,7 @@ class Policy(Protocol):
     """A way of filling places: what it offers, to whom, in one round."""
 
     name: str
+    keep_asking: bool  # asks again the moment a place is given back (`refused`)
 
     def propose(self, now_h: float, open_needs: Sequence[int], state: State) -> list[Proposal]:
         """This round's proposals for the open needs (posting order)."""
@@ -97,6 +98,8 @@ def _fresh(rows: ScoredRows, view: View, state: State) -> npt.NDArray[np.bool_]:
 
 class _NothingWaits:
     """A policy that sends nothing between rounds: no answer releases anything."""
+
+    keep_asking = False
 
     def accepted(self, offer: Offer, state: State) -> list[Proposal]:
         """Nothing waits on an answer here."""

@@ -151,7 +151,7 @@ def simulate(policy_key: str, seed: int, *, weeks: int = 12, size: Size = FULL) 
             if needs.starts_h[n] >= day_h + HOURS_PER_DAY and needs.posted_h[n] <= now_h
         ]
         for proposal in policy.propose(now_h, open_needs, state):
-            pending += _make(state, proposal, behaviour)
+            pending += _make(state, proposal, behaviour, keep_asking=policy.keep_asking)
         pending = _answer(state, policy, pending, day_h + HOURS_PER_DAY, behaviour)
         if day % 7 == 6:
             _weekly_leaving(state, day_h + HOURS_PER_DAY, behaviour)
@@ -171,9 +171,12 @@ def _mark_reach(state: State, new_needs: list[int], now_h: float) -> None:
     state.mentor_in_reach[view.needs[np.unique(rows.need[experienced])]] = True
 
 
-def _make(state: State, proposal: Proposal, rng: np.random.Generator) -> list[int]:
+def _make(
+    state: State, proposal: Proposal, rng: np.random.Generator, *, keep_asking: bool
+) -> list[int]:
     """Record a proposal as an offer; a sheet sign-up holds its place at once. Returns the
-    offer's index when an answer is awaited."""
+    offer's index when an answer is awaited. An invitation of a policy that keeps asking
+    holds its place for less time as the need draws near, as the service's does."""
     member, need, role = proposal.member, proposal.need, proposal.role
     if not state.active[member] or (need, member) in state.invited:
         raise ValueError(f"{proposal}: the member left or was offered this need before")
@@ -191,7 +194,8 @@ def _make(state: State, proposal: Proposal, rng: np.random.Generator) -> list[in
     chance = people.ignore_probability(float(state.hidden.ignore_base[member]), week)
     ignored = bool(rng.random() < chance)
     starts = float(state.city.needs.starts_h[need])
-    expires = min(proposal.at_h + people.invitation_hold_h(starts - proposal.at_h), starts)
+    hold_h = people.invitation_hold_h(starts - proposal.at_h, keep_asking=keep_asking)
+    expires = min(proposal.at_h + hold_h, starts)
     # An answer after the invitation expired (or the need started) is no answer: the
     # invitation lapses then, as the service refuses it.
     answer = np.inf if ignored else proposal.at_h + people.answer_delay_h(rng)
@@ -238,7 +242,7 @@ def _answer(
         starts = float(state.city.needs.starts_h[offer.need])
         if offer.ignored:  # ignored, or answered too late: lapsed
             offer.outcome, offer.resolved_h = "ignored", offer.due_h
-            _send_now(state, policy.refused(offer, state), due, waiting, until_h, rng)
+            _send_now(state, policy, policy.refused(offer, state), due, waiting, until_h, rng)
             continue
         category = int(state.city.needs.category[offer.need])
         chance = people.accept_probability(
@@ -248,17 +252,18 @@ def _answer(
         )
         if rng.random() >= chance:
             offer.outcome, offer.resolved_h = "declined", offer.due_h
-            _send_now(state, policy.refused(offer, state), due, waiting, until_h, rng)
+            _send_now(state, policy, policy.refused(offer, state), due, waiting, until_h, rng)
             continue
         if offer.standby and state.open_places(offer.role) <= 0:
             _displace(state, offer)
         _accept(state, offer, offer.due_h)
-        _send_now(state, policy.accepted(offer, state), due, waiting, until_h, rng)
+        _send_now(state, policy, policy.accepted(offer, state), due, waiting, until_h, rng)
     return waiting
 
 
 def _send_now(
     state: State,
+    policy: Policy,
     proposals: list[Proposal],
     due: list[tuple[float, int]],
     waiting: list[int],
@@ -267,7 +272,7 @@ def _send_now(
 ) -> None:
     """Send what a policy sends between rounds: answered today joins the day's queue."""
     for proposal in proposals:
-        for sent in _make(state, proposal, rng):
+        for sent in _make(state, proposal, rng, keep_asking=policy.keep_asking):
             if state.offers[sent].due_h < until_h:
                 heapq.heappush(due, (state.offers[sent].due_h, sent))
             else:

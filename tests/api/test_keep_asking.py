@@ -5,6 +5,7 @@ next members never asked for the need, on behalf of whoever turned it on."""
 from datetime import datetime, timedelta
 from typing import Any
 
+import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import update
@@ -201,3 +202,37 @@ def test_a_need_asked_with_standby_is_asked_again_with_standby(
     assert sorted(pending.values()) == [False, True], "the next member, and one on standby"
     assert not set(pending) & {holder["member_id"], standby["member_id"]}
     assert need.places() == (0, 1, 1)
+
+
+def _hold_h(invitation: dict[str, Any]) -> float:
+    """Hours from an invitation's sending to its expiry."""
+    sent = datetime.fromisoformat(invitation["created_at"])
+    return (datetime.fromisoformat(invitation["expires_at"]) - sent).total_seconds() / 3600
+
+
+def test_on_a_need_that_keeps_asking_a_silent_invitation_frees_its_place_sooner(
+    client: TestClient, network: Network
+) -> None:
+    """Half the time left before the need, at least 12 h, at most the 48 h TTL; without
+    keep asking, the TTL (never past the start)."""
+    holds = {}
+    for days in (1, 3, 6):
+        for keep_asking in (True, False):
+            need = _three_cooks(
+                client,
+                network,
+                starts_at=soon(days=days).isoformat(),
+                ends_at=(soon(days=days) + timedelta(hours=2)).isoformat(),
+            )
+            (invitation,) = need.send(keep_asking=keep_asking)["invitations"]
+            holds[days, keep_asking] = _hold_h(invitation)
+    left = {
+        days: (soon(days=days) - datetime.now().astimezone()).total_seconds() / 3600
+        for days in (1, 3, 6)
+    }
+    assert holds[1, True] == pytest.approx(min(max(left[1] / 2, 12), left[1]), abs=0.1)
+    assert holds[3, True] == pytest.approx(left[3] / 2, abs=0.1)
+    assert holds[6, True] == pytest.approx(48, abs=0.1)
+    assert holds[1, False] == pytest.approx(min(left[1], 48), abs=0.1)
+    assert holds[3, False] == pytest.approx(48, abs=0.1)
+    assert holds[6, False] == pytest.approx(48, abs=0.1)

@@ -213,15 +213,11 @@ def _month(hours: float) -> tuple[int, int]:
     return day.year, day.month
 
 
-def test_an_invitation_holds_its_place_for_the_ttl_unless_the_lead_share_is_set(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    assert people.invitation_hold_h(72.0) == EXPIRY_H  # the rule is off by default
-    monkeypatch.setattr(people, "INVITATION_LEAD_SHARE", 1 / 3)
-    monkeypatch.setattr(people, "INVITATION_MIN_H", 6.0)
-    assert people.invitation_hold_h(72.0) == pytest.approx(24.0)  # three days: a third
-    assert people.invitation_hold_h(240.0) == EXPIRY_H  # ten days: the TTL
-    assert people.invitation_hold_h(9.0) == 6.0  # close: the floor (the start cuts it off)
+def test_an_invitation_holds_its_place_for_the_ttl_or_less_when_asking_again() -> None:
+    assert people.invitation_hold_h(72.0, keep_asking=False) == EXPIRY_H
+    assert people.invitation_hold_h(72.0, keep_asking=True) == pytest.approx(36.0)  # half
+    assert people.invitation_hold_h(240.0, keep_asking=True) == EXPIRY_H  # ten days: the TTL
+    assert people.invitation_hold_h(9.0, keep_asking=True) == 12.0  # the floor (the start cuts)
 
 
 def test_an_answer_after_the_invitation_expired_lapses(results: dict[str, Result]) -> None:
