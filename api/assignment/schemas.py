@@ -31,7 +31,9 @@ KEEP_ASKING_DESCRIPTION = (
     "With `commit: true`: keep asking on the needs invited on. Whenever a place is given back "
     "(an invitation declined, expired or withdrawn, a place cancelled), the next best member "
     "never asked for the need is invited within a minute, on your behalf, until the need "
-    "starts. The need shows `keep_asking: true`; turn it off with "
+    "starts; and an invitation on such a need holds its place for half the time left before "
+    "the need (at least 12 hours, at most the usual expiry), so a silent member frees it "
+    "while someone else can still be asked. The need shows `keep_asking: true`; turn it off with "
     '`PATCH /v1/needs/{id}` `{"keep_asking": false}`.'
 )
 STANDBY_INVITATIONS_DESCRIPTION = (

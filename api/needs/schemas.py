@@ -171,7 +171,8 @@ class NeedOut(BaseModel):
     keep_asking: bool = Field(
         description="Whether places given back (declined, expired, withdrawn) are asked again "
         "within a minute, the next members never asked for the need (a team or batch sent "
-        "with `keep_asking: true`, or set here by PATCH)."
+        "with `keep_asking: true`, or set here by PATCH); its invitations then hold their "
+        "places half the time left before the need (12 to 48 hours)."
     )
     status: NeedStatus
     created_at: datetime
