@@ -9,10 +9,10 @@ The model, in full (docs/quality.md repeats it for readers of the figures):
 - **Answering an invitation**: ignored with probability ``1 − (1 − b)·exp(−0.3·(k − 1))``,
   ``b`` ~ Beta(2, 12) per member (about 0.14) and ``k`` the invitations received in the last
   7 days, this one included; an ignored invitation expires after 48 h (the service's TTL;
-  sooner on a need that keeps asking: `invitation_hold_h`). Otherwise the member answers after a log-normal delay (median
-  6 h), too late if the invitation has expired by then, and accepts with probability
-  ``0.1 + 0.8·preference``, times 0.3 when the places they hold within two weeks either side
-  already reach their capacity.
+  sooner on a need that keeps asking: `invitation_hold_h`). Otherwise the member answers
+  after a log-normal delay (median 6 h), too late if the invitation has expired by then,
+  and accepts with probability ``0.1 + 0.8·preference``, times 0.3 when the places they hold
+  within two weeks either side already reach their capacity.
 - **A sign-up sheet**: a member looks at it on a day with probability ``r`` ~ Beta(2, 16)
   (about once in nine days; new members half as often), sees the places they are eligible
   for, considers the one they like best and signs up with the same acceptance probability.
