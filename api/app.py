@@ -129,14 +129,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.sessionmaker = make_sessionmaker(engine)
     app.state.text_models = TextModelCache(max_age_s=settings.text_model_max_age_s)
     app.state.member_snapshots = MemberSnapshots(enabled=settings.member_snapshot)
-    app.state.asking = Asking(
-        ranking=Ranking(
-            weights=settings.weight,
-            text_models=app.state.text_models,
-            snapshots=app.state.member_snapshots,
-        ),
-        ttl_hours=settings.invitation_ttl_hours,
+    # The weights and caches every ranking use case reads: requests (``get_ranking``) and
+    # the sweep's asking again alike.
+    app.state.ranking = Ranking(
+        weights=settings.weight,
+        text_models=app.state.text_models,
+        snapshots=app.state.member_snapshots,
     )
+    app.state.asking = Asking(ranking=app.state.ranking, ttl_hours=settings.invitation_ttl_hours)
     app.state.need_cache = NeedCache(max_needs=settings.suggestion_cache_needs)
     app.state.ranking_models = RankingModelCache(max_age_s=settings.ranking_model_max_age_s)
     # One geocoder per process, so its rate limit (Nominatim: 1 request/s) and cache hold.

@@ -20,6 +20,7 @@ from api.db.engine import WRITE_OPTION
 from api.db.types import utcnow
 from api.feedback import service as feedback
 from api.matching.service import Ranking
+from api.needs import service as needs
 from api.signups import service as signups
 
 SWEEP_NEEDS = 200
@@ -63,7 +64,7 @@ def sweep_once(
                 session, now=utcnow(), ranking=asking.ranking, ttl_hours=asking.ttl_hours
             )
             session.commit()
-        if asked < signups.ASK_AGAIN_NEEDS:
+        if asked < needs.ASK_AGAIN_NEEDS:
             break
     if retention_days is not None:
         with make_session() as session:

@@ -61,6 +61,7 @@ from api.households import service as households
 from api.households.schemas import HouseholdLink
 from api.matching import service as matching
 from api.matching.service import SCORE_DECIMALS, Ranking
+from api.needs import service as needs_service
 from api.signups import service as signups
 from api.signups.schemas import InvitationCreate, SignupOut
 from matcher import (
@@ -328,10 +329,8 @@ def propose_team(
     solved = assign(instance.problem, time_budget_s=TEAM_TIME_BUDGET_S)
     proposal = _team(instance, solved)
     if commit:
-        if (
-            keep_asking
-        ):  # first: the invitations' holds follow it (``signups.KEEP_ASKING_HOLD_SHARE``)
-            signups.keep_asking(session, principal=principal, need_ids=[need.id])
+        if keep_asking:  # first: the invitations' holds follow it (``signups._expiry``)
+            needs_service.keep_asking(session, principal=principal, need_ids=[need.id])
         proposal.invitations, proposal.standby_invitations = _send(
             session,
             principal=principal,
@@ -354,8 +353,8 @@ def ask_again(session: Session, *, now: datetime, ranking: Ranking, ttl_hours: f
 
     A need that cannot be filled now (started, cancelled, nobody left to ask, its asker no
     longer manages it) is passed over until a place is given back again. Returns the needs
-    looked at (``signups.ASK_AGAIN_NEEDS`` at most)."""
-    due = signups.needs_to_ask_again(session)
+    looked at (``needs_service.ASK_AGAIN_NEEDS`` at most)."""
+    due = needs_service.needs_to_ask_again(session)
     for need_id, principal in due:
         try:
             with session.begin_nested():
@@ -498,7 +497,7 @@ def batch(
     result = _batch(instance, solved, solve_ms)
     if request.commit:
         if request.keep_asking:  # first: the invitations' holds follow it
-            signups.keep_asking(
+            needs_service.keep_asking(
                 session, principal=principal, need_ids=_invited_need_ids(instance, solved)
             )
         result.invitations, result.standby_invitations = _send(

@@ -38,12 +38,10 @@ NeedCaches = Annotated[NeedCache, Depends(get_need_cache)]
 
 
 async def get_ranking(request: Request) -> Ranking:
-    """The weights from the settings and the worker's caches, as one value."""
-    return Ranking(
-        weights=request.app.state.settings.weight,
-        text_models=request.app.state.text_models,
-        snapshots=request.app.state.member_snapshots,
-    )
+    """The weights from the settings and the worker's caches, as one value (built in
+    ``api.app``)."""
+    ranking: Ranking = request.app.state.ranking
+    return ranking
 
 
 Rankings = Annotated[Ranking, Depends(get_ranking)]

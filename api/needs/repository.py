@@ -3,10 +3,10 @@
 Who manages, sees and sees exactly a need is defined once in ``api.scopes``.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import NamedTuple, TypeVar
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Row, Select, func, select, update
 from sqlalchemy.orm import Session
 
 from api.auth.principal import Principal
@@ -119,3 +119,30 @@ def standbys_by_role(session: Session, *, need_id: str) -> dict[str, int]:
         .group_by(Signup.role_id)
     )
     return {str(role_id): int(count) for role_id, count in rows}
+
+
+def by_ids(session: Session, need_ids: Sequence[str]) -> Sequence[Need]:
+    """These needs (unscoped: the ids come from the caller's own, scoped work)."""
+    return session.scalars(select(Need).where(Need.id.in_(need_ids))).all()
+
+
+def take_to_ask_again(
+    session: Session, *, limit: int
+) -> Sequence[Row[str, str | None, str | None]]:
+    """Up to ``limit`` needs with a place given back since they were last asked, flagged
+    no longer: (id, role, by) of whoever keeps asking. Rows another sweep holds are
+    skipped (PostgreSQL; SQLite has one writer)."""
+    rows = session.execute(
+        select(Need.id, Need.keep_asking_role, Need.keep_asking_by)
+        .where(Need.ask_again, Need.keep_asking_role.is_not(None))
+        .order_by(Need.starts_at)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    ).all()
+    session.execute(
+        update(Need)
+        .where(Need.id.in_([row.id for row in rows]))
+        .values(ask_again=False)
+        .execution_options(synchronize_session=False)
+    )
+    return rows

@@ -1,12 +1,13 @@
 """Need use cases: post, read, list near a place, edit, cancel; a community's open needs."""
 
+from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy.orm import Session
 
 from api.audit.service import record
-from api.auth.principal import Principal
+from api.auth.principal import Principal, stored_principal
 from api.communities import service as communities
 from api.db.models import Need, NeedRole
 from api.errors import Conflict, FieldError, NotFound
@@ -15,6 +16,7 @@ from api.needs import repository
 from api.needs.schemas import NeedCreate, NeedFilter, NeedOut, NeedUpdate, RoleIn, RoleOut
 from api.privacy import need_location, place_need
 from api.schemas import Page
+from api.vocabulary import Role
 from geo.geocoding import Geocoder
 
 EDITABLE_STATUSES = ("open", "filled")
@@ -48,6 +50,10 @@ def to_out(need: Need, *, exact: bool) -> NeedOut:
     )
 
 
+ASK_AGAIN_NEEDS = 50
+"""Needs asked again per transaction of the sweep (each is a team proposal)."""
+
+
 def _keep_asking(need: Need, principal: Principal, on: bool) -> None:
     """Keep asking on the caller's behalf, or stop; only those who send teams may."""
     if on and principal.role not in ("coordinator", "admin"):
@@ -57,7 +63,27 @@ def _keep_asking(need: Need, principal: Principal, on: bool) -> None:
     need.keep_asking_role, need.keep_asking_by = (
         (principal.role, principal.id) if on else (None, None)
     )
-    need.ask_again = on and any(role.filled + role.invited < role.count for role in need.roles)
+
+
+def keep_asking(session: Session, *, principal: Principal, need_ids: Sequence[str]) -> None:
+    """Keep asking on these needs on the caller's behalf (a team or batch sent with
+    ``keep_asking``), flushed so the invitations sent next see it (their holds)."""
+    for need in repository.by_ids(session, need_ids):
+        _keep_asking(need, principal, True)
+    session.flush()
+
+
+def needs_to_ask_again(session: Session) -> list[tuple[str, Principal]]:
+    """Needs with a place given back since they were last asked (taken off the list), and
+    on whose behalf to ask: that caller as they are now (read once per caller)."""
+    callers: dict[tuple[str, str | None], Principal] = {}
+    due = []
+    for need_id, role, by in repository.take_to_ask_again(session, limit=ASK_AGAIN_NEEDS):
+        key = (str(role), by)
+        if key not in callers:
+            callers[key] = stored_principal(session, role=cast(Role, role), principal_id=by)
+        due.append((need_id, callers[key]))
+    return due
 
 
 def _source(session: Session, principal: Principal, community_id: str | None) -> dict[str, Any]:
@@ -216,6 +242,10 @@ def update(
     )
     if data.keep_asking is not None:
         _keep_asking(need, principal, data.keep_asking)
+        # Turned on with places open: the sweep asks for them now, not at the next give-back.
+        need.ask_again = data.keep_asking and any(
+            role.filled + role.invited < role.count for role in need.roles
+        )
     starts_at = changes.get("starts_at", need.starts_at)
     ends_at = changes.get("ends_at", need.ends_at)
     if ends_at <= starts_at:

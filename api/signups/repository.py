@@ -329,33 +329,3 @@ def free_place(session: Session, role_id: str) -> None:
 def free_held(session: Session, role_id: str) -> None:
     """Give a place held by an invitation back."""
     session.execute(_update_role(role_id, NeedRole.invited > 0, invited=NeedRole.invited - 1))
-
-
-def keep_asking(session: Session, *, need_ids: Sequence[str], role: str, by: str | None) -> None:
-    """Keep asking on these needs, on behalf of ``role``/``by`` (through the loaded needs, so
-    invitations sent next in the same transaction see it)."""
-    for need in session.scalars(select(Need).where(Need.id.in_(need_ids))):
-        need.keep_asking_role, need.keep_asking_by = role, by
-    session.flush()
-
-
-def take_needs_to_ask_again(
-    session: Session, *, limit: int
-) -> Sequence[Row[str, str | None, str | None]]:
-    """Up to ``limit`` needs with a place given back since they were last asked, flagged
-    no longer: (id, role, by) of whoever keeps asking. Rows another sweep holds are
-    skipped (PostgreSQL; SQLite has one writer)."""
-    rows = session.execute(
-        select(Need.id, Need.keep_asking_role, Need.keep_asking_by)
-        .where(Need.ask_again, Need.keep_asking_role.is_not(None))
-        .order_by(Need.starts_at)
-        .limit(limit)
-        .with_for_update(skip_locked=True)
-    ).all()
-    session.execute(
-        update(Need)
-        .where(Need.id.in_([row.id for row in rows]))
-        .values(ask_again=False)
-        .execution_options(synchronize_session=False)
-    )
-    return rows

@@ -47,14 +47,14 @@ the next team or batch can pair them again (the simpler of the two correct rules
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Any, cast
+from typing import Any
 
 from sqlalchemy import Row
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from api.audit.service import record
-from api.auth.principal import Principal, stored_principal
+from api.auth.principal import Principal
 from api.db.models import Member, Need, NeedRole, Signup
 from api.errors import Conflict, NotEligible, NotFound, PlaceTaken, Violation
 from api.feedback import service as feedback
@@ -71,7 +71,7 @@ from api.signups.schemas import (
     SignupCreate,
     SignupOut,
 )
-from api.vocabulary import HELD_STATUSES, Role, SignupStatus
+from api.vocabulary import HELD_STATUSES, SignupStatus
 from matcher import CONFLICT_CODES
 
 
@@ -399,26 +399,6 @@ def invite(
         session, actor=principal, action="signup.invite", object_type="signup", object_id=signup.id
     )
     return to_out(signup, member_name=member.name, role=role.name)
-
-
-ASK_AGAIN_NEEDS = 50
-"""Needs asked again per transaction of the sweep (each is a team proposal)."""
-
-
-def keep_asking(session: Session, *, principal: Principal, need_ids: Sequence[str]) -> None:
-    """Keep asking on these needs on the caller's behalf (a team or batch sent with
-    ``keep_asking``): places given back are asked again by the sweep."""
-    if need_ids:
-        repository.keep_asking(session, need_ids=need_ids, role=principal.role, by=principal.id)
-
-
-def needs_to_ask_again(session: Session) -> list[tuple[str, Principal]]:
-    """Needs with a place given back since they were last asked (taken off the list), and
-    on whose behalf to ask: that caller as they are now."""
-    return [
-        (row.id, stored_principal(session, role=cast(Role, row[1]), principal_id=row[2]))
-        for row in repository.take_needs_to_ask_again(session, limit=ASK_AGAIN_NEEDS)
-    ]
 
 
 def pending_mentor_invitations(session: Session, *, need_ids: Sequence[str]) -> dict[str, str]:

@@ -458,15 +458,15 @@ class Batch:
         table, pool = view.table, view.pool
         slot_open = np.maximum(table.role_count - table.role_filled, 0).astype(np.int64)
         slot_need = np.repeat(np.arange(len(table)), np.diff(table.role_offsets)).astype(np.int64)
-        slot = rows.role[keep]
-        # Each place's k best members (by score, then member order), as the service keeps.
-        order = keep[np.lexsort((rows.member[keep], -score[keep], slot))]
-        slot = rows.role[order]
-        first = np.searchsorted(slot, slot, side="left")
-        rank = np.arange(order.size) - first
-        order = order[rank < self.candidates_per_place * slot_open[slot]]
+        # Each place's k best members (by score, then member order), as the service keeps,
+        # and its most rested (``matcher.RESTED``), as the service's network batch adds.
+        order = _best_per_slot(rows, keep, score, self.candidates_per_place * slot_open)
         if self.rested_per_place:
-            order = np.union1d(order, self._rested(view, rows, keep, slot_open))
+            rest = scored_rows(
+                view.pool, view.table, weights=RESTED, text_model=None, now=view.now
+            ).score
+            rested = _best_per_slot(rows, keep, rest, self.rested_per_place * slot_open)
+            order = np.union1d(order, rested)
         # The engine's monthly limit counts calendar months (the city keeps UTC).
         months = np.array([spec.starts_at.year * 12 + spec.starts_at.month for spec in view.specs])
         month_values, need_month = np.unique(months, return_inverse=True)
@@ -505,18 +505,16 @@ class Batch:
         )
         return problem, order
 
-    def _rested(
-        self, view: View, rows: ScoredRows, keep: IntArray, slot_open: IntArray
-    ) -> IntArray:
-        """Each place's most-rested eligible members (``matcher.RESTED``), as the
-        service's network batch adds them to the best-scored ones."""
-        rest = scored_rows(
-            view.pool, view.table, weights=RESTED, text_model=None, now=view.now
-        ).score
-        order = keep[np.lexsort((rows.member[keep], -rest[keep], rows.role[keep]))]
-        slot = rows.role[order]
-        rank = np.arange(order.size) - np.searchsorted(slot, slot, side="left")
-        return order[rank < self.rested_per_place * slot_open[slot]]
+
+def _best_per_slot(
+    rows: ScoredRows, keep: IntArray, score: FloatArray, per_slot: IntArray
+) -> IntArray:
+    """Of the rows `keep`, each slot's `per_slot[slot]` best by `score` (then member order),
+    grouped by slot."""
+    order = keep[np.lexsort((rows.member[keep], -score[keep], rows.role[keep]))]
+    slot = rows.role[order]
+    rank = np.arange(order.size) - np.searchsorted(slot, slot, side="left")
+    return order[rank < per_slot[slot]]
 
 
 class StandbyBatch(Batch):

@@ -8,6 +8,13 @@ from fastapi.testclient import TestClient
 from tests.factories import Network, auth
 
 
+def role_places(client: TestClient, need_id: str, key: str) -> tuple[int, int, int]:
+    """A one-role need's (filled, invited, count): never more held than there are places."""
+    (role,) = client.get(f"/v1/needs/{need_id}", headers=auth(key)).json()["roles"]
+    assert role["filled"] + role["invited"] <= role["count"]
+    return role["filled"], role["invited"], role["count"]
+
+
 class Need:
     """A coordinator, members of a community and a need for ``count`` cooks."""
 
@@ -57,12 +64,7 @@ class Need:
         )
 
     def places(self) -> tuple[int, int, int]:
-        """The role's (filled, invited, count): never more held than there are places."""
-        (role,) = self.client.get(f"/v1/needs/{self.need['id']}", headers=auth(self.key)).json()[
-            "roles"
-        ]
-        assert role["filled"] + role["invited"] <= role["count"]
-        return role["filled"], role["invited"], role["count"]
+        return role_places(self.client, self.need["id"], self.key)
 
     def status(self, invitation: dict[str, Any]) -> str:
         """The invitation's status as its member's coordinator reads it."""

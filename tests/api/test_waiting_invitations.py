@@ -12,6 +12,7 @@ from sqlalchemy import select, update
 from api.db.models import MatchEvent, Signup
 from api.feedback import repository as feedback
 from api.sweep import sweep_once
+from tests.api.team_need import role_places
 from tests.factories import Network, auth, signed_in, soon
 
 TTL = timedelta(hours=48)  # SERVEMATCH_INVITATION_TTL_HOURS' default
@@ -70,12 +71,7 @@ class Team:
         )
 
     def places(self) -> tuple[int, int, int]:
-        """The role's (filled, invited, count): never more held than there are places."""
-        (role,) = self.client.get(f"/v1/needs/{self.need['id']}", headers=auth(self.key)).json()[
-            "roles"
-        ]
-        assert role["filled"] + role["invited"] <= role["count"]
-        return role["filled"], role["invited"], role["count"]
+        return role_places(self.client, self.need["id"], self.key)
 
     def inbox(self, member: dict[str, Any], key: str | None = None) -> list[tuple[str, str]]:
         items = self.client.get(

@@ -90,6 +90,7 @@ def test_a_need_posted_from_the_map_gets_candidates_a_team_and_invitations(
         )
     )
     expect(page.locator(".meta .keep-asking")).to_have_text("keeps asking")
+    screenshots(page, "coordinator-team-sent")
     roles = page.get_by_role("region", name="Roles")
     # The standby holds no place: still one or two invited, and the standby named apart.
     expect(roles.locator(".invited")).to_have_text(re.compile("^[12] invited$"))
